@@ -1,0 +1,100 @@
+"""Builds the Application: one place for wiring, handler groups and the request set-up."""
+from __future__ import annotations
+
+from telegram.request import BaseRequest
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.content import Content
+from bot.content import load as load_content
+from bot.context import BotContext, Services
+from bot.faq import Faq
+from bot.persistence import DatabasePersistence
+from bot.ratelimit import SharedRateLimiter
+from bot.settings import Settings
+from bot.transport import AiohttpTransport
+from bot.updates import PerChatUpdateProcessor
+from bot.delivery import DeliveryEngine
+from bot.flood import FloodGuard
+from handlers import (
+    ask,
+    broadcast,
+    broadcasts,
+    check,
+    editgroup,
+    editmeeting,
+    errors,
+    fallback,
+    funding,
+    groups,
+    invites,
+    join,
+    language,
+    meetings,
+    members,
+    menu,
+    minutes,
+    newgroup,
+    newmeeting,
+    privacy,
+    settings as reminder_settings,
+    stats,
+)
+from handlers.meetings import MeetingRenderer
+from handlers.outbox import BroadcastRenderer, OutboxSender
+from handlers.gate import Gate
+from storage.db import Database
+from storage.models import DeliveryKind
+
+# Conversations first (they must see their users' text before any catch-all), catch-alls last.
+FEATURES = [join, broadcast, newmeeting, editmeeting, minutes, newgroup, editgroup, check, ask, privacy,
+            menu, language, invites, members, broadcasts, meetings, reminder_settings, groups, funding, stats]
+GATE_GROUP, FEATURE_GROUP = -1, 0
+
+
+def file_url(api_url: str) -> str:
+    return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
+
+
+def build_application(settings: Settings, db: Database, request: BaseRequest | None = None,
+                      content: Content | None = None) -> Application:
+    """The bot's Application; `request` replaces the HTTP transport (handler tests pass a fake).
+    The content file is read and checked here unless given (ContentError when it is faulty)."""
+    content = content or load_content(settings.content_file)
+    processor = PerChatUpdateProcessor(settings.max_concurrent_updates)
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    else:
+        # Long polling holds its own connection, so replies never wait behind it.
+        builder = builder.request(AiohttpTransport()).get_updates_request(AiohttpTransport(connection_pool_size=1))
+    application = (
+        builder
+        .token(settings.token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(file_url(settings.bot_api_url))
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(DatabasePersistence(db))
+        .concurrent_updates(processor)
+        .rate_limiter(SharedRateLimiter(own_rate=settings.broadcast_rate))
+        .build()
+    )
+    # Store a flow's new state right after each update, not once a minute (see bot.persistence).
+    processor.after_update = application.update_persistence
+    meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
+    renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
+                 DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,
+                 DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions}
+    sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
+    application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),
+                                                sender=sender)
+
+    requirements: dict = {}
+    for feature in [*FEATURES, fallback]:
+        requirements.update(feature.REQUIRED_ROLES)
+    without_account = frozenset().union(*(getattr(feature, "WITHOUT_ACCOUNT", ()) for feature in FEATURES))
+    gate = Gate(requirements, without_account, FloodGuard(limit=settings.flood_limit))
+    application.add_handler(gate.handler(), group=GATE_GROUP)
+    for feature in [*FEATURES, fallback]:
+        application.add_handlers(feature.HANDLERS, group=FEATURE_GROUP)
+    application.add_error_handler(errors.on_error)
+    return application

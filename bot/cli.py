@@ -1,0 +1,152 @@
+"""The `kpr-bot` command: run, migrate, coordinators, check-config."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.durations import format_duration
+from bot.logs import setup_logging
+from bot.content import DEFAULT_FILE as DEFAULT_CONTENT
+from bot.content import ContentError
+from bot.content import load as load_content
+from bot.settings import SettingsError, load_content_settings, load_database_settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpr-bot",
+        description="Telegram bot of the crime prevention council (KPR) of the Landkreis Rostock. "
+        "Settings come from environment variables or a .env file (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="migrate the database, then run the bot (long polling)",
+                        description="Migrates the database, then runs the bot with long polling until stopped.")
+    commands.add_parser("migrate", help="bring the database schema up to date",
+                        description="Applies all database migrations (needs only DATABASE_URL).")
+    commands.add_parser("check-config", help="validate the settings and print them (without secrets)",
+                        description="Validates every setting; exit code 2 and one line naming the wrong one.")
+    content = commands.add_parser("content", help="check the content file (funding rules, contact, FAQ)",
+                                  description="The council office's editable content file.")
+    content_actions = content.add_subparsers(dest="action", required=True, metavar="ACTION")
+    checker = content_actions.add_parser(
+        "check", help="validate the content file without starting the bot",
+        description="Validates CONTENT_FILE (or the file given, or the one shipped); exit code 2 and one line "
+                    "naming the file, the key or line, and what is wrong.")
+    checker.add_argument("file", nargs="?", type=Path, help="the file to check (default: CONTENT_FILE)")
+    coordinators = commands.add_parser("coordinators", help="add, remove or list coordinators",
+                                       description="Manages coordinators in the database (needs only DATABASE_URL).")
+    actions = coordinators.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("add", "make a Telegram user id a coordinator"),
+                         ("remove", "make a coordinator an ordinary member")):
+        sub = actions.add_parser(action, help=text, description=text.capitalize() + ".")
+        sub.add_argument("user_id", type=int, metavar="ID", help="numeric Telegram user id")
+    actions.add_parser("list", help="list the coordinators", description="Lists the coordinators.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            settings = load_settings()
+            setup_logging(settings.log_level, [settings.token])
+            content = load_content(settings.content_file)
+            from bot.runner import serve
+
+            return asyncio.run(serve(settings, content))
+        if args.command == "content":
+            return _check_content(args.file or load_content_settings().content_file)
+        if args.command == "check-config":
+            settings = load_settings()
+            print(f"BOT_TOKEN       ok (bot id {settings.token.split(':')[0]})")
+            print(f"BOT_API_URL     {settings.bot_api_url}")
+            print(f"DATABASE_URL    {_hide_password(settings.database_url)}")
+            print(f"COORDINATOR_IDS {', '.join(map(str, settings.coordinator_ids)) or '(none)'}")
+            print(f"BOT_TIMEZONE    {settings.bot_timezone}")
+            print(f"DEFAULT_LANGUAGE {settings.default_language}")
+            print(f"LOG_LEVEL       {settings.log_level}")
+            print(f"BROADCAST_RATE  {settings.broadcast_rate:g} messages/s")
+            print(f"REMINDER_OFFSETS {','.join(map(format_duration, settings.reminder_offsets))}")
+            print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
+            return 0
+        database = load_database_settings()
+        setup_logging(database.log_level, [])
+        if args.command == "migrate":
+            return asyncio.run(_migrate(database.database_url))
+        return asyncio.run(_coordinators(database.database_url, args.action, getattr(args, "user_id", None)))
+    except SettingsError as error:
+        print(f"kpr-bot: configuration error: {error}", file=sys.stderr)
+        return 2
+    except ContentError as error:
+        print(f"kpr-bot: content error: {error}", file=sys.stderr)
+        return 2
+
+
+def _check_content(path: Path | None) -> int:
+    content = load_content(path)
+    assumptions = [f"{key}.{name}" for key, programme in content.programmes.items()
+                   for name in type(programme).model_fields
+                   if getattr(getattr(programme, name), "assumption", False)]
+    print(f"{path or DEFAULT_CONTENT}: ok")
+    print(f"  {len(content.programmes)} programmes, {len(content.topics)} topics, {len(content.sources)} sources, "
+          f"{len(content.faq)} FAQ entries")
+    print(f"  shown as to be confirmed by the council office: {', '.join(assumptions) or 'none'}")
+    return 0
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _migrate(url: str) -> int:
+    from storage.db import Database
+
+    db = Database(url)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+async def _coordinators(url: str, action: str, user_id: int | None) -> int:
+    from bot.membership import role_change_problem
+    from storage import users
+    from storage.db import Database
+    from storage.models import ANONYMOUS_ADMIN_ID, Role
+
+    db = Database(url)
+    try:
+        await db.migrate()
+        async with db.begin() as session:
+            if action == "list":
+                for user in await users.with_role(session, Role.COORDINATOR):
+                    print(f"{user.id}\t{user.display_name}")
+                return 0
+            assert user_id is not None
+            if user_id == ANONYMOUS_ADMIN_ID:
+                print(f"{user_id} is Telegram's stand-in for anonymous group admins, not a person.", file=sys.stderr)
+                return 2
+            if action == "add":
+                changed = await users.ensure_coordinator(session, user_id, datetime.now(timezone.utc))
+                print(f"{user_id} is {'now' if changed else 'already'} a coordinator.")
+                return 0
+            user = await users.get(session, user_id)
+            if user is None or user.role is not Role.COORDINATOR:
+                print(f"{user_id} is not a coordinator.", file=sys.stderr)
+                return 1
+            count = await users.count_with_role(session, Role.COORDINATOR)
+            if role_change_problem(user.role, Role.MEMBER, count):
+                print(f"{user_id} is the last coordinator; add another one first.", file=sys.stderr)
+                return 1
+            await users.set_role(session, user_id, Role.MEMBER)
+        print(f"{user_id} is now a member. (If the id is in COORDINATOR_IDS, the next start makes it a coordinator again.)")
+        return 0
+    finally:
+        await db.dispose()

@@ -1,0 +1,134 @@
+"""Dates as the council reads them: in the bot's time zone, formatted per language."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as _babel_format
+
+from bot.i18n import N_, NP_, Translator
+
+
+def format_datetime(moment: datetime, zone: ZoneInfo, language: str, *, date_only: bool = False) -> str:
+    """With its weekday, so that a typo in the date shows: "Freitag, 12. März 2027, 18:00 Uhr"."""
+    local = moment.astimezone(zone)
+    if date_only:
+        pattern = "EEEE, d. MMMM y" if language == "de" else "EEEE, d MMMM y"
+    else:
+        pattern = "EEEE, d. MMMM y, HH:mm 'Uhr'" if language == "de" else "EEEE, d MMMM y, HH:mm"
+    return _babel_format(local, pattern, locale=language)
+
+
+_DATE_TIME = re.compile(
+    r"^\s*(?:(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2}|\d{4})"
+    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+    r"(?:\s*,\s*|\s+|T)(?:um\s+|at\s+)?"
+    r"(?P<H>\d{1,2})(?:[:.](?P<M>\d{2}))?\s*(?:uhr|h)?\s*$",
+    re.IGNORECASE,
+)
+
+
+_DATE = re.compile(r"^\s*(?:(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2}|\d{4})|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))\s*$")
+
+
+class DateProblem(ValueError):
+    """Why a typed date cannot be used; the message is a translatable message id."""
+
+
+def parse_datetime(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+    """A date and time as people type it: `12.3.2027 18:00`, `12.03.27 18 Uhr`, `2027-03-12 18:00`.
+
+    Read in `zone`; returns an aware datetime. Raises DateProblem for anything else, for dates
+    that do not exist (31.02.) and for moments not after `now`."""
+    match = _DATE_TIME.match(text or "")
+    if not match:
+        raise DateProblem(N_("Please write the date and time like this: 12.3.2027 18:00"))
+    year = int(match["y"] or match["iy"])
+    if year < 100:
+        year += 2000
+    month, day = int(match["m"] or match["im"]), int(match["d"] or match["id"])
+    hour, minute = int(match["H"]), int(match["M"] or 0)
+    try:
+        local = datetime(year, month, day, hour, minute, tzinfo=zone)
+    except ValueError:
+        raise DateProblem(N_("This date does not exist. Please check day, month and time.")) from None
+    # A wall-clock time skipped by the change to summer time does not exist either.
+    if local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise DateProblem(N_("This date does not exist. Please check day, month and time."))
+    if local <= now:
+        raise DateProblem(N_("This moment has already passed. Please give a time in the future."))
+    return local
+
+
+def _day(match: re.Match[str]) -> date:
+    """The day a match of _DATE names (two-digit years are this century's)."""
+    year = int(match["y"] or match["iy"])
+    try:
+        # Year 0 (from "00.00.0000") is no date either: date() refuses it like 31 February.
+        return date(year + 2000 if year < 100 else year, int(match["m"] or match["im"]), int(match["d"] or match["id"]))
+    except ValueError:
+        raise DateProblem(N_("This date does not exist. Please check day and month.")) from None
+
+
+def parse_date(text: str, after: date) -> date:
+    """A day as people type it: `1.6.2027`, `01.06.27`, `2027-06-01`; it must come after `after`."""
+    match = _DATE.match(text or "")
+    if not match:
+        raise DateProblem(N_("Please write the date like this: 1.6.2027"))
+    day = _day(match)
+    if day <= after:
+        raise DateProblem(N_("The last date must be after the first meeting."))
+    return day
+
+
+_MONTHS = {name: number for number, names in enumerate((
+    ("januar", "jan", "january"), ("februar", "feb", "february"), ("märz", "maerz", "mär", "march", "mar"),
+    ("april", "apr"), ("mai", "may"), ("juni", "jun", "june"), ("juli", "jul", "july"),
+    ("august", "aug"), ("september", "sep", "sept"), ("oktober", "okt", "october", "oct"),
+    ("november", "nov"), ("dezember", "dez", "december", "dec")), 1) for name in names}
+_MONTH_YEAR = re.compile(r"^\s*(?P<month>[a-zäöü]+)\.?\s+(?P<year>\d{4})\s*$", re.IGNORECASE)
+
+
+# A project further ahead than this is a typo more often than a plan.
+MAX_YEARS_AHEAD = 10
+
+
+def parse_start(text: str, today: date) -> tuple[date, bool]:
+    """When a project starts: a day (`1.3.2027`, `01.03.27`, `2027-03-01`) or a month (`März 2027`,
+    `March 2027`). Returns the day (the 1st for a month) and whether only the month was given.
+    Raises DateProblem for anything else, for a start in the past and for one years away."""
+    month = _MONTH_YEAR.match(text or "")
+    if month:
+        number = _MONTHS.get(month["month"].lower())
+        if number is None:
+            raise DateProblem(N_("Please write the start like this: 1.3.2027 or March 2027."))
+        year = int(month["year"])
+        if (year, number) < (today.year, today.month):  # the current month is fine: it has days ahead
+            raise DateProblem(N_("This start lies in the past. Please give a date from today on."))
+        day, month_only = date(min(year, date.max.year), number, 1), True
+    else:
+        match = _DATE.match(text or "")
+        if not match:
+            raise DateProblem(N_("Please write the start like this: 1.3.2027 or March 2027."))
+        day, month_only = _day(match), False
+        if day < today:
+            raise DateProblem(N_("This start lies in the past. Please give a date from today on."))
+    if day.year > today.year + MAX_YEARS_AHEAD:
+        raise DateProblem(N_("That is more than ten years ahead. Please check the year."))
+    return day, month_only
+
+
+def spoken_duration(t: Translator, duration: timedelta) -> str:
+    """`1d2h` as people say it, in the translator's language: "1 day 2 hours" / "1 Tag 2 Stunden"."""
+    seconds = int(duration.total_seconds())
+    days, seconds = divmod(seconds, 86_400)
+    hours, seconds = divmod(seconds, 3_600)
+    minutes, seconds = divmod(seconds, 60)
+    parts = [t.plural(*words, amount) for amount, words in (
+        (days, NP_("{count} day", "{count} days")),
+        (hours, NP_("{count} hour", "{count} hours")),
+        (minutes, NP_("{count} minute", "{count} minutes")),
+        (seconds, NP_("{count} second", "{count} seconds")),
+    ) if amount]
+    return " ".join(parts)

@@ -1,0 +1,176 @@
+"""Settings read once from the environment (and a .env file), validated at start."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+
+from bot.durations import parse_duration, parse_durations
+from storage.models import ANONYMOUS_ADMIN_ID
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("de", "en")
+MAX_REMINDER_OFFSETS = 5
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class DatabaseSettings(BaseSettings):
+    """What the maintenance commands (migrate, coordinators) need: no token."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///data/kpr-bot.db"
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://", value):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
+
+
+class ContentSettings(BaseSettings):
+    """What `kpr-bot content check` needs: which content file."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # The council office's editable content (funding rules, contact, FAQ); None: the one shipped.
+    content_file: Path | None = None
+
+
+class Settings(DatabaseSettings, ContentSettings):
+    bot_token: SecretStr
+    bot_api_url: str = "https://api.telegram.org/bot"
+    coordinator_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    bot_timezone: str = "Europe/Berlin"
+    default_language: str = "de"
+    # Announcements and reminders per second; Telegram allows about 30 in all.
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    # How long before a meeting reminders go out, and how late a missed one may still go out.
+    reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("7d,1d,2h")
+    reminder_grace: Annotated[timedelta, NoDecode] = timedelta(hours=6)
+    # How long eligibility checks, questions, the outbox's rows and unreachable applicants are kept.
+    retention_days: int = Field(default=365, ge=30, le=3650)
+    # Someone sending more updates than this within 10 seconds is throttled (bot.flood).
+    flood_limit: int = Field(default=20, ge=5, le=100_000)
+    # Not in the README's table on purpose: they tune the burst behaviour and tests set them.
+    max_concurrent_updates: int = Field(default=256, ge=1, le=4096)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN.match(value.get_secret_value().strip()):
+            # Never echo the value: it is a secret even when malformed.
+            raise ValueError("must look like 123456789:ABCdef... (digits, a colon, letters)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("coordinator_ids", mode="before")
+    @classmethod
+    def _id_list(cls, value: object) -> tuple[int, ...]:
+        if isinstance(value, (list, tuple)):
+            return tuple(int(v) for v in value)
+        parts = [p.strip() for p in str(value or "").split(",") if p.strip()]
+        bad = [p for p in parts if not re.fullmatch(r"\d{1,15}", p)]
+        if bad:
+            raise ValueError(f"must be comma-separated numeric Telegram user ids, not {bad[0]!r}")
+        if str(ANONYMOUS_ADMIN_ID) in parts:
+            raise ValueError(f"{ANONYMOUS_ADMIN_ID} is Telegram's stand-in for anonymous group admins, not a person")
+        return tuple(int(p) for p in parts)
+
+    @field_validator("reminder_offsets", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> tuple[timedelta, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            offsets = parse_durations(str(value))
+        except ValueError as error:
+            raise ValueError(f"must be durations like 7d,1d,2h or 1h30m: {error}") from None
+        if len(offsets) > MAX_REMINDER_OFFSETS:
+            raise ValueError(f"may name at most {MAX_REMINDER_OFFSETS} reminders")
+        return offsets
+
+    @field_validator("reminder_grace", mode="before")
+    @classmethod
+    def _grace(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as error:
+            raise ValueError(f"must be a duration like 6h or 30m: {error}") from None
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Berlin)") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}, not {value!r}")
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Reads the settings or raises SettingsError naming the first wrong variable."""
+    return _load(Settings, overrides)
+
+
+def load_database_settings(**overrides: object) -> DatabaseSettings:
+    return _load(DatabaseSettings, overrides)
+
+
+def load_content_settings(**overrides: object) -> ContentSettings:
+    return _load(ContentSettings, overrides)
+
+
+def _load(kind: type[BaseSettings], overrides: dict):  # type: ignore[no-untyped-def]
+    try:
+        return kind(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        if first["type"] == "missing":
+            raise SettingsError(f"{variable} is required but not set") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        # pydantic's own checks say "Input should be ..."; ours say "must ...".
+        message = message.replace("Input should be", "must be", 1)
+        raise SettingsError(f"{variable} {message}") from None

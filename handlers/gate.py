@@ -1,0 +1,129 @@
+"""The gate: runs first for every update, loads the user from the database and refuses what their role does not allow."""
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.callbacks import prefix_of
+from bot.context import BotContext
+from bot.flood import FloodGuard, Verdict
+from bot.i18n import pick_language
+from handlers.respond import acknowledge, respond
+from handlers.text import html
+from storage import users
+from storage.models import ANONYMOUS_ADMIN_ID, Role, User
+
+log = logging.getLogger(__name__)
+
+
+
+def command_of(update: Update) -> str | None:
+    message = update.effective_message
+    if update.callback_query is not None or message is None or not message.text:
+        return None
+    words = message.text.split(maxsplit=1)
+    if not words or not words[0].startswith("/"):
+        return None  # free text, also text of nothing but spaces
+    return words[0][1:].split("@", 1)[0].lower()
+
+
+class Gate:
+    """`requirements` maps command names and callback prefixes to the least role they need;
+    `without_account` names those that must not create an account for a person the bot does not know
+    (asking what is stored about you, or erasing it, stores nothing)."""
+
+    def __init__(self, requirements: dict[str, Role], without_account: frozenset[str] = frozenset(),
+                 flood: FloodGuard | None = None) -> None:
+        self.requirements = requirements
+        self.without_account = without_account
+        self.flood = flood or FloodGuard()
+
+    def handler(self) -> TypeHandler:
+        return TypeHandler(Update, self.check)
+
+    async def check(self, update: Update, context: BotContext) -> None:
+        sender = update.effective_user
+        chat = update.effective_chat
+        # Before any other work: a flood must cost as little as possible.
+        verdict = self.flood.check(sender.id, time.monotonic()) if sender is not None else Verdict.ALLOW
+        if verdict is not Verdict.ALLOW:
+            await self._slow_down(update, context, verdict)
+            raise ApplicationHandlerStop
+        if sender is None or sender.is_bot or sender.id == ANONYMOUS_ADMIN_ID:
+            await self._outside_private_chat(update, context)
+            raise ApplicationHandlerStop
+        if chat is not None and chat.type != chat.PRIVATE:
+            await self._outside_private_chat(update, context)
+            raise ApplicationHandlerStop
+
+        if update.callback_query is not None and not update.callback_query.data:
+            # PTB lets empty data match any pattern; Telegram never sends it, so it is forged.
+            log.warning("Empty button data from user %s", sender.id)
+            context.language = pick_language(None, sender.language_code, context.settings.default_language)
+            await acknowledge(update, context.t("This button is no longer valid. Please use /start."), alert=True)
+            raise ApplicationHandlerStop
+
+        first_language = pick_language(None, sender.language_code, context.settings.default_language)
+        async with context.db.begin() as session:
+            if self._key(update) in self.without_account:
+                account = await users.get(session, sender.id) or User(
+                    id=sender.id, display_name=sender.full_name, language=None, role=Role.APPLICANT)
+            else:
+                account = await users.ensure(session, sender.id, sender.full_name, first_language, context.now())
+        context.account = account
+        context.language = pick_language(account.language, sender.language_code, context.settings.default_language)
+
+        needed = self._needed_role(update)
+        if needed is not None and not account.role.at_least(needed):
+            what = command_of(update) or (update.callback_query.data if update.callback_query else "?")
+            log.warning("Refused %r for user %s (role %s, needs %s)", what, sender.id, account.role.value, needed.value)
+            t = context.t
+            refusal = (
+                t("Only coordinators of the council may do this.")
+                if needed is Role.COORDINATOR
+                else t("Only members of the council may do this. Use /join to ask to become one.")
+            )
+            if update.callback_query is not None:
+                await acknowledge(update, refusal, alert=True)
+            else:
+                await respond(update, html(refusal))
+            raise ApplicationHandlerStop
+
+    def _needed_role(self, update: Update) -> Role | None:
+        key = self._key(update)
+        return self.requirements.get(key) if key else None
+
+    @staticmethod
+    def _key(update: Update) -> str | None:
+        """The callback prefix or "/command" the update is about, if any."""
+        if update.callback_query is not None:
+            return prefix_of(update.callback_query.data)
+        command = command_of(update)
+        return f"/{command}" if command else None
+
+    async def _slow_down(self, update: Update, context: BotContext, verdict: Verdict) -> None:
+        log.warning("Throttling user %s: more than %d updates in %g s", update.effective_user.id,
+                    self.flood.limit, self.flood.window)
+        if verdict is not Verdict.WARN:
+            return  # answering every dropped update would be the flood all over again
+        context.language = pick_language(None, update.effective_user.language_code, context.settings.default_language)
+        notice = context.t("You are sending a lot at once. Please wait a few seconds; then I will answer again.")
+        if update.callback_query is not None:
+            await acknowledge(update, notice, alert=True)
+        elif update.effective_chat is not None:
+            await respond(update, html(notice))
+
+    async def _outside_private_chat(self, update: Update, context: BotContext) -> None:
+        # In groups the bot only points to the private chat: nothing personal belongs there.
+        if command_of(update) in ("start", "help") and update.effective_message is not None:
+            language = pick_language(None, getattr(update.effective_user, "language_code", None),
+                                     context.settings.default_language)
+            context.language = language
+            await update.effective_message.reply_text(
+                context.t("Please write to me in a private chat: @{username}", username=context.bot.username)
+            )
+        elif update.callback_query is not None:
+            await acknowledge(update)

@@ -1,0 +1,39 @@
+"""/language: the user picks German or English; everything after speaks that language."""
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import Callback
+from bot.context import BotContext
+from bot.keyboards import keyboard
+from handlers.menu import greeting, main_menu, publish_commands
+from handlers.respond import acknowledge, respond
+from handlers.text import html
+from storage import users
+
+LANGUAGE = Callback("lang", code="de|en")
+
+
+async def choose(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    markup = keyboard([[("Deutsch", LANGUAGE.data(code="de")), ("English", LANGUAGE.data(code="en"))]])
+    await respond(update, html(context.t("Which language should I speak?")), markup)
+
+
+async def chosen(update: Update, context: BotContext) -> None:
+    code = context.match["code"]
+    async with context.db.begin() as session:
+        await users.set_language(session, update.effective_user.id, code)
+    context.language = code
+    await acknowledge(update)
+    await respond(update, html(context.t("From now on I speak English.")), edit=True)
+    await respond(update, greeting(context), main_menu(context))
+    await publish_commands(context.bot, role=context.role, language=code, chat_id=update.effective_chat.id)
+
+
+HANDLERS = [
+    CommandHandler("language", choose),
+    CallbackQueryHandler(chosen, pattern=LANGUAGE.pattern),
+]
+REQUIRED_ROLES = {}

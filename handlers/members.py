@@ -1,0 +1,202 @@
+"""/members: coordinators see join requests and members, approve or decline, and change roles."""
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.callbacks import ROW_ID, USER_ID, Callback
+from bot.context import BotContext
+from bot.i18n import N_, translator
+from bot.keyboards import keyboard
+from bot.membership import ROLE_NAMES, role_change_problem
+from handlers.respond import acknowledge, respond
+from handlers.text import bold, html
+from storage import join_requests, users
+from storage.models import RequestStatus, Role
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 8
+DECIDE = Callback("jr", request=ROW_ID, verdict="a|d")
+PAGE = Callback("mems", page=r"\d{1,5}")
+CARD = Callback("mem", user=USER_ID, page=r"\d{1,5}")
+ROLE = Callback("role", user=USER_ID, role="applicant|member|coordinator", confirmed="0|1")
+
+
+async def show_page(update: Update, context: BotContext, page: int, *, edit: bool = False) -> None:
+    t = context.t
+    async with context.db.begin() as session:
+        pending = await join_requests.all_pending(session)
+        people, total = await users.page_of_members(session, page * PAGE_SIZE, PAGE_SIZE)
+    lines = [bold(t.plural("{count} open join request", "{count} open join requests", len(pending)))]
+    rows = []
+    for request in pending[:PAGE_SIZE]:
+        lines.append(f"• {html(request.name)} – {html(request.organisation)}")
+        rows.append([(t("Approve {name}", name=request.name[:30]), DECIDE.data(request=request.id, verdict="a")),
+                     (t("Decline"), DECIDE.data(request=request.id, verdict="d"))])
+    lines += ["", bold(t.plural("{count} person in the council", "{count} people in the council", total))]
+    for person in people:
+        lines.append(f"• {html(person.display_name)} ({html(t(ROLE_NAMES[person.role]))})")
+        rows.append([(person.display_name[:40], CARD.data(user=person.id, page=page))])
+    pages = max(1, -(-total // PAGE_SIZE))
+    navigation = []
+    if page > 0:
+        navigation.append((t("« Back"), PAGE.data(page=page - 1)))
+    if page + 1 < pages:
+        navigation.append((t("More »"), PAGE.data(page=page + 1)))
+    rows.append(navigation)
+    if pages > 1:
+        lines.append(html(t("Page {page} of {pages}", page=page + 1, pages=pages)))
+    await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
+
+
+async def members_command(update: Update, context: BotContext) -> None:
+    await show_page(update, context, page=0)
+
+
+async def page_pressed(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await show_page(update, context, page=int(context.match["page"]), edit=True)
+
+
+async def card_pressed(update: Update, context: BotContext) -> None:
+    t = context.t
+    page = int(context.match["page"])
+    async with context.db.begin() as session:
+        person = await users.get(session, int(context.match["user"]))
+    if person is None:
+        await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
+        return
+    await acknowledge(update)
+    text = "\n".join([bold(person.display_name), html(t("Role: {role}", role=t(ROLE_NAMES[person.role])))])
+    actions = {
+        Role.COORDINATOR: t("Make coordinator"),
+        Role.MEMBER: t("Make member"),
+        Role.APPLICANT: t("Remove from the council"),
+    }
+    rows = [[(label, ROLE.data(user=person.id, role=role.value, confirmed=0))]
+            for role, label in actions.items() if role is not person.role]
+    rows.append([(t("« Back"), PAGE.data(page=page))])
+    await respond(update, text, keyboard(rows), edit=True)
+
+
+async def role_pressed(update: Update, context: BotContext) -> None:
+    t = context.t
+    target_id, new_role = int(context.match["user"]), Role(context.match["role"])
+    confirmed = context.match["confirmed"] == "1"
+    async with context.db.begin() as session:
+        target = await users.get(session, target_id)
+        coordinators = await users.count_with_role(session, Role.COORDINATOR)
+        problem = None if target is None else role_change_problem(
+            target.role, new_role, coordinators)
+        if target is not None and problem is None and confirmed:
+            await users.set_role(session, target_id, new_role)
+    if target is None:
+        await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
+        return
+    if problem is not None:
+        await acknowledge(update, t(problem, name=target.display_name), alert=True)
+        return
+    await acknowledge(update)
+    role_name = t(ROLE_NAMES[new_role])
+    if not confirmed:
+        question = html(t("Give {name} the role {role}?", name=target.display_name, role=role_name))
+        await respond(update, question, keyboard([[
+            (t("Yes, change it"), ROLE.data(user=target_id, role=new_role.value, confirmed=1)),
+            (t("No"), CARD.data(user=target_id, page=0)),
+        ]]), edit=True)
+        return
+    log.info("User %s gave user %s the role %s", update.effective_user.id, target_id, new_role.value)
+    await respond(update, html(t("{name} now has the role {role}.", name=target.display_name, role=role_name)), edit=True)
+    await tell_about_role(context, target_id, target.language, new_role)
+
+
+async def tell_about_role(context: BotContext, user_id: int, language: str | None, role: Role) -> None:
+    """Tells a person their new role in their own language and updates their command menu."""
+    from handlers.menu import publish_commands
+
+    await tell(context, user_id, language, _ROLE_NEWS[role])
+    await publish_commands(context.bot, role=role, language=language or context.settings.default_language,
+                           chat_id=user_id)
+
+
+_ROLE_NEWS = {
+    Role.COORDINATOR: N_("You are now a coordinator of the council. /help shows your new commands."),
+    Role.MEMBER: N_("You are now a member of the council. /help shows what you can do."),
+    Role.APPLICANT: N_("You are no longer a member of the council. You can still ask me about funding."),
+}
+
+
+async def tell(context: BotContext, user_id: int, language: str | None, message: str, **values: object) -> None:
+    """Sends someone other than the current user a message in their own language; failures are logged."""
+    t = translator(language or context.settings.default_language)
+    try:
+        await context.bot.send_message(user_id, html(t(message, **values)), parse_mode="HTML")
+    except TelegramError as error:
+        log.warning("Could not send a message to user %s: %s", user_id, error)
+
+
+async def decide_pressed(update: Update, context: BotContext) -> None:
+    t = context.t
+    request_id = int(context.match["request"])
+    approve = context.match["verdict"] == "a"
+    now = context.now()
+    coordinator_id = update.effective_user.id
+    async with context.db.begin() as session:
+        request = await join_requests.get(session, request_id)
+        decided = request is not None and await join_requests.decide(
+            session, request_id, RequestStatus.APPROVED if approve else RequestStatus.DECLINED, coordinator_id, now)
+        applicant = await users.get(session, request.user_id) if request is not None else None
+        if decided and approve and applicant is not None and applicant.role is Role.APPLICANT:
+            await users.set_role(session, applicant.id, Role.MEMBER)
+        notices = await join_requests.notices_with_language(session, request_id) if decided else []
+    if not decided:
+        await acknowledge(update, t("This request has already been decided."), alert=True)
+        return
+    await acknowledge(update, t("Done."))
+    log.info("Join request %s %s by coordinator %s", request_id, "approved" if approve else "declined", coordinator_id)
+    await _close_notices(context, notices, request.name, approve, update.effective_user.full_name)
+    if update.callback_query.message and not any(n.message_id == update.callback_query.message.message_id
+                                                  and n.chat_id == update.effective_chat.id for n, _ in notices):
+        # Pressed in /members rather than on the request's own message: refresh the list.
+        await show_page(update, context, page=0, edit=True)
+    if applicant is None:
+        return
+    if approve:
+        await tell_about_role(context, applicant.id, applicant.language, Role.MEMBER)
+    else:
+        await tell(context, applicant.id, applicant.language, N_(
+            "Your request to join the council was not approved. "
+            "If you have questions, please contact the council office."))
+
+
+async def _close_notices(context: BotContext, notices: list, name: str, approved: bool, by: str) -> None:
+    """Replaces the buttons on every coordinator's copy of the request with who decided it."""
+    for notice, language in notices:
+        t = translator(language or context.settings.default_language)
+        verdict = t("Approved by {by}.", by=by) if approved else t("Declined by {by}.", by=by)
+        try:
+            await context.bot.edit_message_text(
+                f"{bold(t('Join request'))}: {html(name)}\n\n{html(verdict)}",
+                chat_id=notice.chat_id, message_id=notice.message_id, parse_mode="HTML")
+        except TelegramError as error:
+            log.info("Could not update request notice in chat %s: %s", notice.chat_id, error)
+
+
+HANDLERS = [
+    CommandHandler("members", members_command),
+    CallbackQueryHandler(page_pressed, pattern=PAGE.pattern),
+    CallbackQueryHandler(card_pressed, pattern=CARD.pattern),
+    CallbackQueryHandler(role_pressed, pattern=ROLE.pattern),
+    CallbackQueryHandler(decide_pressed, pattern=DECIDE.pattern),
+]
+REQUIRED_ROLES = {
+    "/members": Role.COORDINATOR,
+    DECIDE.prefix: Role.COORDINATOR,
+    PAGE.prefix: Role.COORDINATOR,
+    CARD.prefix: Role.COORDINATOR,
+    ROLE.prefix: Role.COORDINATOR,
+}

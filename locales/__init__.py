@@ -1,0 +1,1 @@
+"""Translation catalogs: locales/<lang>/LC_MESSAGES/messages.po (a package so installs carry them)."""

@@ -1,0 +1,1 @@
+"""Storage: models, the database handle, repositories and migrations."""

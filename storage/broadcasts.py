@@ -1,0 +1,142 @@
+"""Broadcasts: audiences, the rows written with them, acknowledgements, cancellation."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from storage import groups, outbox, upsert
+from storage.models import (
+    Acknowledgement,
+    Attendance,
+    Audience,
+    Broadcast,
+    BroadcastStatus,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Role,
+    Rsvp,
+    User,
+)
+
+
+def audience_query(audience: Audience, ref: int | None = None, *, author_id: int | None = None) -> Select:
+    """Ids of the users an audience reaches now; people Telegram reported unreachable are left out
+    until they write to the bot again, and so is the author, who has seen the preview. `ref` is what
+    the audience refers to: the group, the meeting whose Zusagen it is, the broadcast a reminder is about."""
+    council = User.role.in_([Role.MEMBER, Role.COORDINATOR])
+    reachable = User.unreachable_since.is_(None)
+    if author_id is not None:
+        reachable = reachable & (User.id != author_id)
+    if audience is Audience.MEMBERS:
+        return select(User.id).where(council, reachable)
+    if audience is Audience.NEWS:
+        wants_news = or_(User.news.is_(True), User.news.is_(None) & council)
+        return select(User.id).where(wants_news, reachable)
+    if audience is Audience.GROUP and ref is not None:
+        return groups.audience(ref).where(reachable)
+    if audience is Audience.MEETING and ref is not None:
+        coming = select(Rsvp.user_id).where(Rsvp.meeting_id == ref, Rsvp.answer == Attendance.YES)
+        return select(User.id).where(council, reachable, User.id.in_(coming))
+    if audience is Audience.NOT_ACKNOWLEDGED and ref is not None:
+        acknowledged = select(Acknowledgement.user_id).where(Acknowledgement.broadcast_id == ref)
+        return (select(Delivery.chat_id).join(User, User.id == Delivery.chat_id)
+                .where(Delivery.broadcast_id == ref, Delivery.status == DeliveryStatus.SENT,
+                       Delivery.chat_id.not_in(acknowledged), reachable, council))
+    raise ValueError(f"audience {audience} needs what it refers to")
+
+
+async def audience_size(session: AsyncSession, audience: Audience, ref: int | None = None, *,
+                        author_id: int | None = None) -> int:
+    query = audience_query(audience, ref, author_id=author_id)
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+async def create(session: AsyncSession, *, author_id: int, author_name: str, audience: Audience, text: str,
+                 attachment_kind: str | None, attachment_file_id: str | None, with_ack: bool, send_at: datetime,
+                 now: datetime, progress_chat_id: int, progress_message_id: int | None, language: str,
+                 reminder_of: int | None = None, meeting_id: int | None = None,
+                 group_id: int | None = None) -> Broadcast:
+    """The broadcast and one pending row per recipient, in the caller's transaction."""
+    broadcast = Broadcast(
+        created_by=author_id, author_name=author_name[:200], audience=audience, text=text,
+        attachment_kind=attachment_kind, attachment_file_id=attachment_file_id, with_ack=with_ack,
+        reminder_of=reminder_of, meeting_id=meeting_id, group_id=group_id, status=BroadcastStatus.SCHEDULED, recipients=0, created_at=now, send_at=send_at,
+        progress_chat_id=progress_chat_id, progress_message_id=progress_message_id, progress_language=language,
+    )
+    session.add(broadcast)
+    await session.flush()
+    broadcast.recipients = await outbox.enqueue(
+        session, DeliveryKind.BROADCAST, audience_query(audience, reminder_of or meeting_id or group_id, author_id=author_id), now=now,
+        not_before=send_at, broadcast_id=broadcast.id)
+    return broadcast
+
+
+async def reminder_running(session: AsyncSession, original_id: int) -> bool:
+    """Whether a reminder of this broadcast is scheduled or still going out."""
+    return bool(await session.scalar(select(func.count()).select_from(Broadcast).where(
+        Broadcast.reminder_of == original_id,
+        Broadcast.status.in_([BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING]))))
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
+
+
+async def recent(session: AsyncSession, limit: int = 10) -> list[Broadcast]:
+    return list(await session.scalars(select(Broadcast).order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+                                      .limit(limit)))
+
+
+async def to_report(session: AsyncSession) -> list[Broadcast]:
+    """Broadcasts whose author has not had the final report yet: those sending and those just done."""
+    return list(await session.scalars(select(Broadcast).where(
+        Broadcast.status.in_([BroadcastStatus.SENDING, BroadcastStatus.DONE]), Broadcast.reported_at.is_(None))))
+
+
+async def finish(session: AsyncSession, broadcast_id: int, now: datetime) -> None:
+    """Marks a broadcast done once nothing of it is left to send."""
+    await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
+        .values(status=BroadcastStatus.DONE, finished_at=now))
+
+
+async def reported(session: AsyncSession, broadcast_id: int, now: datetime) -> None:
+    await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(reported_at=now))
+
+
+async def cancel(session: AsyncSession, broadcast_id: int) -> bool:
+    """Cancels a broadcast that has not started; False once sending has begun."""
+    result = await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+        .values(status=BroadcastStatus.CANCELLED))
+    if result.rowcount != 1:
+        return False
+    await outbox.cancel_pending(session, broadcast_id=broadcast_id)
+    return True
+
+
+async def acknowledge(session: AsyncSession, broadcast_id: int, user_id: int, now: datetime) -> bool:
+    """Records an acknowledgement; False if this user had acknowledged already."""
+    result = await session.execute(
+        upsert.insert(session, Acknowledgement).values(broadcast_id=broadcast_id, user_id=user_id, at=now)
+        .on_conflict_do_nothing(index_elements=["broadcast_id", "user_id"]))
+    return result.rowcount == 1
+
+
+async def acknowledged_by(session: AsyncSession, broadcast_id: int) -> list[str]:
+    rows = await session.scalars(
+        select(User.display_name).join(Acknowledgement, Acknowledgement.user_id == User.id)
+        .where(Acknowledgement.broadcast_id == broadcast_id).order_by(Acknowledgement.at))
+    return list(rows)
+
+
+async def was_sent_to(session: AsyncSession, broadcast_id: int, user_id: int) -> bool:
+    found = await session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.broadcast_id.in_(select(Broadcast.id).where(
+            or_(Broadcast.id == broadcast_id, Broadcast.reminder_of == broadcast_id))),
+        Delivery.chat_id == user_id, Delivery.status == DeliveryStatus.SENT))
+    return bool(found)

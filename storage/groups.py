@@ -1,0 +1,205 @@
+"""Working groups and local councils in the database. Places are counted in SQL: a place is taken by
+an UPDATE that only succeeds while one is free (and a CHECK keeps members <= capacity), joining
+twice is stopped by a unique constraint, and the waitlist is ordered by the rows' ids. Whatever
+frees a place locks the group's row first, so two changes to one group never interleave."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from bot.groups import Joined, promotions
+from storage import upsert
+from storage.models import Group, GroupKind, GroupMember, GroupStatus, Role, User
+
+
+async def create(session: AsyncSession, *, name: str, kind: GroupKind, description: str, capacity: int | None,
+                 leads: list[int], created_by: int, now: datetime) -> Group | None:
+    """The group with its leads as its first members; None when the name is taken."""
+    if await name_taken(session, name):
+        return None
+    group = Group(name=name, kind=kind, description=description, capacity=capacity, members=len(leads),
+                  created_by=created_by, created_at=now)
+    session.add(group)
+    await session.flush()
+    session.add_all(GroupMember(group_id=group.id, user_id=uid, status=GroupStatus.MEMBER, lead=True, joined_at=now)
+                    for uid in leads)
+    return group
+
+
+async def name_taken(session: AsyncSession, name: str, but: int | None = None) -> bool:
+    """Whether another group has this name, whatever its capitals (the unique index is the backstop)."""
+    query = select(func.count()).select_from(Group).where(func.lower(Group.name) == name.lower())
+    if but is not None:
+        query = query.where(Group.id != but)
+    return bool(await session.scalar(query))
+
+
+async def get(session: AsyncSession, group_id: int) -> Group | None:
+    return await session.get(Group, group_id)
+
+
+async def listing(session: AsyncSession, *, archived: bool = False) -> list[Group]:
+    query = select(Group).where(Group.archived_at.is_not(None) if archived else Group.archived_at.is_(None))
+    return list(await session.scalars(query.order_by(Group.kind, Group.name)))
+
+
+async def memberships_of(session: AsyncSession, user_id: int) -> dict[int, GroupMember]:
+    rows = await session.scalars(select(GroupMember).where(GroupMember.user_id == user_id))
+    return {row.group_id: row for row in rows}
+
+
+async def membership(session: AsyncSession, group_id: int, user_id: int) -> GroupMember | None:
+    return await session.scalar(select(GroupMember).where(GroupMember.group_id == group_id,
+                                                          GroupMember.user_id == user_id))
+
+
+async def join(session: AsyncSession, group_id: int, user_id: int, now: datetime) -> Joined:
+    """A place if one is free, else the waitlist. Safe when many press Join at once."""
+    group = await session.get(Group, group_id)
+    if group is None or group.archived_at is not None:
+        return Joined.CLOSED
+    signed_up = await session.execute(
+        upsert.insert(session, GroupMember).values(group_id=group_id, user_id=user_id, status=GroupStatus.WAITING,
+                                                   lead=False, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["group_id", "user_id"]))
+    if signed_up.rowcount != 1:
+        return Joined.ALREADY
+    # The one statement that decides: it takes a place only while one is free, and on PostgreSQL it
+    # holds the group's row, so a second Join waits for the first and then finds the group full.
+    took = await session.execute(
+        update(Group).where(Group.id == group_id, Group.archived_at.is_(None),
+                            (Group.capacity.is_(None)) | (Group.members < Group.capacity))
+        .values(members=Group.members + 1).execution_options(synchronize_session=False))
+    if took.rowcount == 1:
+        await session.execute(update(GroupMember).where(GroupMember.group_id == group_id,
+                                                        GroupMember.user_id == user_id)
+                              .values(status=GroupStatus.MEMBER).execution_options(synchronize_session=False))
+        return Joined.MEMBER
+    return Joined.WAITING
+
+
+async def _locked(session: AsyncSession, group_id: int) -> Group | None:
+    """The group's row, held until the transaction ends (SQLite holds the whole database anyway)."""
+    return await session.scalar(select(Group).where(Group.id == group_id).with_for_update()
+                                .execution_options(populate_existing=True))
+
+
+async def leave(session: AsyncSession, group_id: int, user_id: int) -> tuple[GroupStatus | None, list[int]]:
+    """Takes someone out of the group or its waitlist; returns what they were (None: not in it) and
+    who got the place they freed."""
+    group = await _locked(session, group_id)
+    row = await membership(session, group_id, user_id)
+    if group is None or row is None:
+        return None, []
+    was = row.status
+    await session.delete(row)
+    if was is GroupStatus.WAITING:
+        return was, []
+    group.members -= 1
+    await session.flush()
+    return was, await _fill_places(session, group)
+
+
+async def _fill_places(session: AsyncSession, group: Group) -> list[int]:
+    """Gives free places to the first on the waitlist, in the order they signed up."""
+    if group.archived_at is not None:
+        return []
+    waiting = list(await session.scalars(select(GroupMember).where(
+        GroupMember.group_id == group.id, GroupMember.status == GroupStatus.WAITING).order_by(GroupMember.id)))
+    promoted = waiting[:promotions(group.capacity, group.members, len(waiting))]
+    for row in promoted:
+        row.status = GroupStatus.MEMBER
+    group.members += len(promoted)
+    await session.flush()
+    return [row.user_id for row in promoted]
+
+
+async def add_by_hand(session: AsyncSession, group_id: int, user_id: int, now: datetime) -> Joined:
+    """A coordinator puts someone in: a place if free (from the waitlist too), never past the capacity."""
+    group = await _locked(session, group_id)
+    if group is None or group.archived_at is not None:
+        return Joined.CLOSED
+    row = await membership(session, group_id, user_id)
+    if row is not None and row.status is GroupStatus.MEMBER:
+        return Joined.ALREADY
+    if group.capacity is not None and group.members >= group.capacity:
+        return Joined.WAITING  # full: nothing changed
+    if row is None:
+        session.add(GroupMember(group_id=group_id, user_id=user_id, status=GroupStatus.MEMBER, lead=False,
+                                joined_at=now))
+    else:
+        row.status = GroupStatus.MEMBER
+    group.members += 1
+    await session.flush()
+    return Joined.MEMBER
+
+
+async def set_capacity(session: AsyncSession, group_id: int, capacity: int | None) -> tuple[int | None, list[int]]:
+    """(members the group has, who got a place). Refused by the caller if below the members; a
+    larger capacity gives places to the waitlist at once."""
+    group = await _locked(session, group_id)
+    if group is None:
+        return None, []
+    if capacity is not None and capacity < group.members:
+        return group.members, []
+    group.capacity = capacity
+    await session.flush()
+    return group.members, await _fill_places(session, group)
+
+
+async def set_lead(session: AsyncSession, group_id: int, user_id: int, lead: bool) -> bool:
+    """Only a member of the group can lead it; False otherwise."""
+    result = await session.execute(update(GroupMember).where(
+        GroupMember.group_id == group_id, GroupMember.user_id == user_id, GroupMember.status == GroupStatus.MEMBER)
+        .values(lead=lead).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
+    return bool(await session.scalar(select(func.count()).select_from(GroupMember).where(
+        GroupMember.group_id == group_id, GroupMember.user_id == user_id, GroupMember.lead.is_(True),
+        GroupMember.status == GroupStatus.MEMBER)))
+
+
+async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
+    rows = await session.scalars(select(Group).join(GroupMember, GroupMember.group_id == Group.id).where(
+        GroupMember.user_id == user_id, GroupMember.lead.is_(True), Group.archived_at.is_(None)).order_by(Group.name))
+    return list(rows)
+
+
+async def people(session: AsyncSession, group_id: int) -> list[tuple[int, str, GroupStatus, bool]]:
+    """(id, name, member or waiting, lead) in the order of sign-up."""
+    rows = await session.execute(
+        select(User.id, User.display_name, GroupMember.status, GroupMember.lead)
+        .join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.group_id == group_id)
+        .order_by(GroupMember.id))
+    return [(uid, name, status, lead) for uid, name, status, lead in rows.all()]
+
+
+def audience(group_id: int) -> Select:
+    """Ids of the group's members (not those waiting) who are in the council and whom Telegram can
+    reach: the same people a meeting of the group is for."""
+    return (select(User.id).join(GroupMember, GroupMember.user_id == User.id)
+            .where(GroupMember.group_id == group_id, GroupMember.status == GroupStatus.MEMBER,
+                   User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None)))
+
+
+async def set_archived(session: AsyncSession, group_id: int, archived_at: datetime | None) -> bool:
+    """Archives (a time) or restores (None) a group; False when it already was so."""
+    result = await session.execute(
+        update(Group).where(Group.id == group_id,
+                            Group.archived_at.is_(None) if archived_at else Group.archived_at.is_not(None))
+        .values(archived_at=archived_at).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def edit(session: AsyncSession, group: Group, **changes: object) -> bool:
+    """Changes name or description; False when the new name is taken."""
+    if "name" in changes and await name_taken(session, str(changes["name"]), but=group.id):
+        return False
+    for name, value in changes.items():
+        setattr(group, name, value)
+    return True

@@ -1,0 +1,187 @@
+"""Meetings, their audience and the members' answers (RSVP)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, false, func, literal, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from storage import outbox, upsert
+from storage.models import (
+    Attendance,
+    DeliveryKind,
+    DeliveryStatus,
+    GroupMember,
+    GroupStatus,
+    Meeting,
+    MeetingStatus,
+    Role,
+    Rsvp,
+    User,
+)
+
+
+async def create_series(session: AsyncSession, *, title: str, dates: list[datetime], place: str, agenda: str,
+                        agenda_file_id: str | None, repetition: dict | None, created_by: int,
+                        now: datetime, group_id: int | None = None) -> list[Meeting]:
+    """One row per date; all of a series point to the first. `group_id`: a meeting of that group."""
+    meetings = [Meeting(title=title, starts_at=when, place=place, agenda=agenda, agenda_file_id=agenda_file_id,
+                        repetition=repetition, status=MeetingStatus.SCHEDULED, sequence=0, created_by=created_by,
+                        created_at=now, updated_at=now, group_id=group_id) for when in dates]
+    session.add_all(meetings)
+    await session.flush()
+    if len(meetings) > 1:
+        for meeting in meetings:
+            meeting.series_id = meetings[0].id
+    return meetings
+
+
+async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.get(Meeting, meeting_id)
+
+
+def _visible_to(user_id: int | None) -> object:
+    """Council meetings, and those of the groups the user belongs to (None: a coordinator sees all)."""
+    if user_id is None:
+        return true()
+    mine = select(GroupMember.group_id).where(GroupMember.user_id == user_id, GroupMember.status == GroupStatus.MEMBER)
+    return Meeting.group_id.is_(None) | Meeting.group_id.in_(mine)
+
+
+async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                   for_user: int | None = None) -> tuple[list[Meeting], int]:
+    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
+    `for_user`: only those that person is invited to."""
+    where = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now, _visible_to(for_user))
+    total = await session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
+    rows = await session.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at, Meeting.id)
+                                 .offset(offset).limit(limit))
+    return list(rows), total
+
+
+async def recent_past(session: AsyncSession, now: datetime, limit: int,
+                      groups: set[int | None] | None = None) -> list[Meeting]:
+    """Meetings that have begun, latest first: where minutes can be attached. `groups`: only those of
+    these groups (None in it: the council's)."""
+    query = select(Meeting).where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at <= now)
+    if groups is not None:
+        ids = [g for g in groups if g is not None]
+        query = query.where(Meeting.group_id.in_(ids) | (Meeting.group_id.is_(None) if None in groups else false()))
+    return list(await session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)))
+
+
+async def series_from(session: AsyncSession, meeting: Meeting) -> list[Meeting]:
+    """This meeting and the later scheduled ones of its series."""
+    if meeting.series_id is None:
+        return [meeting]
+    rows = await session.scalars(select(Meeting).where(
+        Meeting.series_id == meeting.series_id, Meeting.starts_at >= meeting.starts_at,
+        Meeting.status == MeetingStatus.SCHEDULED).order_by(Meeting.starts_at))
+    return list(rows)
+
+
+async def audience_size(session: AsyncSession, meeting_id: int | None = None, *, group_id: int | None = None,
+                        without_declined: bool = False, leave_out: int | None = None) -> int:
+    """How many people a meeting is for (no meeting yet: a new one of the whole council, or of `group_id`)."""
+    query = audience(meeting_id, group_id=group_id, without_declined=without_declined, leave_out=leave_out)
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def audience(meeting_id: int | None, *, group_id: int | None = None, without_declined: bool = False,
+             leave_out: int | None = None) -> Select:
+    """Ids of the people a meeting is for: the council's members and coordinators Telegram can reach,
+    or of those the members of the meeting's group (`group_id` for a meeting not yet written)."""
+    query = select(User.id).where(User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None))
+    group = (select(Meeting.group_id).where(Meeting.id == meeting_id).scalar_subquery()
+             if meeting_id is not None else literal(group_id, Integer()))
+    in_group = select(GroupMember.user_id).where(GroupMember.group_id == group,
+                                                 GroupMember.status == GroupStatus.MEMBER)
+    query = query.where(group.is_(None) | User.id.in_(in_group))
+    if without_declined:
+        declined = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id, Rsvp.answer == Attendance.NO)
+        query = query.where(User.id.not_in(declined))
+    if leave_out is not None:
+        query = query.where(User.id != leave_out)
+    return query
+
+
+async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
+    found = await session.scalar(select(func.count()).select_from(
+        audience(meeting_id).where(User.id == user_id).subquery()))
+    return bool(found)
+
+
+async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
+    new = upsert.insert(session, Rsvp).values(meeting_id=meeting_id, user_id=user_id, answer=attendance,
+                                              answered_at=now)
+    await session.execute(new.on_conflict_do_update(
+        index_elements=["meeting_id", "user_id"], set_={"answer": attendance, "answered_at": now}))
+
+
+async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
+    if not meeting_ids:
+        return {}
+    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer).where(
+        Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids)))
+    return dict(rows.all())
+
+
+async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
+    found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}
+    if meeting_ids:
+        rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer, func.count())
+                                     .where(Rsvp.meeting_id.in_(meeting_ids)).group_by(Rsvp.meeting_id, Rsvp.answer))
+        for meeting_id, attendance, n in rows.all():
+            found[meeting_id][attendance] = n
+    return found
+
+
+async def attendance_list(session: AsyncSession, meeting_id: int) -> list[tuple[int, str, Attendance | None]]:
+    """Everyone the meeting is for and everyone who answered, with their answer (None: no answer yet)."""
+    invited = audience(meeting_id).subquery()
+    answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
+    rows = await session.execute(
+        select(User.id, User.display_name, Rsvp.answer)
+        .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
+        .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
+        .order_by(User.display_name, User.id))
+    return [(user_id, name, attendance) for user_id, name, attendance in rows.all()]
+
+
+async def edit(session: AsyncSession, meeting: Meeting, now: datetime, **changes: object) -> None:
+    """Changes title, time, place or agenda; a calendar sees the new SEQUENCE (counted in SQL, so
+    two edits at once give two numbers)."""
+    await session.execute(update(Meeting).where(Meeting.id == meeting.id)
+                          .values(**changes, sequence=Meeting.sequence + 1, updated_at=now)
+                          .execution_options(synchronize_session=False))
+    await session.refresh(meeting)
+
+
+async def cancel(session: AsyncSession, meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    """Cancels those of the meetings still scheduled, and whatever of their messages has not gone out
+    yet (reminders above all). Returns the ones this call cancelled: when two coordinators cancel at
+    once, only one of them tells everyone."""
+    cancelled = set(await session.scalars(
+        update(Meeting).where(Meeting.id.in_([m.id for m in meetings]), Meeting.status == MeetingStatus.SCHEDULED)
+        .values(status=MeetingStatus.CANCELLED, sequence=Meeting.sequence + 1, updated_at=now)
+        .returning(Meeting.id).execution_options(synchronize_session=False)))
+    await outbox.cancel_pending(session, meeting_ids=list(cancelled), kinds=[DeliveryKind.REMINDER])
+    for meeting in meetings:
+        await session.refresh(meeting)
+    return [m for m in meetings if m.id in cancelled]
+
+
+async def notify(session: AsyncSession, meeting: Meeting, payload: dict, now: datetime, *,
+                 without_declined: bool, leave_out: int | None) -> int:
+    """Queues a notice about the meeting (invitation, change, cancellation, minutes) for its audience."""
+    return await outbox.enqueue(
+        session, DeliveryKind.MEETING, audience(meeting.id, without_declined=without_declined, leave_out=leave_out),
+        now=now, meeting_id=meeting.id, payload=payload, status=DeliveryStatus.PENDING)
+
+
+async def mark_minutes(session: AsyncSession, meeting_id: int, file_id: str, now: datetime) -> bool:
+    """Records the minutes once; False if they were sent already."""
+    result = await session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.minutes_sent_at.is_(None))
+                                   .values(minutes_file_id=file_id, minutes_sent_at=now))
+    return result.rowcount == 1

@@ -1,0 +1,166 @@
+"""Groups on a real Application: setting one up, joining, the waitlist, leaving with confirmation,
+leads' lists and their limits, archiving, adding and removing by hand, and every bad input."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from bot.runner import seed_coordinators
+from storage import groups, users
+from storage.db import Database
+from storage.models import Delivery, DeliveryKind, Group, GroupKind, GroupStatus, Role
+from tests.harness import Harness, buttons, start_harness
+
+COORD, MIA, MAX, ADA, APPLICANT = 500, 2001, 2002, 2003, 3001
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+async def h(db: Database) -> AsyncIterator[Harness]:
+    await seed_coordinators(db, (COORD,))
+    async with db.begin() as session:
+        for uid, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann"), (ADA, "Ada Lovelace")):
+            await users.ensure(session, uid, name, "en", NOW)
+            await users.set_role(session, uid, Role.MEMBER)
+    harness = await start_harness(db)
+    await harness.send(COORD, "/start", language="en")
+    yield harness
+    await harness.app.shutdown()
+    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+
+
+def screen(h: Harness, user_id: int) -> dict:
+    return h.request.latest(user_id)
+
+
+async def press(h: Harness, user_id: int, label: str) -> None:
+    await h.press(user_id, buttons(screen(h, user_id))[label], language="en")
+
+
+async def a_group(db: Database, capacity: int | None, leads: list[int] = ()) -> int:  # type: ignore[assignment]
+    async with db.begin() as session:
+        group = await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP,
+                                    description="Sicherheit in Schulen", capacity=capacity, leads=list(leads),
+                                    created_by=COORD, now=NOW)
+        return group.id
+
+
+async def test_setting_up_a_group_with_leads(h: Harness, db: Database) -> None:
+    await h.send(COORD, "/newgroup", language="en")
+    await h.send(COORD, "AG", language="en")
+    assert "at least 3 characters" in screen(h, COORD)["text"]
+    await h.send(COORD, "AG Sicherheit in Schulen", language="en")
+    await press(h, COORD, "working group")
+    await h.send(COORD, "Wir beraten Schulen zu Sicherheitskonzepten.", language="en")
+    for typed in ("0", "zwölf", "1001"):
+        await h.send(COORD, typed, language="en")
+        assert "from 1 to 1000" in screen(h, COORD)["text"], typed
+    await h.send(COORD, "1", language="en")
+    await press(h, COORD, "Ada Lovelace")
+    await press(h, COORD, "Max Mustermann")
+    await press(h, COORD, "Done")
+    assert "more leads than places" in h.answers()[-1]["text"]
+    await press(h, COORD, "⭐ Max Mustermann")  # not him after all
+    await press(h, COORD, "Done")
+    preview = screen(h, COORD)
+    assert "Places: 1" in preview["text"] and "Led by Ada Lovelace" in preview["text"]
+    await press(h, COORD, "Create the group")
+    card = screen(h, COORD)
+    assert "AG Sicherheit in Schulen" in card["text"] and "1 member, 0 places left" in card["text"]
+    async with db.begin() as session:
+        group = (await session.scalars(select(Group))).one()
+        assert await groups.is_lead(session, group.id, ADA)
+    await h.send(COORD, "/newgroup", language="en")
+    await h.send(COORD, "ag sicherheit in schulen", language="en")
+    assert "a group of that name already" in screen(h, COORD)["text"]
+
+
+async def test_join_waitlist_leave_and_promotion(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=1)
+    await h.send(MIA, "/groups", language="en")
+    await press(h, MIA, "AG Schule")
+    assert "You are not in this group." in screen(h, MIA)["text"]
+    await press(h, MIA, "Join")
+    assert "Welcome" in h.answers()[-1]["text"]
+    await h.press(MAX, f"grc:{group_id}", language="en")
+    await press(h, MAX, "Join the waitlist")
+    assert "number 1 on the waitlist" in h.answers()[-1]["text"]
+    await h.press(MAX, f"gr:{group_id}:join", language="en")  # twice
+    assert "already" in h.answers()[-1]["text"]
+    await h.press(ADA, f"gr:{group_id}:leaveok", language="en")  # not in it
+    assert "not in this group" in h.answers()[-1]["text"]
+    await press(h, MIA, "Leave the group")
+    assert "your place goes to the next" in screen(h, MIA)["text"]
+    await press(h, MIA, "Yes, leave")
+    async with db.begin() as session:
+        listed = {uid: status for uid, _, status, _ in await groups.people(session, group_id)}
+        told = list(await session.execute(select(Delivery.chat_id, Delivery.payload)
+                                          .where(Delivery.kind == DeliveryKind.GROUP)))
+    assert listed == {MAX: GroupStatus.MEMBER}
+    assert told == [(MAX, {"event": "promoted", "group": "AG Schule"})]
+
+
+async def test_leads_see_members_and_may_not_act_on_other_groups(h: Harness, db: Database) -> None:
+    school = await a_group(db, capacity=None, leads=[MIA])
+    async with db.begin() as session:
+        other = (await groups.create(session, name="Präventionsrat Güstrow", kind=GroupKind.LOCAL_COUNCIL,
+                                     description="", capacity=None, leads=[], created_by=COORD, now=NOW)).id
+        await groups.join(session, school, MAX, NOW)
+    await h.press(MIA, f"grc:{school}", language="en")
+    card = screen(h, MIA)
+    assert {"Members", "Announcement to the group", "Meeting of the group"} <= set(buttons(card))
+    assert "Archive" not in buttons(card)
+    await press(h, MIA, "Members")
+    listing = "\n".join(h.request.texts(MIA)[-3:])
+    # Mia's name is what Telegram gave when she pressed ("Test" in these tests).
+    assert "1 lead</b>\n• Test" in listing and "1 member</b>\n• Max Mustermann" in listing
+    for data in (f"gr:{other}:members", f"gr:{other}:csv", f"bcgl:{other}", f"nmg:{other}"):
+        await h.press(MIA, data, language="en")
+        assert "a group's leads may do this" in h.answers()[-1]["text"], data
+    for data in (f"gra:{school}:archiveok", f"grp:{school}:add:0", f"grpu:{school}:{ADA}:add", f"gre:{school}"):
+        await h.press(MIA, data, language="en")
+        assert "Only coordinators" in h.answers()[-1]["text"], data
+
+
+async def test_archive_restore_and_add_remove_by_hand(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=2)
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:add", language="en")
+    await h.press(COORD, f"grpu:{group_id}:{APPLICANT}:add", language="en")  # unknown to the bot
+    assert "no longer known" in h.answers()[-1]["text"]
+    await h.press(COORD, f"grpu:{group_id}:{MAX}:add", language="en")
+    await h.press(COORD, f"grpu:{group_id}:{ADA}:add", language="en")
+    assert "The group is full (2 places)" in screen(h, COORD)["text"]
+    await h.press(COORD, f"gra:{group_id}:archive", language="en")
+    assert "Its members are told" in screen(h, COORD)["text"]
+    await press(h, COORD, "Yes, archive it")
+    await h.press(ADA, f"gr:{group_id}:join", language="en")
+    assert "archived" in h.answers()[-1]["text"]
+    await h.press(COORD, f"gra:{group_id}:restore", language="en")
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:removeok", language="en")
+    async with db.begin() as session:
+        events = [(chat, p["event"]) for chat, p in await session.execute(
+            select(Delivery.chat_id, Delivery.payload).where(Delivery.kind == DeliveryKind.GROUP).order_by(Delivery.id))]
+        members = {uid for uid, _, status, _ in await groups.people(session, group_id)}
+    assert events == [(MIA, "added"), (MAX, "added"), (MIA, "archived"), (MAX, "archived"),
+                      (MIA, "restored"), (MAX, "restored"), (MIA, "removed")]
+    assert members == {MAX}
+
+
+async def test_capacity_below_the_members_is_refused_with_the_count(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=3)
+    async with db.begin() as session:
+        for uid in (MIA, MAX, ADA):
+            await groups.join(session, group_id, uid, NOW)
+    await h.press(COORD, f"gre:{group_id}", language="en")
+    await press(h, COORD, "Number of places")
+    await h.send(COORD, "2", language="en")
+    assert "has 3 members already" in screen(h, COORD)["text"]
+    await h.send(COORD, "5", language="en")
+    assert "Saved." in screen(h, COORD)["text"] and "3 members, 2 places left" in screen(h, COORD)["text"]
+    await h.press(APPLICANT, f"grc:{group_id}", language="en")
+    assert "Only members" in h.answers()[-1]["text"]
+    await h.press(MIA, "grc:999999", language="en")  # a forged group id
+    assert "no longer exists" in h.answers()[-1]["text"]

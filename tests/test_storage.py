@@ -1,0 +1,105 @@
+"""Storage rules that the database itself enforces: invite uses, one pending request, roles."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from storage import invites, join_requests, users
+from storage.db import Database
+from storage.migrate import is_current
+from storage.models import RequestStatus, Role
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+async def test_migrations_bring_a_fresh_database_to_head(db: Database) -> None:
+    assert await is_current(db.engine)
+
+
+async def test_migrations_match_the_models_and_go_down_and_up_again(db: Database) -> None:
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.migrate import alembic_config
+    from storage.models import Base
+
+    def differences(connection) -> list:  # type: ignore[no-untyped-def]
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    def down_and_up(connection) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+        command.upgrade(config, "head")
+
+    async with db.engine.begin() as connection:
+        # A model changed without its migration shows here (types are compared loosely by alembic).
+        assert await connection.run_sync(differences) == []
+        await connection.run_sync(down_and_up)
+    assert await is_current(db.engine)
+
+
+async def test_new_user_is_applicant_with_language_and_aware_times(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure(session, 5, "Erika Muster", "de", NOW)
+    async with db.begin() as session:
+        user = await users.get(session, 5)
+    assert user.role is Role.APPLICANT and user.language == "de"
+    assert user.first_seen == NOW and user.first_seen.tzinfo is not None
+
+
+async def test_invite_uses_are_counted_atomically_under_concurrency(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure(session, 1, "Coord", "de", NOW)
+        await invites.create(session, "code-abcdefgh", 1, 3, NOW, NOW + timedelta(days=14))
+
+    async def take() -> bool:
+        async with db.begin() as session:
+            return await invites.take_use(session, "code-abcdefgh", NOW)
+
+    results = await asyncio.gather(*(take() for _ in range(10)))
+    assert sum(results) == 3
+
+
+async def test_expired_invite_is_refused(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure(session, 1, "Coord", "de", NOW)
+        await invites.create(session, "code-expired1", 1, 5, NOW, NOW + timedelta(days=14))
+    async with db.begin() as session:
+        assert not await invites.take_use(session, "code-expired1", NOW + timedelta(days=14, seconds=1))
+        assert not await invites.take_use(session, "unknown-code", NOW)
+        assert await invites.take_use(session, "code-expired1", NOW + timedelta(days=13))
+
+
+async def test_only_one_pending_join_request_per_user(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure(session, 7, "Max", "de", NOW)
+        first = await join_requests.open_request(session, 7, "Max", "Polizei", NOW)
+        second = await join_requests.open_request(session, 7, "Max", "Polizei", NOW)
+    assert first is not None and second is None
+    async with db.begin() as session:
+        assert await join_requests.decide(session, first.id, RequestStatus.DECLINED, 7, NOW)
+        # Decided once; a second decision (a stale button) changes nothing.
+        assert not await join_requests.decide(session, first.id, RequestStatus.APPROVED, 7, NOW)
+        assert await join_requests.open_request(session, 7, "Max", "Polizei", NOW) is not None
+
+
+async def test_members_page_lists_coordinators_first(db: Database) -> None:
+    async with db.begin() as session:
+        for uid, name, role in [(1, "Zora", Role.COORDINATOR), (2, "Anna", Role.MEMBER), (3, "Bob", Role.APPLICANT)]:
+            await users.ensure(session, uid, name, "de", NOW)
+            await users.set_role(session, uid, role)
+    async with db.begin() as session:
+        people, total = await users.page_of_members(session, 0, 10)
+    assert total == 2 and [p.display_name for p in people] == ["Zora", "Anna"]
+
+
+async def test_a_seeded_coordinator_gets_their_language_on_first_contact(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure_coordinator(session, 77, NOW)
+        assert (await users.get(session, 77)).language is None
+        await users.ensure(session, 77, "Chris", "en", NOW)
+        await users.ensure(session, 77, "Chris", "de", NOW)  # a later Telegram setting does not override it
+        user = await users.get(session, 77)
+    assert user.language == "en" and user.role is Role.COORDINATOR and user.display_name == "Chris"
