@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e import COORD, TOKEN, BotRunner  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.flows import compose_and_send, final_report  # noqa: E402
 
 TARGETS = {"paced": ("rate_per_s", 29.0), "engine": ("rate_per_s", 300.0), "memory": ("peak_rss_mb", 150.0)}

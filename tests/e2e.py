@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import BotProcess, FakeTelegram
+from bot.fake_telegram import BotProcess, FakeTelegram
 
 TOKEN = "424242:E2E-secret-token-ABCDEFGHIJKLMNOP"
 COORD = 500

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.e2e import COORD, TOKEN, BotRunner as Bot
-from tests.fake_telegram import BotProcess, FakeTelegram
+from bot.fake_telegram import BotProcess, FakeTelegram
 
 async def test_start_answers_in_the_users_language_and_language_switches(tg: FakeTelegram, bot: Bot) -> None:
     anna = tg.user(1001, "Anna", language_code="de")

@@ -7,7 +7,7 @@ import io
 from collections import Counter
 
 from tests.e2e import COORD, BotRunner
-from tests.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram
 from tests.flows import compose_and_send, final_report
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.e2e import COORD, BotRunner
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.users import BotMessage, FakeUser
+from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram.users import BotMessage, FakeUser
 
 TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from tests.e2e import COORD, BotRunner
-from tests.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram
 
 
 async def test_waitlist_promotion_and_a_leads_announcement(tg: FakeTelegram, bot: BotRunner) -> None:

@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from bot.durations import format_duration
 from tests.e2e import COORD, BotRunner
-from tests.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram
 from tests.flows import plan_meeting
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -8,7 +8,7 @@ import sqlite3
 import time
 
 from tests.e2e import BotRunner
-from tests.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeTelegram
 
 PERSON = 987654321
 

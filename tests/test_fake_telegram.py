@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import HTTPXRequest
 
 from bot.transport import AiohttpTransport
-from tests.fake_telegram import BotProcess, FakeTelegram
+from bot.fake_telegram import BotProcess, FakeTelegram
 
 TOKEN = "111:FAKE-api-test-token"
 

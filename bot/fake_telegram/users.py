@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tests.fake_telegram.server import FakeTelegram
+    from bot.fake_telegram.server import FakeTelegram
 
 DEFAULT_TIMEOUT = 10.0
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_telegram.markup import MarkupError, visible_text
-from tests.fake_telegram.users import BotMessage, ChatLog, FakeGroup, FakeUser
+from bot.fake_telegram.markup import MarkupError, visible_text
+from bot.fake_telegram.users import BotMessage, ChatLog, FakeGroup, FakeUser
 
 # Parameters that are text even when they look like JSON ("123" stays a string).
 _STRING_FIELDS = {"text", "caption", "parse_mode", "callback_query_id", "language_code", "url", "description",
