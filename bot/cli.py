@@ -7,12 +7,17 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from bot.durations import format_duration
-from bot.logs import setup_logging
+from bot.logs import RedactSecrets, setup_logging
 from bot.content import DEFAULT_FILE as DEFAULT_CONTENT
 from bot.content import ContentError
 from bot.content import load as load_content
 from bot.settings import SettingsError, load_content_settings, load_database_settings, load_settings
+
+
+HEALTH_TIMEOUT = 5.0  # seconds; a health check that hangs is as bad as one that fails
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,8 +27,18 @@ def _parser() -> argparse.ArgumentParser:
         "Settings come from environment variables or a .env file (see README).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="migrate the database, then run the bot (long polling)",
-                        description="Migrates the database, then runs the bot with long polling until stopped.")
+    run = commands.add_parser(
+        "run", help="migrate the database, then run the bot (long polling, or --webhook)",
+        description="Migrates the database, then runs the bot until stopped (SIGTERM or Ctrl-C). Exit codes: 2 a "
+                    "setting is wrong, 3 another kpr-bot runs against the same database, 4 another process gets "
+                    "updates with the same token (Telegram's 409 Conflict).")
+    run.add_argument("--webhook", action="store_true",
+                     help="receive updates on WEBHOOK_LISTEN:WEBHOOK_PORT, published as WEBHOOK_URL "
+                          "(needs WEBHOOK_URL and WEBHOOK_SECRET)")
+    commands.add_parser("health", help="exit 0 when the database is reachable and its schema is current",
+                        description="For container and service health checks (needs only DATABASE_URL): exit code "
+                                    "0 and 'ok' when the database answers and all migrations are applied, else 1 "
+                                    "and one line saying what is wrong.")
     commands.add_parser("migrate", help="bring the database schema up to date",
                         description="Applies all database migrations (needs only DATABASE_URL).")
     commands.add_parser("check-config", help="validate the settings and print them (without secrets)",
@@ -52,11 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             settings = load_settings()
-            setup_logging(settings.log_level, [settings.token])
+            if args.webhook:
+                settings.require_webhook()
+            setup_logging(settings.log_level, settings.secrets)
             content = load_content(settings.content_file)
             from bot.runner import serve
 
-            return asyncio.run(serve(settings, content))
+            return asyncio.run(serve(settings, content, webhook=args.webhook))
         if args.command == "content":
             return _check_content(args.file or load_content_settings().content_file)
         if args.command == "check-config":
@@ -73,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
             return 0
         database = load_database_settings()
-        setup_logging(database.log_level, [])
+        # A health check prints one line, not the migration tool's chatter.
+        setup_logging("WARNING" if args.command == "health" else database.log_level, database.secrets)
         if args.command == "migrate":
             return asyncio.run(_migrate(database.database_url))
+        if args.command == "health":
+            return asyncio.run(_health(database.database_url, database.secrets))
         return asyncio.run(_coordinators(database.database_url, args.action, getattr(args, "user_id", None)))
     except SettingsError as error:
         print(f"kpr-bot: configuration error: {error}", file=sys.stderr)
@@ -98,8 +118,6 @@ def _check_content(path: Path | None) -> int:
 
 
 def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -112,6 +130,32 @@ async def _migrate(url: str) -> int:
     finally:
         await db.dispose()
     print("Database is up to date.")
+    return 0
+
+
+async def _health(url: str, secrets: list[str]) -> int:
+    from storage.db import Database
+    from storage.migrate import is_current
+
+    path = make_url(url).database
+    if make_url(url).get_backend_name() == "sqlite" and path and path != ":memory:" and not Path(path).exists():
+        # Opening it would create an empty database and call that unhealthy for the wrong reason.
+        print(f"unhealthy: the database file {path} does not exist; run `kpr-bot migrate`", file=sys.stderr)
+        return 1
+    db = Database(url)
+    try:
+        current = await asyncio.wait_for(is_current(db.engine), HEALTH_TIMEOUT)
+    except Exception as error:  # any failure to reach the database is "unhealthy", said in one line
+        details = RedactSecrets(secrets).clean(str(error)).strip().splitlines()
+        print(f"unhealthy: the database does not answer ({type(error).__name__}: "
+              f"{details[0] if details else 'no details'})", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    if not current:
+        print("unhealthy: the database schema is not current; run `kpr-bot migrate`", file=sys.stderr)
+        return 1
+    print("ok")
     return 0
 
 

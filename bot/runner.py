@@ -1,13 +1,14 @@
-"""Runs the bot with long polling until SIGTERM or SIGINT, with the database migrated first."""
+"""Runs the bot (long polling or webhook) until SIGTERM or SIGINT: one process per database, migrated first."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 
 from bot.app import build_application
@@ -19,9 +20,16 @@ from handlers import privacy, reminders
 from handlers.menu import publish_commands, publish_default_commands
 from storage import users
 from storage.db import Database
+from storage.lock import AlreadyRunning, single_sender
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+
+EXIT_ALREADY_RUNNING = 3  # another process sends for this database
+EXIT_CONFLICT = 4  # another process gets updates with this token (Telegram's 409)
+# Sends still unanswered after this many seconds of a stop go back to the outbox, so that a stop
+# (SIGTERM) ends well within the 10 seconds that Docker and systemd wait before they kill.
+SEND_GRACE = 4.0
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
@@ -62,43 +70,86 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
             delay = min(delay * 2, 60.0)
 
 
-async def serve(settings: Settings, content: Content) -> int:
+async def serve(settings: Settings, content: Content, *, webhook: bool = False) -> int:
+    """Runs until SIGTERM or SIGINT; returns the process's exit code."""
     db = Database(settings.database_url)
     try:
-        await db.migrate()
-        await seed_coordinators(db, settings.coordinator_ids)
-        application = build_application(settings, db, content=content)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            if not await _connect(application, stop, settings.bot_api_url):
-                return 0
-        except InvalidToken:
-            log.error("Telegram rejected BOT_TOKEN: check the token BotFather gave you")
-            return 2
-        try:
-            await application.start()
-            services: Services = application.bot_data["services"]
-            services.sender.start()
-            await reminders.rebuild(application)
-            # Progress is derived from the outbox each time, so it needs no state across restarts.
-            application.job_queue.run_repeating(report_progress, interval=PROGRESS_INTERVAL, first=1,
-                                                name="broadcast-progress")
-            # The first purge soon after the start, so a bot restarted daily still purges.
-            application.job_queue.run_repeating(privacy.purge_old, interval=privacy.PURGE_EVERY, first=60,
-                                                name="retention")
-            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            application.create_task(publish_start_commands(application, db, settings))
-            log.info("kpr-bot is running as @%s", application.bot.username)
-            await stop.wait()
-            log.info("Stopping")
-            await application.updater.stop()
-            await services.sender.stop()
-            await application.stop()
-        finally:
-            await application.shutdown()
-        return 0
+        # The lock comes before the migrations, so two starts never migrate at the same time either.
+        async with single_sender(db):
+            await db.migrate()
+            await seed_coordinators(db, settings.coordinator_ids)
+            return await _serve(settings, content, db, webhook)
+    except AlreadyRunning as error:
+        log.error("Not starting: %s. Stop it first: only one process may send for a database.", error)
+        return EXIT_ALREADY_RUNNING
     finally:
         await db.dispose()
+
+
+async def _serve(settings: Settings, content: Content, db: Database, webhook: bool) -> int:
+    application = build_application(settings, db, content=content)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    conflict = False
+
+    def on_polling_error(error: TelegramError) -> None:
+        # PTB would retry a 409 for ever, and two pollers would take turns stealing each other's
+        # updates; one clear line and a stop is better.
+        nonlocal conflict
+        if isinstance(error, Conflict):
+            if not conflict:
+                log.error("Telegram answered 409 Conflict (%s): another process is getting updates with this "
+                          "bot token. Stopping; stop the other process, then start this one again.", error)
+            conflict = True
+            stop.set()
+        else:
+            log.warning("Getting updates failed (%s); trying again", error)
+
+    try:
+        if not await _connect(application, stop, settings.bot_api_url):
+            return 0
+    except InvalidToken:
+        log.error("Telegram rejected BOT_TOKEN: check the token BotFather gave you")
+        return 2
+    try:
+        await application.start()
+        services: Services = application.bot_data["services"]
+        services.sender.start()
+        await reminders.rebuild(application)
+        # Progress is derived from the outbox each time, so it needs no state across restarts.
+        application.job_queue.run_repeating(report_progress, interval=PROGRESS_INTERVAL, first=1,
+                                            name="broadcast-progress")
+        # The first purge soon after the start, so a bot restarted daily still purges.
+        application.job_queue.run_repeating(privacy.purge_old, interval=privacy.PURGE_EVERY, first=60,
+                                            name="retention")
+        if webhook:
+            await _start_webhook(application, settings)
+        else:
+            await application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
+                                                    error_callback=on_polling_error)
+        application.create_task(publish_start_commands(application, db, settings))
+        log.info("kpr-bot is running as @%s (%s)", application.bot.username, "webhook" if webhook else "long polling")
+        await stop.wait()
+        log.info("Stopping")
+        # Updates first, so nothing new starts; then the sends in flight are answered or handed
+        # back to the outbox (bot.delivery), then handlers still running finish.
+        await application.updater.stop()
+        await services.sender.stop(grace=SEND_GRACE)
+        await application.stop()
+    finally:
+        await application.shutdown()
+    return EXIT_CONFLICT if conflict else 0
+
+
+async def _start_webhook(application: Application, settings: Settings) -> None:
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    # Telegram keeps updates while the bot is down and posts them after the restart, so the
+    # webhook is not deleted at the stop.
+    await application.updater.start_webhook(
+        listen=settings.webhook_listen, port=settings.webhook_port,
+        url_path=urlsplit(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(), allowed_updates=Update.ALL_TYPES)
+    log.info("Listening for updates on %s:%s, published as %s", settings.webhook_listen, settings.webhook_port,
+             settings.webhook_url)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
 
 from bot.durations import parse_duration, parse_durations
 from storage.models import ANONYMOUS_ADMIN_ID
@@ -16,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 LANGUAGES = ("de", "en")
 MAX_REMINDER_OFFSETS = 5
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class SettingsError(Exception):
@@ -45,6 +48,11 @@ class DatabaseSettings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
 
+    @property
+    def secrets(self) -> list[str]:
+        """The database password, to be kept out of log lines and messages."""
+        return [make_url(self.database_url).password or ""]
+
 
 class ContentSettings(BaseSettings):
     """What `kpr-bot content check` needs: which content file."""
@@ -70,6 +78,12 @@ class Settings(DatabaseSettings, ContentSettings):
     retention_days: int = Field(default=365, ge=30, le=3650)
     # Someone sending more updates than this within 10 seconds is throttled (bot.flood).
     flood_limit: int = Field(default=20, ge=5, le=100_000)
+    # Webhook mode (`kpr-bot run --webhook`): the public address Telegram posts to, where the bot
+    # listens locally, and the secret Telegram must send with every update.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
     # Not in the README's table on purpose: they tune the burst behaviour and tests set them.
     max_concurrent_updates: int = Field(default=256, ge=1, le=4096)
 
@@ -86,6 +100,28 @@ class Settings(DatabaseSettings, ContentSettings):
     def _api_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # an empty line in .env means "not set"
+        parsed = urlsplit(value)
+        # Telegram posts only to https; plain http is for a local test against a fake Bot API.
+        local = parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
+        if not (parsed.scheme == "https" or local) or not parsed.hostname:
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not _WEBHOOK_SECRET.match(value.get_secret_value()):
+            # Telegram allows 1 to 256 of these characters; fewer than 16 would be guessable.
+            raise ValueError("must be 16 to 256 characters A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("coordinator_ids", mode="before")
@@ -147,6 +183,18 @@ class Settings(DatabaseSettings, ContentSettings):
     @property
     def token(self) -> str:
         return self.bot_token.get_secret_value()
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never appear in a log line: the token, the webhook secret, the database password."""
+        webhook = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        return [self.token, webhook, *super().secrets]
+
+    def require_webhook(self) -> None:
+        """Raises SettingsError unless webhook mode has what it needs."""
+        for variable, value in (("WEBHOOK_URL", self.webhook_url), ("WEBHOOK_SECRET", self.webhook_secret)):
+            if value is None:
+                raise SettingsError(f"{variable} is required for --webhook but not set")
 
 
 def load_settings(**overrides: object) -> Settings:

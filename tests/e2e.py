@@ -41,11 +41,12 @@ class BotRunner:
         self.process: BotProcess | None = None
         self.logs: list[str] = []
 
-    async def start(self) -> None:
-        polls = sum(1 for call in self.tg.calls if call.method == "getUpdates")
+    async def start(self, ready: str = "getUpdates") -> None:
+        """Starts the process and waits for its first `ready` call (setWebhook in webhook mode)."""
+        calls = sum(1 for call in self.tg.calls if call.method == ready)
         self.process = BotProcess(env=self.env, cwd=self.workdir, log_dir=self.workdir, command=self.command)
         await self.process.start()
-        await self.tg.wait_for_call("getUpdates", timeout=30, count=polls + 1)
+        await self.tg.wait_for_call(ready, timeout=30, count=calls + 1)
 
     def kill(self) -> None:
         assert self.process is not None

@@ -4,8 +4,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from storage import invites, join_requests, users
 from storage.db import Database
+from storage.lock import AlreadyRunning, single_sender
 from storage.migrate import is_current
 from storage.models import RequestStatus, Role
 
@@ -103,3 +106,17 @@ async def test_a_seeded_coordinator_gets_their_language_on_first_contact(db: Dat
         await users.ensure(session, 77, "Chris", "de", NOW)  # a later Telegram setting does not override it
         user = await users.get(session, 77)
     assert user.language == "en" and user.role is Role.COORDINATOR and user.display_name == "Chris"
+
+
+async def test_one_sender_per_database_and_the_lock_is_given_back(db: Database) -> None:
+
+    other = Database(db.engine.url.render_as_string(hide_password=False))
+    try:
+        async with single_sender(db):
+            with pytest.raises(AlreadyRunning, match="already running against this database"):
+                async with single_sender(other):
+                    pass
+        async with single_sender(other):  # released at the end: the next start may send
+            pass
+    finally:
+        await other.dispose()

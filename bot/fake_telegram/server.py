@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from bot.fake_telegram.markup import MarkupError, visible_text
@@ -73,6 +74,10 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        # Webhook mode: set by setWebhook; updates are then posted to the bot instead of polled.
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_statuses: list[int] = []  # the bot's HTTP answer to each post
+        self._poster: asyncio.Task | None = None
 
     # ---- lifecycle ----
     async def __aenter__(self) -> FakeTelegram:
@@ -96,6 +101,7 @@ class FakeTelegram:
         async with self._changed:
             self._closing = True
             self._changed.notify_all()
+        await self._stop_posting()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -203,6 +209,9 @@ class FakeTelegram:
         return self.bot_user
 
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = _as_int(params.get("offset")) or 0
         limit = min(max(_as_int(params.get("limit")) or 100, 1), 100)
         wait = float(params.get("timeout") or 0)
@@ -217,11 +226,49 @@ class FakeTelegram:
                     pass
             return self._updates[:limit]
 
+    async def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        await self._stop_posting()
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        self._poster = asyncio.create_task(self._post_updates(self.webhook))
+        return True
+
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        await self._stop_posting()
+        self.webhook = None
         return True
 
     async def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    async def _stop_posting(self) -> None:
+        if self._poster is not None:
+            self._poster.cancel()
+            await asyncio.gather(self._poster, return_exceptions=True)
+            self._poster = None
+
+    async def _post_updates(self, webhook: dict[str, Any]) -> None:
+        """Posts updates to the webhook one after another, as Telegram does: an update stays
+        pending, and is posted again after a pause, until the bot answers 2xx."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": webhook["secret_token"]} if webhook["secret_token"] else {}
+        async with aiohttp.ClientSession() as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: bool(self._updates) or self._closing)
+                    if self._closing:
+                        return
+                    update = self._updates[0]
+                try:
+                    async with session.post(webhook["url"], json=update, headers=headers) as response:
+                        status = response.status
+                except aiohttp.ClientError:
+                    status = 0  # nobody listening (yet)
+                self.webhook_statuses.append(status)
+                if 200 <= status < 300:
+                    async with self._changed:
+                        self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
+                else:
+                    await asyncio.sleep(0.2)
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
         scope = params.get("scope") or {"type": "default"}
