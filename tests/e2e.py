@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -26,15 +29,18 @@ class BotRunner:
     `command` replaces `python -m bot run` (benchmarks start the bot with settings lifted beyond
     what production allows)."""
 
-    def __init__(self, tg: FakeTelegram, workdir: Path, command: list[str] | None = None) -> None:
+    def __init__(self, tg: FakeTelegram, workdir: Path, command: list[str] | None = None,
+                 database_url: str | None = None) -> None:
         self.tg = tg
         self.command = command
         self.workdir = workdir
         self.database = workdir / "data" / "bot.db"
+        self.database_url = database_url or f"sqlite+aiosqlite:///{self.database}"
+        self.postgres = self.database_url.startswith("postgresql")
         self.env = {
             "BOT_TOKEN": TOKEN,
             "BOT_API_URL": tg.api_url,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{self.database}",
+            "DATABASE_URL": self.database_url,
             "COORDINATOR_IDS": str(COORD),
             "LOG_LEVEL": "DEBUG",
         }
@@ -58,21 +64,35 @@ class BotRunner:
             await self.process.stop(timeout=10)
             self.logs.append(self.process.log_text())
 
+    # The tests read and write the bot's database behind its back, on either backend: SQL in the
+    # dialect both share, `?` for parameters, aware datetimes as values.
     def query(self, sql: str, *args: object) -> list[tuple]:
-        with sqlite3.connect(self.database) as connection:
-            return connection.execute(sql, args).fetchall()
+        return self._run(sql, [args])
 
     def execute(self, sql: str, *args: object) -> None:
-        with sqlite3.connect(self.database) as connection:
-            connection.execute(sql, args)
+        self._run(sql, [args])
 
     def add_people(self, ids: list[int], role: str = "member", language: str = "de") -> None:
         """People the bot knows already, written straight into its database (fast for thousands)."""
+        first_seen = datetime(2026, 11, 1, 10, tzinfo=timezone.utc)
+        self._run("insert into users (id, display_name, language, role, first_seen) values (?, ?, ?, ?, ?)",
+                  [(uid, f"Person {uid}", language, role, first_seen) for uid in ids])
+
+    def tables(self) -> list[str]:
+        if self.postgres:
+            return [name for (name,) in self.query(
+                "select table_name from information_schema.tables where table_schema = current_schema()")]
+        return [name for (name,) in self.query("select name from sqlite_master where type = 'table'")]
+
+    def _run(self, sql: str, rows: Sequence[Sequence[object]]) -> list[tuple]:
+        if self.postgres:
+            return _on_postgres(self.database_url, sql, rows)
         with sqlite3.connect(self.database) as connection:
-            connection.executemany(
-                "insert into users (id, display_name, language, role, first_seen) "
-                "values (?, ?, ?, ?, '2026-11-01 10:00:00.000000')",
-                [(uid, f"Person {uid}", language, role) for uid in ids])
+            values = [[_for_sqlite(value) for value in row] for row in rows]
+            if len(values) == 1:
+                return connection.execute(sql, values[0]).fetchall()
+            connection.executemany(sql, values)
+            return []
 
     async def wait_until(self, sql: str, expected: list[tuple], timeout: float = 10) -> None:
         for _ in range(int(timeout / 0.05)):
@@ -82,9 +102,48 @@ class BotRunner:
         raise AssertionError(f"{sql!r} gave {self.query(sql)!r}, expected {expected!r}")
 
 
-@pytest.fixture
-async def bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(tg, tmp_path)
+def _for_sqlite(value: object) -> object:
+    # As SQLAlchemy stores an aware datetime in SQLite: UTC, without the offset.
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def _on_postgres(url: str, sql: str, rows: Sequence[Sequence[object]]) -> list[tuple]:
+    import asyncpg
+
+    numbered = iter(range(1, 1000))
+    statement = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
+
+    async def run() -> list[tuple]:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            if len(rows) == 1:
+                return [tuple(record) for record in await connection.fetch(statement, *rows[0])]
+            await connection.executemany(statement, rows)
+            return []
+        finally:
+            await connection.close()
+
+    # A thread of its own: the tests call this from inside their running event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def reset_postgres(url: str) -> None:
+    """An empty schema for the next bot process to migrate."""
+    _on_postgres(url, "drop schema public cascade", [()])
+    _on_postgres(url, "create schema public", [()])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def bot(request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotRunner]:
+    """The bot as its own process, on SQLite and on PostgreSQL."""
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        reset_postgres(url)
+    runner = BotRunner(tg, tmp_path, database_url=url)
     await runner.start()
     yield runner
     await runner.stop()

@@ -3,7 +3,7 @@ and the tests play its users."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.e2e import COORD, TOKEN, BotRunner as Bot
@@ -72,8 +72,7 @@ async def test_invite_link_works_until_used_up_or_expired(tg: FakeTelegram, bot:
     second = await coordinator.expect_message(contains="Invite link")
     code = next(w for w in second.text.split() if w.startswith("https://t.me/")).split("start=inv_")[1]
     # Fourteen days later, as far as the invite is concerned.
-    with sqlite3.connect(bot.database) as connection:
-        connection.execute("update invites set expires_at = '2000-01-01 00:00:00' where code = ?", (code,))
+    bot.execute("update invites set expires_at = ? where code = ?", datetime(2000, 1, 1, tzinfo=timezone.utc), code)
     await emil.send(f"/start inv_{code}")
     await emil.expect_message(contains="nicht mehr gültig")
     assert bot.query("select role from users where id = 1004") == [("applicant",)]
@@ -101,9 +100,7 @@ async def test_forged_and_stale_presses_are_refused_and_the_bot_goes_on(tg: Fake
     mallory = tg.user(1666, "Mallory", language_code="en")
     await helper.send("/start")
     await helper.expect_message()
-    bot.query("select 1")  # the database exists
-    with sqlite3.connect(bot.database) as connection:
-        connection.execute("update users set role = 'coordinator' where id = 600")
+    bot.execute("update users set role = 'coordinator' where id = 600")
 
     await alice.send("/join")
     await alice.expect_message()
@@ -119,8 +116,7 @@ async def test_forged_and_stale_presses_are_refused_and_the_bot_goes_on(tg: Fake
     refusal = await mallory.expect_callback_answer()
     assert "Only coordinators" in refusal.text and refusal.show_alert
     # Hanna is demoted; her old button no longer works.
-    with sqlite3.connect(bot.database) as connection:
-        connection.execute("update users set role = 'member' where id = 600")
+    bot.execute("update users set role = 'member' where id = 600")
     await helper.press(notice_for_helper, "Annehmen")
     assert "Koordinatorinnen" in (await helper.expect_callback_answer()).text
     await mallory.press_data(notice_for_helper, "zz:999999")

@@ -5,6 +5,7 @@ import asyncio
 import csv
 import io
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 from tests.e2e import COORD, BotRunner
 from bot.fake_telegram import FakeTelegram
@@ -148,8 +149,9 @@ async def test_scheduled_broadcast_missed_while_down_is_sent_at_start(tg: FakeTe
     await coordinator.expect_edit(contains="Scheduled for")
     await bot.stop()
     # The bot was down when the time came: an hour ago.
-    bot.execute("update broadcasts set send_at = datetime('now', '-1 hour')")
-    bot.execute("update deliveries set not_before = datetime('now', '-1 hour')")
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    bot.execute("update broadcasts set send_at = ?", an_hour_ago)
+    bot.execute("update deliveries set not_before = ?", an_hour_ago)
     await bot.start()
     for member in members:
         await member.expect_message(contains="forms are due", timeout=20)

@@ -2,7 +2,7 @@
 reaches exactly the group, through the real bot process."""
 from __future__ import annotations
 
-import sqlite3
+from datetime import datetime, timezone
 
 from tests.e2e import COORD, BotRunner
 from bot.fake_telegram import FakeTelegram
@@ -12,12 +12,11 @@ async def test_waitlist_promotion_and_a_leads_announcement(tg: FakeTelegram, bot
     bot.add_people([7101, 7102, 7103, 7104])
     lead, first, second, outsider = (tg.user(7101, "Lena"), tg.user(7102, "Finn"), tg.user(7103, "Sara"),
                                      tg.user(7104, "Otto"))
-    with sqlite3.connect(bot.database) as connection:
-        group_id = connection.execute(
-            "insert into groups (name, kind, description, capacity, members, created_at) "
-            "values ('AG Schule', 'working_group', '', 2, 1, '2026-11-01 10:00:00.000000')").lastrowid
-        connection.execute("insert into group_members (group_id, user_id, status, lead, joined_at) "
-                           "values (?, 7101, 'member', 1, '2026-11-01 10:00:00.000000')", (group_id,))
+    created = datetime(2026, 11, 1, 10, tzinfo=timezone.utc)
+    group_id = bot.query("insert into groups (name, kind, description, capacity, members, created_at) "
+                         "values ('AG Schule', 'working_group', '', 2, 1, ?) returning id", created)[0][0]
+    bot.execute("insert into group_members (group_id, user_id, status, lead, joined_at) "
+                "values (?, 7101, 'member', true, ?)", group_id, created)
 
     await first.send("/groups")
     overview = await first.expect_message(contains="Arbeitsgruppen")

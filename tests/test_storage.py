@@ -114,7 +114,7 @@ async def test_one_sender_per_database_and_the_lock_is_given_back(db: Database) 
     try:
         async with single_sender(db):
             with pytest.raises(AlreadyRunning, match="already running against this database"):
-                async with single_sender(other):
+                async with single_sender(other, wait=0.5):
                     pass
         async with single_sender(other):  # released at the end: the next start may send
             pass
