@@ -58,7 +58,8 @@ async def test_own_sends_to_one_chat_come_a_second_apart_replies_do_not() -> Non
     replies = Calls()
     started = time.monotonic()
     await asyncio.gather(*(send(limiter, replies, 43, own=False) for _ in range(3)))
-    assert time.monotonic() - started < 0.5
+    # Spaced a second apart they would take 2 s; a loaded machine must not make this flaky.
+    assert time.monotonic() - started < 1.5
 
 
 async def test_a_429_holds_back_every_call_even_queued_ones() -> None:
