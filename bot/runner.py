@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import threading
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -30,6 +32,8 @@ EXIT_CONFLICT = 4  # another process gets updates with this token (Telegram's 40
 # Sends still unanswered after this many seconds of a stop go back to the outbox, so that a stop
 # (SIGTERM) ends well within the 10 seconds that Docker and systemd wait before they kill.
 SEND_GRACE = 4.0
+STOP_DEADLINE = 9.0  # seconds from SIGTERM to the end of the process, whatever still waits
+EXIT_STOP_OVERDUE = 5  # the stop was cut short at STOP_DEADLINE
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
@@ -133,6 +137,7 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         log.info("kpr-bot is running as @%s (%s)", application.bot.username, "webhook" if webhook else "long polling")
         await stop.wait()
         log.info("Stopping")
+        _exit_at_the_latest(STOP_DEADLINE)
         # Updates first, so nothing new starts; then the sends in flight are answered or handed
         # back to the outbox (bot.delivery), then handlers still running finish.
         await application.updater.stop()
@@ -141,6 +146,22 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
     finally:
         await application.shutdown()
     return EXIT_CONFLICT if conflict else 0
+
+
+def _exit_at_the_latest(seconds: float) -> None:
+    """Ends the process after `seconds` if the orderly stop has not by then: a reply held back by a
+    429 (retry_after can be a minute) or a Telegram call that hangs until its timeout would keep
+    it waiting beyond what Docker and systemd allow before they kill. A thread, because it must
+    fire even when the event loop is stuck; ending this way is as safe as a SIGKILL, which the
+    outbox is built for (at most the sends in flight go out twice)."""
+    def end() -> None:
+        log.warning("Stopping took longer than %.0f s; ending now (unsent messages stay in the outbox)", seconds)
+        logging.shutdown()
+        os._exit(EXIT_STOP_OVERDUE)
+
+    timer = threading.Timer(seconds, end)
+    timer.daemon = True  # a process that stopped in time ends without waiting for it
+    timer.start()
 
 
 async def _start_webhook(application: Application, settings: Settings) -> None:

@@ -59,9 +59,10 @@ class BotRunner:
         self.process.kill()
         self.logs.append(self.process.log_text())
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10) -> None:
+        """SIGTERM; SIGKILL if the process has not ended within `timeout` seconds."""
         if self.process is not None and self.process.returncode is None:
-            await self.process.stop(timeout=10)
+            await self.process.stop(timeout=timeout)
             self.logs.append(self.process.log_text())
 
     # The tests read and write the bot's database behind its back, on either backend: SQL in the

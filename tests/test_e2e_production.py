@@ -162,3 +162,18 @@ def test_health_says_whether_the_database_is_ready(tmp_path: Path, postgres_url:
                    cwd=tmp_path)
     assert down.returncode == 1 and down.stderr.startswith("unhealthy: the database does not answer")
     assert len(down.stderr.strip().splitlines()) == 1 and "pw-Geheim-42" not in down.stderr + down.stdout
+
+
+async def test_sigterm_while_a_reply_waits_out_a_429_still_ends_within_10_seconds(tg: FakeTelegram,
+                                                                                  bot: BotRunner) -> None:
+    anna = tg.user(1001, "Anna")
+    # Telegram holds the bot back for a minute; the reply to Anna waits to be retried.
+    tg.fail("sendMessage", 429, retry_after=60, chat_id=1001, times=1)
+    await anna.send("/start")
+    await tg.wait_for_call("sendMessage", timeout=20)
+    assert bot.process is not None
+    started = time.monotonic()
+    await bot.stop(timeout=30)
+    assert time.monotonic() - started < 10
+    assert bot.process.returncode == 5, "cut short at the deadline, and says so in its exit code"
+    assert "Stopping took longer than 9 s" in bot.process.log_text()
