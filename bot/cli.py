@@ -43,6 +43,20 @@ def _parser() -> argparse.ArgumentParser:
                         description="Applies all database migrations (needs only DATABASE_URL).")
     commands.add_parser("check-config", help="validate the settings and print them (without secrets)",
                         description="Validates every setting; exit code 2 and one line naming the wrong one.")
+    trying = commands.add_parser(
+        "try", help="chat with the bot in the terminal: no token, no internet, demo data",
+        description="Starts the bot against a fake Telegram on this computer with a throw-away database full of "
+                    "demo data, and opens a chat with it here. Numbers press buttons; /as switches who you are; "
+                    "/quit or Ctrl-D ends.")
+    trying.add_argument("--as", dest="persona", choices=("applicant", "member", "coordinator"), default="applicant",
+                        help="who you are at first (default: applicant)")
+    trying.add_argument("--lang", choices=("de", "en"), default="de", help="your language (default: de)")
+    trying.add_argument("--files", type=Path, default=Path("kpr-bot-try-files"), metavar="DIR",
+                        help="where files the bot sends are saved (default: ./kpr-bot-try-files)")
+    commands.add_parser("demo-data", help="fill the database with demo data (for trying, not for production)",
+                        description="Adds demo people, working groups, a local council, two upcoming meetings with "
+                                    "answers and a join request to DATABASE_URL, and prints what it added. What "
+                                    "exists already is left as it is, so running it twice adds nothing.")
     content = commands.add_parser("content", help="check the content file (funding rules, contact, FAQ)",
                                   description="The council office's editable content file.")
     content_actions = content.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -74,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
             from bot.runner import serve
 
             return asyncio.run(serve(settings, content, webhook=args.webhook))
+        if args.command == "try":
+            from bot.tryout import try_bot
+
+            # The console's own output only: the migration tool's lines would clutter the chat.
+            setup_logging("WARNING", [])
+            return asyncio.run(try_bot(args.persona, args.lang, args.files,
+                                       interactive=sys.stdin.isatty() and sys.stdout.isatty()))
         if args.command == "content":
             return _check_content(args.file or load_content_settings().content_file)
         if args.command == "check-config":
@@ -94,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("WARNING" if args.command == "health" else database.log_level, database.secrets)
         if args.command == "migrate":
             return asyncio.run(_migrate(database.database_url))
+        if args.command == "demo-data":
+            from bot.demo import load_and_report
+
+            return asyncio.run(load_and_report(database.database_url, load_content_settings().content_file))
         if args.command == "health":
             return asyncio.run(_health(database.database_url, database.secrets))
         return asyncio.run(_coordinators(database.database_url, args.action, getattr(args, "user_id", None)))

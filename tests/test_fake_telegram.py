@@ -61,6 +61,25 @@ async def test_messages_edits_presses_and_answers(tg: FakeTelegram, transport: s
         await alice.expect_no_message(within=0.1)
 
 
+async def test_a_subscriber_sees_messages_edits_and_answers_as_they_were(tg: FakeTelegram) -> None:
+    alice = tg.user(1, "Alice")
+    events = tg.subscribe()
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="q:yes")]])
+    async with make_bot(tg) as bot:
+        sent = await bot.send_message(1, "<b>Come?</b>", parse_mode="HTML", reply_markup=markup)
+        message = await alice.expect_message()
+        await bot.answer_callback_query(await alice.press(message, "Yes"), "Noted")
+        await bot.edit_message_text("Coming", chat_id=1, message_id=sent.message_id, reply_markup=markup)
+        await bot.edit_message_reply_markup(chat_id=1, message_id=sent.message_id, reply_markup=None)
+    seen = [events.get_nowait() for _ in range(events.qsize())]
+    assert [(e.kind, e.chat_id, e.text, e.buttons_only) for e in seen] == [
+        ("message", 1, "Come?", False), ("answer", 1, "Noted", False), ("edit", 1, "Coming", False),
+        ("edit", 1, "Coming", True)]
+    # Each event keeps the buttons of its moment; the message itself has none left.
+    assert [bool(e.reply_markup) for e in seen] == [True, False, True, False]
+    assert seen[0].message is message and message.buttons == []
+
+
 async def test_get_updates_offsets_and_long_polling(tg: FakeTelegram, transport: str) -> None:
     alice = tg.user(1, "Alice")
     async with make_bot(tg, transport) as bot:

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.fake_telegram.markup import MarkupError, visible_text
-from bot.fake_telegram.users import BotMessage, ChatLog, FakeGroup, FakeUser
+from bot.fake_telegram.users import BotMessage, ChatEvent, ChatLog, FakeGroup, FakeUser
 
 # Parameters that are text even when they look like JSON ("123" stays a string).
 _STRING_FIELDS = {"text", "caption", "parse_mode", "callback_query_id", "language_code", "url", "description",
@@ -71,6 +71,7 @@ class FakeTelegram:
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._failures: list[Failure] = []
+        self._subscribers: list[asyncio.Queue[ChatEvent]] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
@@ -135,6 +136,17 @@ class FakeTelegram:
             self._updates.append(update)
             self._changed.notify_all()
         return update
+
+    def subscribe(self) -> asyncio.Queue[ChatEvent]:
+        """A queue that gets every message, edit and button answer of the bot, in every chat, from now on:
+        for a client that shows them as they come (`kpr-bot try`), where tests expect them chat by chat."""
+        queue: asyncio.Queue[ChatEvent] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def _publish(self, event: ChatEvent) -> None:
+        for queue in self._subscribers:
+            queue.put_nowait(event)
 
     def next_callback_id(self) -> str:
         return str(next(self._callback_ids))
@@ -334,6 +346,7 @@ class FakeTelegram:
         async with self._changed:
             log.add_message(message)
             self._changed.notify_all()
+        self._publish(ChatEvent("message", message.chat_id, message, _shown_text(message), message.reply_markup))
         return message.as_telegram(self.bot_user, log.chat)
 
     async def _edit(self, params: dict[str, Any], text: str | None = None) -> dict[str, Any]:
@@ -346,11 +359,14 @@ class FakeTelegram:
         if new_text == message.text and new_markup == message.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
                                 "markup are exactly the same as a current content and reply markup of the message")
+        buttons_only = new_text == message.text
         if text is not None:
             message.raw = params.get("text")
         async with self._changed:
             log.edit_message(message, new_text, new_markup, time.monotonic())
             self._changed.notify_all()
+        self._publish(ChatEvent("edit", message.chat_id, message, _shown_text(message), message.reply_markup,
+                                buttons_only=buttons_only))
         return message.as_telegram(self.bot_user, log.chat)
 
     async def _notify_answer(self, params: dict[str, Any]) -> None:
@@ -360,8 +376,14 @@ class FakeTelegram:
                 async with self._changed:
                     log.add_answer(query_id, params.get("text"), bool(params.get("show_alert")))
                     self._changed.notify_all()
+                self._publish(ChatEvent("answer", log.chat["id"], text=params.get("text"),
+                                        show_alert=bool(params.get("show_alert"))))
                 return
         raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+
+
+def _shown_text(message: BotMessage) -> str | None:
+    return message.text if message.text is not None else message.caption
 
 
 def _visible(params: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str | None:

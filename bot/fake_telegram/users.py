@@ -20,6 +20,12 @@ class Button:
     url: str | None = None
 
 
+def inline_buttons(reply_markup: dict[str, Any] | None) -> list[list[Button]]:
+    """The inline keyboard's buttons, row by row (none for no markup, or another kind of keyboard)."""
+    rows = (reply_markup or {}).get("inline_keyboard", [])
+    return [[Button(b["text"], b.get("callback_data"), b.get("url")) for b in row] for row in rows]
+
+
 @dataclass
 class BotMessage:
     """A message the bot sent; edits change it in place (`history` keeps what it was)."""
@@ -39,8 +45,7 @@ class BotMessage:
 
     @property
     def buttons(self) -> list[list[Button]]:
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [[Button(b["text"], b.get("callback_data"), b.get("url")) for b in row] for row in rows]
+        return inline_buttons(self.reply_markup)
 
     def button(self, label: str) -> Button:
         flat = [b for row in self.buttons for b in row]
@@ -76,6 +81,21 @@ class BotMessage:
 class Answer:
     text: str | None
     show_alert: bool
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    """Something the bot did in a chat, as a client would show it at that moment: a new message, an
+    edit of one (text and buttons as they were then: the message changes in place later), or the
+    answer to a pressed button."""
+
+    kind: str  # "message", "edit" or "answer"
+    chat_id: int
+    message: BotMessage | None = None
+    text: str | None = None  # the message's text or caption, or the answer's text
+    reply_markup: dict[str, Any] | None = None
+    show_alert: bool = False
+    buttons_only: bool = False  # an edit that left the text as it was
 
 
 class ChatLog:
