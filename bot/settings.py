@@ -188,7 +188,8 @@ class Settings(DatabaseSettings, ContentSettings):
     def secrets(self) -> list[str]:
         """What must never appear in a log line: the token, the webhook secret, the database password."""
         webhook = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
-        return [self.token, webhook, *super().secrets]
+        # The part after the colon on its own too: it is the secret half of the token.
+        return [self.token, self.token.partition(":")[2], webhook, *super().secrets]
 
     def require_webhook(self) -> None:
         """Raises SettingsError unless webhook mode has what it needs."""

@@ -1,12 +1,14 @@
 """Settings: valid values load; each malformed one names its variable; the CLI exits with 2."""
 from __future__ import annotations
 
+import logging
 import subprocess
-from datetime import timedelta
 import sys
+from datetime import timedelta
 
 import pytest
 
+from bot.logs import RedactSecrets
 from bot.settings import SettingsError, load_settings
 
 GOOD = {"BOT_TOKEN": "123456:ABC-def_ghi"}
@@ -17,7 +19,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no developer's .env in the way
     for name in ("BOT_TOKEN", "BOT_API_URL", "DATABASE_URL", "COORDINATOR_IDS", "BOT_TIMEZONE",
                  "DEFAULT_LANGUAGE", "LOG_LEVEL", "BROADCAST_RATE", "REMINDER_OFFSETS", "REMINDER_GRACE",
-                 "CONTENT_FILE"):
+                 "CONTENT_FILE", "WEBHOOK_URL", "WEBHOOK_SECRET"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -89,3 +91,17 @@ def test_cli_token_shape_error_does_not_echo_the_value(tmp_path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "BOT_TOKEN" in result.stderr and "SECRETSECRET" not in result.stderr
+
+
+def test_every_secret_is_kept_out_of_log_lines() -> None:
+    settings = load_settings(bot_token="4242:Token-Part-ABCDEFGHIJKLMNOPQRSTUV",
+                             webhook_secret="Webhook-Secret-0123456789",
+                             database_url="postgresql+asyncpg://kpr:Db-Pass-4711@db:5432/kpr")
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "%s %s %s", None, None)
+    record.args = ("posting with Token-Part-ABCDEFGHIJKLMNOPQRSTUV", "header Webhook-Secret-0123456789",
+                   "connecting as kpr:Db-Pass-4711@db")
+    RedactSecrets(settings.secrets).filter(record)
+    line = record.getMessage()
+    assert line.count("[secret]") == 3
+    for secret in ("Token-Part", "Webhook-Secret", "Db-Pass"):
+        assert secret not in line
