@@ -34,12 +34,13 @@ TARGETS = {"paced": ("rate_per_s", 29.0), "engine": ("rate_per_s", 300.0), "memo
 # The real bot with BROADCAST_RATE lifted beyond the 30/s that settings allow in production.
 LIFTED = """
 import asyncio, sys
+from bot.content import load
 from bot.logs import setup_logging
 from bot.runner import serve
 from bot.settings import load_settings
 settings = load_settings().model_copy(update={"broadcast_rate": float(sys.argv[1])})
 setup_logging(settings.log_level, [settings.token])
-sys.exit(asyncio.run(serve(settings)))
+sys.exit(asyncio.run(serve(settings, load(settings.content_file))))
 """
 
 # What a bot without an engine would do: await each send in turn, record nothing.
@@ -159,8 +160,18 @@ async def main() -> int:
     by_case = {row["case"]: row for row in rows}
     ratio = by_case["engine"]["rate_per_s"] / by_case["baseline"]["rate_per_s"]
     print(f"\nengine vs plain send loop (no records): {ratio:.2f}x the rate")
+    checks = []  # in the form benchmarks/run_all.py gathers from every benchmark
+    for row in rows:
+        key, bound = TARGETS.get(row["case"], ("rate_per_s", None))  # the baseline has no target
+        at_most = key == "peak_rss_mb"
+        checks.append({"benchmark": "broadcast", "metric": f"{row['case']}: {row['recipients']:,} recipients, "
+                       + ("peak RSS of the bot (MB)" if at_most else "msgs/s"),
+                       "value": round(row[key], 1),
+                       "target": "" if bound is None else f"{'<=' if at_most else '>='} {bound:g}",
+                       "met": None if bound is None else (row[key] <= bound if at_most else row[key] >= bound)})
     if args.json:
-        args.json.write_text(json.dumps({"results": rows, "engine_vs_baseline": round(ratio, 3)}, indent=2))
+        args.json.write_text(json.dumps({"results": rows, "engine_vs_baseline": round(ratio, 3), "checks": checks},
+                                        indent=2))
     return 1 if failed else 0
 
 

@@ -1,0 +1,77 @@
+"""Cold start: from starting `python -m bot run` to its first getUpdates call.
+
+The bot runs as its own process against the fake Bot API, as in production (LOG_LEVEL=INFO), with a
+fresh SQLite database each run, so the time includes Python's start, the imports, every migration,
+getMe and planning the reminders. As a second case the same bot is started again on the database
+its first start left behind (a restart). Prints a table; `--json FILE` also writes it as JSON.
+
+    python benchmarks/coldstart.py [--runs 5] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.fake_telegram import BotProcess, FakeTelegram  # noqa: E402
+
+TOKEN = "987654:BENCH-token-abcdefghijklmnop"
+TARGET_S = 3.0
+
+
+async def first_poll(workdir: Path) -> float:
+    """Seconds from starting the process to its first getUpdates call."""
+    async with FakeTelegram(token=TOKEN) as tg:
+        env = {"BOT_TOKEN": TOKEN, "BOT_API_URL": tg.api_url, "LOG_LEVEL": "INFO",
+               "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/data/bot.db"}
+        bot = BotProcess(env, cwd=workdir, log_dir=workdir)
+        started = time.monotonic()
+        await bot.start()
+        try:
+            await tg.wait_for_call("getUpdates", timeout=60)
+        finally:
+            await bot.stop()
+        polled = next(call.time for call in tg.calls if call.method == "getUpdates")
+    return polled - started
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="starts per case; the table shows medians")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args()
+
+    fresh, restart = [], []
+    for _ in range(args.runs):
+        with tempfile.TemporaryDirectory() as workdir:
+            fresh.append(await first_poll(Path(workdir)))
+            restart.append(await first_poll(Path(workdir)))
+        print(f"  fresh database {fresh[-1]:.2f} s, restart {restart[-1]:.2f} s", file=sys.stderr)
+    rows = [{"case": "fresh database", "runs": args.runs, "median_s": statistics.median(fresh), "max_s": max(fresh)},
+            {"case": "restart, database exists", "runs": args.runs, "median_s": statistics.median(restart),
+             "max_s": max(restart)}]
+    met = rows[0]["median_s"] <= TARGET_S
+    print(f"{'case':<26}{'runs':>5}{'median s':>10}{'max s':>8}")
+    for row in rows:
+        print(f"{row['case']:<26}{row['runs']:>5}{row['median_s']:>10.2f}{row['max_s']:>8.2f}")
+    print(f"\nprocess start to first getUpdates, fresh database: target <= {TARGET_S:g} s: "
+          f"{'met' if met else 'MISSED'}")
+    checks = [{"benchmark": "cold start", "metric": "process start to first getUpdates, fresh database (s)",
+               "value": round(rows[0]["median_s"], 2), "target": f"<= {TARGET_S:g}", "met": met},
+              {"benchmark": "cold start", "metric": "the same, restart on an existing database (s)",
+               "value": round(rows[1]["median_s"], 2), "target": "", "met": None}]
+    if args.json:
+        args.json.write_text(json.dumps({"results": rows, "checks": checks}, indent=2))
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
