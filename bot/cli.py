@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="migrate the database, then run the bot (long polling, or --webhook)",
         description="Migrates the database, then runs the bot until stopped (SIGTERM or Ctrl-C). Exit codes: 2 a "
                     "setting is wrong, 3 another kpr-bot runs against the same database, 4 another process gets "
-                    "updates with the same token (Telegram's 409 Conflict).")
+                    "updates with the same token (Telegram's 409 Conflict), 5 the stop took longer than 9 s and "
+                    "was cut short.")
     run.add_argument("--webhook", action="store_true",
                      help="receive updates on WEBHOOK_LISTEN:WEBHOOK_PORT, published as WEBHOOK_URL "
                           "(needs WEBHOOK_URL and WEBHOOK_SECRET)")
@@ -162,8 +163,9 @@ async def _health(url: str, secrets: list[str]) -> int:
     from storage.db import Database
     from storage.migrate import is_current
 
-    path = make_url(url).database
-    if make_url(url).get_backend_name() == "sqlite" and path and path != ":memory:" and not Path(path).exists():
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" and not Path(path).exists():
         # Opening it would create an empty database and call that unhealthy for the wrong reason.
         print(f"unhealthy: the database file {path} does not exist; run `kpr-bot migrate`", file=sys.stderr)
         return 1

@@ -77,7 +77,6 @@ class FakeTelegram:
         self._closing = False
         # Webhook mode: set by setWebhook; updates are then posted to the bot instead of polled.
         self.webhook: dict[str, Any] | None = None
-        self.webhook_statuses: list[int] = []  # the bot's HTTP answer to each post
         self._poster: asyncio.Task | None = None
 
     # ---- lifecycle ----
@@ -275,7 +274,6 @@ class FakeTelegram:
                         status = response.status
                 except aiohttp.ClientError:
                     status = 0  # nobody listening (yet)
-                self.webhook_statuses.append(status)
                 if 200 <= status < 300:
                     async with self._changed:
                         self._updates = [u for u in self._updates if u["update_id"] != update["update_id"]]
