@@ -67,12 +67,12 @@ class Gate:
             raise ApplicationHandlerStop
 
         first_language = pick_language(None, sender.language_code, context.settings.default_language)
-        async with context.db.begin() as session:
-            if self._key(update) in self.without_account:
-                account = await users.get(session, sender.id) or User(
-                    id=sender.id, display_name=sender.full_name, language=None, role=Role.APPLICANT)
-            else:
-                account = await users.ensure(session, sender.id, sender.full_name, first_language, context.now())
+        if self._key(update) in self.without_account:
+            account = await users.account(context.db, sender.id) or User(
+                id=sender.id, display_name=sender.full_name, language=None, role=Role.APPLICANT)
+        else:
+            account = await users.current_account(context.db, sender.id, sender.full_name, first_language,
+                                                   context.now())
         context.account = account
         context.language = pick_language(account.language, sender.language_code, context.settings.default_language)
 

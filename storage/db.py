@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
+
+from storage import sqlite
 
 
 class Database:
@@ -21,23 +21,62 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self._sqlite_path = parsed.database or ":memory:"
         # Every unit of work ends its transaction itself (Database.begin), so the pool need not
         # roll back once more when a connection comes back: one round trip less per transaction.
-        self.engine = create_async_engine(url, pool_pre_ping=not self.is_sqlite, pool_reset_on_return=None)
         if self.is_sqlite:
+            # SQLite's work in the event loop's thread: see storage.sqlite for why.
+            self.engine = create_async_engine(url, async_creator=lambda: sqlite.connect(self._sqlite_path),
+                                              pool_reset_on_return=None)
             _configure_sqlite(self.engine.sync_engine)
+        else:
+            self.engine = create_async_engine(url, pool_pre_ping=True, pool_reset_on_return=None)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer at a time. Queuing writers here, fairly and without polling,
-        # beats SQLite's busy handler, which sleeps in growing steps under contention.
+        # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
+        # polling, beats retrying on "database is locked" (storage.sqlite), which is left for
+        # other processes.
         # PostgreSQL handles concurrent transactions itself.
         self._sqlite_lock = asyncio.Lock() if self.is_sqlite else None
+        self._reader: sqlite.InlineConnection | None = None  # for fetch_one, opened on first use
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits on success, rolls back on error. Never await Telegram inside."""
-        async with self._sqlite_lock or contextlib.nullcontext():
+        if self._sqlite_lock is None:
             async with self.sessions.begin() as session:
                 yield session
+            return
+        async with self._sqlite_lock:
+            # Not `sessions.begin()`: on the way out it commits and closes in tasks of their own,
+            # so that a cancellation cannot cut them short, which costs several turns of the event
+            # loop while this transaction holds SQLite's write lock and every other update waits.
+            # With SQLite's work done in this thread (storage.sqlite) nothing here suspends, so
+            # there is nothing a cancellation could cut short.
+            session = self.sessions()
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                await session.close()
+
+    async def fetch_one(self, sql: str, **parameters: Any) -> tuple | None:
+        """The first row of a query, in SQL both databases understand, with `:name` parameters.
+
+        For the reads done on every update: SQLAlchemy's session costs some ten times what SQLite
+        needs for a row by key. On SQLite the statement goes straight to a connection of its own,
+        outside any transaction, so it sees everything committed and never waits for the writer.
+        Values come back as the driver gives them: no dates, enums or JSON, which differ between
+        the two databases."""
+        # (A second connection to an in-memory database would see another database.)
+        if not self.is_sqlite or self._sqlite_path == ":memory:":
+            async with self.engine.connect() as connection:
+                row = (await connection.execute(text(sql), parameters)).first()
+            return None if row is None else tuple(row)
+        if self._reader is None:
+            self._reader = await sqlite.connect(self._sqlite_path)
+            await self._reader.execute("PRAGMA query_only=ON")
+        cursor = await self._reader.execute(sql, parameters)
+        return cursor.fetchone()
 
     async def migrate(self) -> None:
         from storage.migrate import upgrade_to_head
@@ -45,21 +84,18 @@ class Database:
         await upgrade_to_head(self.engine)
 
     async def dispose(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         await self.engine.dispose()
 
 
 def _configure_sqlite(sync_engine: object) -> None:
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        # Every statement in one trip to aiosqlite's thread (see _OneTripConnection); the class
-        # adds methods only, so the connection SQLAlchemy opened can simply become one.
-        dbapi_connection.driver_connection.__class__ = _OneTripConnection
-        # Let SQLAlchemy's "begin" event emit BEGIN itself (the driver's implicit one is deferred).
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -70,65 +106,3 @@ def _configure_sqlite(sync_engine: object) -> None:
         # Sent on the driver's connection directly, past SQLAlchemy's cursor machinery, which adds
         # up at a transaction per handled update.
         await_only(connection.connection.driver_connection.execute("BEGIN IMMEDIATE"))
-
-
-class _OneTripConnection(aiosqlite.Connection):
-    """aiosqlite runs each call on the sqlite3 connection in a thread of its own, and SQLAlchemy makes
-    four such calls for a query (open a cursor, execute, fetch the rows, close) and three for a
-    change. Each is a hand-over between threads that costs the event loop more than SQLite's own
-    work, and while a transaction waits for them it holds SQLite's single write lock. Its cursors
-    do all of it in one call: benchmarks/updates.py handles a fifth more updates a second so."""
-
-    def cursor(self) -> _OneTripCursor:  # type: ignore[override]
-        return _OneTripCursor(self)
-
-
-class _OneTripCursor:
-    """What SQLAlchemy's aiosqlite adapter uses of a cursor; `execute` brings the rows along."""
-
-    arraysize = 1
-
-    def __init__(self, connection: _OneTripConnection) -> None:
-        self._connection = connection
-        self._rows: list[Any] = []
-        self.description: Any = None
-        self.rowcount = -1
-        self.lastrowid: int | None = None
-
-    async def __aenter__(self) -> _OneTripCursor:
-        return self
-
-    async def execute(self, sql: str, parameters: Any = ()) -> _OneTripCursor:
-        await self._run(sqlite3.Cursor.execute, sql, parameters)
-        return self
-
-    async def executemany(self, sql: str, parameters: Any) -> _OneTripCursor:
-        await self._run(sqlite3.Cursor.executemany, sql, parameters)
-        return self
-
-    async def _run(self, method: Any, sql: str, parameters: Any) -> None:
-        def in_thread() -> tuple[Any, list[Any], int, int | None]:
-            cursor = self._connection._conn.cursor()
-            try:
-                method(cursor, sql, parameters)
-                rows = cursor.fetchall() if cursor.description else []
-                return cursor.description, rows, cursor.rowcount, cursor.lastrowid
-            finally:
-                cursor.close()
-
-        self.description, self._rows, self.rowcount, self.lastrowid = await self._connection._execute(in_thread)
-
-    async def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
-        return rows
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        size = size or self.arraysize
-        rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
-
-    async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
-
-    async def close(self) -> None:
-        self._rows = []

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import upsert
+from storage.db import Database
 from storage.models import Role, User
 
 
@@ -36,6 +37,32 @@ async def ensure(session: AsyncSession, user_id: int, display_name: str, languag
     if user.unreachable_since is not None:
         user.unreachable_since = None  # they wrote to us, so they can be reached again
     return user
+
+
+# What handlers read of the account of the person an update is from; the rest stays unloaded.
+_ACCOUNT = ("SELECT id, display_name, language, role, news, unreachable_since IS NOT NULL "
+            "FROM users WHERE id = :id")
+
+
+def _account(row: tuple) -> User:
+    """A User not attached to any session, from an _ACCOUNT row."""
+    return User(id=row[0], display_name=row[1], language=row[2], role=Role(row[3]),
+                news=None if row[4] is None else bool(row[4]))
+
+
+async def account(db: Database, user_id: int) -> User | None:
+    """The account as stored now, or None: get() for every update, in one plain read."""
+    row = await db.fetch_one(_ACCOUNT, id=user_id)
+    return None if row is None else _account(row)
+
+
+async def current_account(db: Database, user_id: int, display_name: str, language: str, now: datetime) -> User:
+    """ensure() for every update: most of the time nothing needs writing and one plain read does."""
+    row = await db.fetch_one(_ACCOUNT, id=user_id)
+    if row is None or row[1] != display_name[:200] or row[2] is None or row[5]:
+        async with db.begin() as session:
+            return await ensure(session, user_id, display_name, language, now)
+    return _account(row)
 
 
 async def set_language(session: AsyncSession, user_id: int, language: str) -> None:

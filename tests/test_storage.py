@@ -120,3 +120,31 @@ async def test_one_sender_per_database_and_the_lock_is_given_back(db: Database) 
             pass
     finally:
         await other.dispose()
+
+
+async def test_the_account_read_on_every_update_sees_a_role_changed_beside_the_bot(db: Database) -> None:
+    async with db.begin() as session:
+        await users.ensure(session, 31, "Kim", "de", NOW)
+    assert (await users.current_account(db, 31, "Kim", "de", NOW)).role is Role.APPLICANT
+    # The CLI (`kpr-bot coordinators add`) is another process with a database handle of its own.
+    other = Database(db.engine.url.render_as_string(hide_password=False))
+    try:
+        async with other.begin() as session:
+            await users.set_role(session, 31, Role.COORDINATOR)
+    finally:
+        await other.dispose()
+    account = await users.current_account(db, 31, "Kim", "de", NOW)
+    assert (account.role, account.display_name, account.language) == (Role.COORDINATOR, "Kim", "de")
+
+
+async def test_the_account_read_creates_or_updates_the_account_only_when_needed(db: Database) -> None:
+    assert await users.account(db, 32) is None
+    created = await users.current_account(db, 32, "Jo", "en", NOW)
+    assert (created.role, created.display_name, created.language) == (Role.APPLICANT, "Jo", "en")
+    async with db.begin() as session:
+        await users.mark_unreachable(session, [32], NOW)
+    renamed = await users.current_account(db, 32, "Jo Miller", "de", NOW)
+    assert (renamed.display_name, renamed.language) == ("Jo Miller", "en")  # the language first seen stays
+    async with db.begin() as session:
+        stored = await users.get(session, 32)
+    assert stored.display_name == "Jo Miller" and stored.unreachable_since is None  # they wrote: reachable again
