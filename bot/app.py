@@ -8,7 +8,7 @@ from bot.content import Content
 from bot.content import load as load_content
 from bot.context import BotContext, Services
 from bot.faq import Faq
-from bot.persistence import DatabasePersistence
+from bot.persistence import DatabasePersistence, SharedFlush
 from bot.ratelimit import SharedRateLimiter
 from bot.settings import Settings
 from bot.transport import AiohttpTransport
@@ -79,7 +79,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
         .build()
     )
     # Store a flow's new state right after each update, not once a minute (see bot.persistence).
-    processor.after_update = application.update_persistence
+    processor.after_update = SharedFlush(application.update_persistence)
     meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,

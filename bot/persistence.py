@@ -4,31 +4,47 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey  # noqa: PLC2701
 
-from storage import upsert
 from storage.db import Database
 from storage.models import ConversationState, FlowData
 
 log = logging.getLogger(__name__)
 
 _UNKNOWN = object()  # a conversation state this process has neither read nor written
-_Write = Callable[[AsyncSession], Awaitable[None]]
+_Change = tuple[str, dict, Callable[[], None]]  # which statement, its parameters, what to note once stored
+
+
+def _statements(dialect: Any) -> dict[str, Any]:
+    """The writes of a flush, built once on the tables (no ORM objects are involved): building
+    a statement costs more than SQLite running it."""
+    flows, states = FlowData.__table__, ConversationState.__table__
+    flow, state = dialect.insert(flows), dialect.insert(states)
+    return {
+        "flow": flow.on_conflict_do_update(index_elements=["user_id"], set_={
+            "data": flow.excluded.data, "updated_at": flow.excluded.updated_at}),
+        "flow_gone": delete(flows).where(flows.c.user_id == bindparam("user_id")),
+        "state": state.on_conflict_do_update(index_elements=["name", "key"], set_={"state": state.excluded.state}),
+        "state_gone": delete(states).where(states.c.name == bindparam("name"), states.c.key == bindparam("key")),
+    }
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
     """Stores conversation states and user_data (a flow's answers so far); nothing else.
 
-    The application flushes after every update (see bot.updates), so a state is in the database
+    The application flushes after every update (see SharedFlush), so a state is in the database
     before the next update of that chat is handled, not a minute later. The changes PTB hands
-    over in one flush are written in one transaction: under load a flush carries the changes of
-    every update finished since the last one, and SQLite writes one transaction at a time.
+    over in one flush are written in one transaction, one statement for all changes of a kind:
+    under load a flush carries the changes of every update finished since the last one, and
+    SQLite writes one transaction at a time.
     """
 
     def __init__(self, db: Database) -> None:
@@ -37,18 +53,19 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             update_interval=60,
         )
         self._db = db
+        self._sql = _statements(sqlite if db.is_sqlite else postgresql)
         # PTB hands over every touched user's data, and the state of every conversation that handled
         # an update, after each update; writing only real changes keeps an ordinary /start, or an
         # answer that leaves a flow in the same state, from costing a database write.
         self._written: dict[int, str] = {}
         self._states: dict[tuple[str, str], object] = {}  # the stored state of each live conversation
-        self._pending: dict[tuple, tuple[_Write, Callable[[], None]]] = {}
+        self._pending: dict[tuple, _Change] = {}
         self._writing = asyncio.Lock()
 
-    async def _store(self, key: tuple, write: _Write, stored: Callable[[], None]) -> None:
-        """Writes a change, with every other one handed over meanwhile, in one transaction; `stored`
-        notes it once committed. Returns when the change is in the database (or has failed)."""
-        self._pending[key] = (write, stored)
+    async def _store(self, key: tuple, change: _Change) -> None:
+        """Writes a change, with every other one handed over meanwhile, in one transaction; its
+        last part is noted once committed. Returns when the change is in the database (or has failed)."""
+        self._pending[key] = change
         await asyncio.sleep(0)  # PTB hands over a flush's changes concurrently: let the others join
         async with self._writing:
             batch, self._pending = self._pending, {}
@@ -67,11 +84,14 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 if failed is not None:
                     raise failed
 
-    async def _write(self, changes: Iterable[tuple[_Write, Callable[[], None]]]) -> None:
+    async def _write(self, changes: Iterable[_Change]) -> None:
+        grouped: dict[str, list[dict]] = defaultdict(list)
+        for statement, parameters, _ in changes:
+            grouped[statement].append(parameters)
         async with self._db.begin() as session:
-            for write, _ in changes:
-                await write(session)
-        for _, stored in changes:
+            for statement, rows in grouped.items():
+                await session.execute(self._sql[statement], rows)
+        for _, _, stored in changes:
             stored()
 
     async def get_user_data(self) -> dict[int, dict]:
@@ -86,25 +106,20 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         if self._written.get(user_id, "{}") == dumped:
             return
 
-        async def write(session: AsyncSession) -> None:
-            if not data:
-                await session.execute(delete(FlowData).where(FlowData.user_id == user_id))
-                return
-            new = upsert.insert(session, FlowData).values(user_id=user_id, data=data,
-                                                          updated_at=datetime.now(timezone.utc))
-            await session.execute(new.on_conflict_do_update(
-                index_elements=["user_id"], set_={"data": new.excluded.data, "updated_at": new.excluded.updated_at}))
-
         def stored() -> None:
             self._written[user_id] = dumped
 
-        await self._store(("user", user_id), write, stored)
+        if data:
+            change = ("flow", {"user_id": user_id, "data": data, "updated_at": datetime.now(timezone.utc)}, stored)
+        else:
+            change = ("flow_gone", {"user_id": user_id}, stored)
+        await self._store(("user", user_id), change)
 
     async def drop_user_data(self, user_id: int) -> None:
-        async def write(session: AsyncSession) -> None:
-            await session.execute(delete(FlowData).where(FlowData.user_id == user_id))
+        def forgotten() -> None:
+            self._written.pop(user_id, None)
 
-        await self._store(("user", user_id), write, lambda: self._written.pop(user_id, None))
+        await self._store(("user", user_id), ("flow_gone", {"user_id": user_id}, forgotten))
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         """Nothing to refresh: this process is the only writer of flow data."""
@@ -120,22 +135,17 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         if new_state is not None and self._states.get((name, encoded_key), _UNKNOWN) == new_state:
             return
 
-        async def write(session: AsyncSession) -> None:
-            if new_state is None:
-                await session.execute(delete(ConversationState).where(
-                    ConversationState.name == name, ConversationState.key == encoded_key))
-                return
-            new = upsert.insert(session, ConversationState).values(name=name, key=encoded_key, state=new_state)
-            await session.execute(new.on_conflict_do_update(index_elements=["name", "key"],
-                                                            set_={"state": new.excluded.state}))
-
         def stored() -> None:
             if new_state is None:
                 self._states.pop((name, encoded_key), None)
             else:
                 self._states[(name, encoded_key)] = new_state
 
-        await self._store(("conversation", name, encoded_key), write, stored)
+        if new_state is None:
+            change = ("state_gone", {"name": name, "key": encoded_key}, stored)
+        else:
+            change = ("state", {"name": name, "key": encoded_key, "state": new_state}, stored)
+        await self._store(("conversation", name, encoded_key), change)
 
     # Chat data, bot data and callback data are not stored (store_data above says so).
     async def get_chat_data(self) -> dict[int, dict]:
@@ -167,6 +177,42 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
 
     async def flush(self) -> None:
         """Every change is written when it happens; nothing is left to flush."""
+
+
+class SharedFlush:
+    """The flush after each update, shared by the updates that finish together.
+
+    A call returns once a run of `flush` that began after the call has finished, so what the
+    caller's update changed is stored. All calls made before that run begins share it: under load
+    hundreds of updates finish between two turns of the event loop, and one flush with one
+    transaction for all of them costs little more than one for each.
+    """
+
+    def __init__(self, flush: Callable[[], Awaitable[None]]) -> None:
+        self._flush = flush
+        self._next: asyncio.Future[None] | None = None  # the run that has not begun yet
+        self._running: asyncio.Task[None] | None = None  # the run begun last (held: tasks are weakly kept)
+
+    async def __call__(self) -> None:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._begin)
+        await asyncio.shield(self._next)
+
+    def _begin(self) -> None:
+        done, self._next = self._next, None  # calls from now on wait for the run after this one
+        self._running = asyncio.get_running_loop().create_task(self._flush())
+        self._running.add_done_callback(lambda task: _settle(done, task))
+
+
+def _settle(future: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+    """`future` ends as `task` did."""
+    if task.cancelled():
+        future.cancel()
+    elif task.exception() is not None:
+        future.set_exception(task.exception())
+    else:
+        future.set_result(None)
 
 
 def _dump(data: dict) -> str:

@@ -5,7 +5,7 @@ import asyncio
 
 from sqlalchemy import event
 
-from bot.persistence import DatabasePersistence
+from bot.persistence import DatabasePersistence, SharedFlush
 from storage.db import Database
 
 
@@ -52,3 +52,49 @@ async def test_a_change_the_database_refuses_fails_alone(db: Database) -> None:
     restarted = DatabasePersistence(db)
     assert await restarted.get_user_data() == {10: {"join": {"name": "Erika"}}}
     assert await restarted.get_conversations("join") == {(10, 10): "name"}
+
+
+async def test_updates_finishing_together_share_one_flush_and_each_waits_for_its_own() -> None:
+    runs: list[list[str]] = []
+    changed: list[str] = []  # what updates changed since the last flush began
+    release = asyncio.Event()
+
+    async def flush() -> None:
+        taken = changed.copy()
+        changed.clear()
+        runs.append(taken)
+        await release.wait()
+
+    shared = SharedFlush(flush)
+
+    async def update(name: str) -> str:
+        changed.append(name)
+        await shared()
+        return name
+
+    first = [asyncio.create_task(update(name)) for name in ("a", "b", "c")]
+    await asyncio.sleep(0.01)
+    assert runs == [["a", "b", "c"]], "the three updates finished together: one flush"
+    late = asyncio.create_task(update("d"))  # finishes while that flush is still writing
+    await asyncio.sleep(0.01)
+    assert not any(task.done() for task in [*first, late])
+    release.set()
+    assert await asyncio.gather(*first) == ["a", "b", "c"]
+    assert await late == "d"
+    assert runs == [["a", "b", "c"], ["d"]], "the late one waited for a flush that took its change"
+
+
+async def test_a_failed_flush_fails_its_updates_and_the_next_flush_runs_afresh() -> None:
+    calls = 0
+
+    async def flush() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database down")
+
+    shared = SharedFlush(flush)
+    results = await asyncio.gather(shared(), shared(), return_exceptions=True)
+    assert [str(r) for r in results] == ["database down", "database down"] and calls == 1
+    await shared()
+    assert calls == 2
