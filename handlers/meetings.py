@@ -228,6 +228,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
+            manager = context.match["on"] == "card" and meeting.group_id in await managed(session, context, user_id)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
@@ -235,8 +236,6 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
     message = update.callback_query.message
     if context.match["on"] == "card":
-        async with context.db.begin() as session:
-            manager = meeting.group_id in await managed(session, context, user_id)
         text, markup = card(t, meeting, context.settings.timezone, answer=attendance, counts=numbers,
                             manager=manager, now=now)
         await respond(update, text, markup, edit=True)
