@@ -159,11 +159,19 @@ async def managed(session: AsyncSession, context: BotContext, user_id: int) -> s
     return {g.id for g in await groups.led_by(session, user_id)}
 
 
+async def manages(session: AsyncSession, context: BotContext, user_id: int, meeting: Meeting) -> bool:
+    """Whether this person manages this meeting, as managed() says, reading only what it takes: a
+    coordinator manages every meeting, and only a group's meeting has leads."""
+    if context.role is Role.COORDINATOR:
+        return True
+    return meeting.group_id is not None and meeting.group_id in await managed(session, context, user_id)
+
+
 async def may_manage(update: Update, context: BotContext, meeting: Meeting) -> bool:
     """Whether the person may edit, cancel, see the attendance of, or send minutes for this meeting;
     if not, they are told."""
     async with context.db.begin() as session:
-        if meeting.group_id in await managed(session, context, update.effective_user.id):
+        if await manages(session, context, update.effective_user.id, meeting):
             return True
     log.warning("Refused managing meeting %s for user %s", meeting.id, update.effective_user.id)
     await acknowledge(update, context.t("Only coordinators of the council and a group's leads may do this."),
@@ -176,9 +184,9 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
     user_id = update.effective_user.id
     coordinator = context.role is Role.COORDINATOR
     async with context.db.begin() as session:
-        manages = await managed(session, context, user_id)
+        managed_groups = await managed(session, context, user_id)
         if past:
-            found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else manages)
+            found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
             total = len(found)
         else:
             found, total = await store.upcoming(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
@@ -195,12 +203,12 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
         await respond(update, bold(t.plural("{count} upcoming meeting", "{count} upcoming meetings", total)))
     for meeting in found:
         text, markup = card(t, meeting, zone, answer=answers.get(meeting.id), counts=numbers[meeting.id],
-                            manager=meeting.group_id in manages, now=now)
+                            manager=meeting.group_id in managed_groups, now=now)
         await respond(update, text, markup)
     navigation = []
     if not past and (page + 1) * PAGE_SIZE < total:
         navigation.append((t("More »"), LIST.data(page=page + 1, when="next")))
-    if manages and not past:
+    if managed_groups and not past:
         navigation.append((t("Past meetings"), LIST.data(page=0, when="past")))
     if navigation:
         await respond(update, html(t("More meetings:")), keyboard([navigation]))
@@ -228,7 +236,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and meeting.group_id in await managed(session, context, user_id)
+            manager = context.match["on"] == "card" and await manages(session, context, user_id, meeting)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
@@ -258,7 +266,7 @@ async def _visible(update: Update, context: BotContext) -> Meeting | None:
     async with context.db.begin() as session:
         meeting = await store.get(session, int(context.match["meeting"]))
         mine = meeting is not None and (await store.is_for(session, meeting.id, update.effective_user.id)
-                                        or meeting.group_id in await managed(session, context, update.effective_user.id))
+                                        or await manages(session, context, update.effective_user.id, meeting))
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         await acknowledge(update, context.t("This meeting has been cancelled."), alert=True)
         return None
