@@ -185,24 +185,32 @@ class SharedFlush:
     A call returns once a run of `flush` that began after the call has finished, so what the
     caller's update changed is stored. All calls made before that run begins share it: under load
     hundreds of updates finish between two turns of the event loop, and one flush with one
-    transaction for all of them costs little more than one for each.
+    transaction for all of them costs little more than one for each. One run at a time: calls made
+    while one runs share the next, which begins when it ends.
     """
 
     def __init__(self, flush: Callable[[], Awaitable[None]]) -> None:
         self._flush = flush
         self._next: asyncio.Future[None] | None = None  # the run that has not begun yet
-        self._running: asyncio.Task[None] | None = None  # the run begun last (held: tasks are weakly kept)
+        self._running: asyncio.Task[None] | None = None
 
     async def __call__(self) -> None:
         if self._next is None:
             self._next = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().call_soon(self._begin)
+            if self._running is None:
+                asyncio.get_running_loop().call_soon(self._begin)
         await asyncio.shield(self._next)
 
     def _begin(self) -> None:
         done, self._next = self._next, None  # calls from now on wait for the run after this one
         self._running = asyncio.get_running_loop().create_task(self._flush())
-        self._running.add_done_callback(lambda task: _settle(done, task))
+        self._running.add_done_callback(lambda task: self._finished(done, task))
+
+    def _finished(self, done: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+        self._running = None
+        _settle(done, task)
+        if self._next is not None:
+            self._begin()
 
 
 def _settle(future: asyncio.Future[None], task: asyncio.Task[None]) -> None:
@@ -211,6 +219,9 @@ def _settle(future: asyncio.Future[None], task: asyncio.Task[None]) -> None:
         future.cancel()
     elif task.exception() is not None:
         future.set_exception(task.exception())
+        # Its callers see it (and the update processor logs it); should all of them have been
+        # cancelled meanwhile, asyncio would otherwise complain that nobody retrieved it.
+        future.exception()
     else:
         future.set_result(None)
 

@@ -50,8 +50,8 @@ class Database:
             # Not `sessions.begin()`: on the way out it commits and closes in tasks of their own,
             # so that a cancellation cannot cut them short, which costs several turns of the event
             # loop while this transaction holds SQLite's write lock and every other update waits.
-            # With SQLite's work done in this thread (storage.sqlite) nothing here suspends, so
-            # there is nothing a cancellation could cut short.
+            # With SQLite's work done in this thread (storage.sqlite), commit, rollback and close
+            # never suspend, so a cancellation cannot cut them short here either.
             session = self.sessions()
             try:
                 async with session.begin():
@@ -76,7 +76,10 @@ class Database:
             self._reader = await sqlite.connect(self._sqlite_path)
             await self._reader.execute("PRAGMA query_only=ON")
         cursor = await self._reader.execute(sql, parameters)
-        return cursor.fetchone()
+        try:
+            return cursor.fetchone()
+        finally:
+            await cursor.close()  # an unfinished statement would keep the reader on an old snapshot
 
     async def migrate(self) -> None:
         from storage.migrate import upgrade_to_head

@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 BUSY_WAIT = 5.0  # seconds, as long as SQLite's busy_timeout was before
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05  # seconds between tries, doubling
-_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 _T = TypeVar("_T")
 
 
@@ -45,10 +44,18 @@ async def _patiently(call: Callable[[], _T]) -> _T:
         try:
             return call()
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode not in _BUSY_CODES or time.monotonic() + pause > deadline:
+            if not _worth_waiting(error) or time.monotonic() + pause > deadline:
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, _LONGEST_PAUSE)
+
+
+def _worth_waiting(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY and its extended codes (Python reports those): another connection holds a lock
+    for now. Not BUSY_SNAPSHOT: a transaction that read an old snapshot cannot write, however long
+    it waits (storage.db begins every transaction IMMEDIATE, so it should not happen)."""
+    code = error.sqlite_errorcode
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != sqlite3.SQLITE_BUSY_SNAPSHOT
 
 
 class _RunNow:
@@ -101,7 +108,8 @@ class InlineConnection:
 
 
 class InlineCursor:
-    """The part of aiosqlite.Cursor that SQLAlchemy's asyncio adapter uses."""
+    """The part of aiosqlite.Cursor that SQLAlchemy's asyncio adapter uses for ordinary statements;
+    not what server-side cursors (`stream()`, `yield_per`) would need, which nothing here uses."""
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor

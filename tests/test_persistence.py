@@ -58,12 +58,17 @@ async def test_updates_finishing_together_share_one_flush_and_each_waits_for_its
     runs: list[list[str]] = []
     changed: list[str] = []  # what updates changed since the last flush began
     release = asyncio.Event()
+    running = 0
 
     async def flush() -> None:
+        nonlocal running
+        running += 1
+        assert running == 1, "two flushes at once"
         taken = changed.copy()
         changed.clear()
         runs.append(taken)
         await release.wait()
+        running -= 1
 
     shared = SharedFlush(flush)
 
@@ -76,12 +81,14 @@ async def test_updates_finishing_together_share_one_flush_and_each_waits_for_its
     await asyncio.sleep(0.01)
     assert runs == [["a", "b", "c"]], "the three updates finished together: one flush"
     late = asyncio.create_task(update("d"))  # finishes while that flush is still writing
+    later = asyncio.create_task(update("e"))
     await asyncio.sleep(0.01)
-    assert not any(task.done() for task in [*first, late])
+    assert not any(task.done() for task in [*first, late, later])
+    assert runs == [["a", "b", "c"]], "the next flush waits for the one running"
     release.set()
     assert await asyncio.gather(*first) == ["a", "b", "c"]
-    assert await late == "d"
-    assert runs == [["a", "b", "c"], ["d"]], "the late one waited for a flush that took its change"
+    assert await asyncio.gather(late, later) == ["d", "e"]
+    assert runs == [["a", "b", "c"], ["d", "e"]], "the late ones waited for one flush that took their changes"
 
 
 async def test_a_failed_flush_fails_its_updates_and_the_next_flush_runs_afresh() -> None:

@@ -5,6 +5,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from storage import invites, join_requests, users
 from storage.db import Database
@@ -138,13 +139,25 @@ async def test_the_account_read_on_every_update_sees_a_role_changed_beside_the_b
 
 
 async def test_the_account_read_creates_or_updates_the_account_only_when_needed(db: Database) -> None:
+    commits: list[object] = []
+    event.listen(db.engine.sync_engine, "commit", commits.append)
     assert await users.account(db, 32) is None
     created = await users.current_account(db, 32, "Jo", "en", NOW)
     assert (created.role, created.display_name, created.language) == (Role.APPLICANT, "Jo", "en")
+    assert len(commits) == 1
+
+    assert (await users.current_account(db, 32, "Jo", "de", NOW)).language == "en"  # the language first seen stays
+    assert len(commits) == 1, "nothing changed: nothing written"
+
+    renamed = await users.current_account(db, 32, "Jo Miller", "de", NOW)
+    assert renamed.display_name == "Jo Miller" and len(commits) == 2
+
     async with db.begin() as session:
         await users.mark_unreachable(session, [32], NOW)
-    renamed = await users.current_account(db, 32, "Jo Miller", "de", NOW)
-    assert (renamed.display_name, renamed.language) == ("Jo Miller", "en")  # the language first seen stays
+        await users.ensure_coordinator(session, 33, NOW)  # seeded by COORDINATOR_IDS: no language yet
+    await users.current_account(db, 32, "Jo Miller", "de", NOW)
+    seeded = await users.current_account(db, 33, "33", "de", NOW)
+    assert seeded.language == "de" and seeded.role is Role.COORDINATOR
     async with db.begin() as session:
-        stored = await users.get(session, 32)
-    assert stored.display_name == "Jo Miller" and stored.unreachable_since is None  # they wrote: reachable again
+        assert (await users.get(session, 32)).unreachable_since is None  # they wrote: reachable again
+        assert (await users.get(session, 33)).language == "de"
