@@ -58,25 +58,15 @@ def _worth_waiting(error: sqlite3.OperationalError) -> bool:
     return code & 0xFF == sqlite3.SQLITE_BUSY and code != sqlite3.SQLITE_BUSY_SNAPSHOT
 
 
-class _RunNow:
-    """Stands in for aiosqlite's queue of calls, which SQLAlchemy's isolation_level setter uses."""
-
-    def put_nowait(self, item: tuple[asyncio.Future, Callable[[], Any]]) -> None:
-        future, function = item
-        try:
-            future.set_result(function())
-        except Exception as error:
-            future.set_exception(error)
-
-
 class InlineConnection:
-    """The part of aiosqlite.Connection that SQLAlchemy's aiosqlite dialect uses."""
+    """The part of aiosqlite.Connection that SQLAlchemy's aiosqlite dialect uses. Not its way of
+    changing the isolation level (a queue of calls), which nothing here does: every transaction
+    begins with BEGIN IMMEDIATE (storage.db)."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
-        # The dialect reads these two attributes of aiosqlite's connection by name.
+        # The dialect reads `_connection` of aiosqlite's connection by name.
         self._conn = connection
         self._connection = connection
-        self._tx = _RunNow()
 
     @property
     def isolation_level(self) -> str | None:
