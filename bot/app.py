@@ -4,6 +4,7 @@ from __future__ import annotations
 from telegram.request import BaseRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.botapi import KprBot
 from bot.content import Content
 from bot.content import load as load_content
 from bot.context import BotContext, Services
@@ -61,21 +62,17 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     The content file is read and checked here unless given (ContentError when it is faulty)."""
     content = content or load_content(settings.content_file)
     processor = PerChatUpdateProcessor(settings.max_concurrent_updates)
-    builder = ApplicationBuilder()
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:
-        # Long polling holds its own connection, so replies never wait behind it.
-        builder = builder.request(AiohttpTransport()).get_updates_request(AiohttpTransport(connection_pool_size=1))
+    # Long polling holds its own connection, so replies never wait behind it.
+    bot = KprBot(settings.token, base_url=settings.bot_api_url, base_file_url=file_url(settings.bot_api_url),
+                 request=request or AiohttpTransport(),
+                 get_updates_request=request or AiohttpTransport(connection_pool_size=1),
+                 rate_limiter=SharedRateLimiter(own_rate=settings.broadcast_rate))
     application = (
-        builder
-        .token(settings.token)
-        .base_url(settings.bot_api_url)
-        .base_file_url(file_url(settings.bot_api_url))
+        ApplicationBuilder()
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
         .persistence(DatabasePersistence(db))
         .concurrent_updates(processor)
-        .rate_limiter(SharedRateLimiter(own_rate=settings.broadcast_rate))
         .build()
     )
     # Store a flow's new state right after each update, not once a minute (see bot.persistence).

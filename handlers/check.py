@@ -7,7 +7,7 @@ import logging
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.callbacks import ROW_ID, Callback
@@ -124,8 +124,8 @@ async def ask(update: Update, context: BotContext, question: str, edit: bool = T
     rows.append(navigation)
     data["current"] = question
     shown = await respond(update, text, keyboard(rows), edit=edit and update.callback_query is not None)
-    if isinstance(shown, Message):
-        data["shown"] = shown.message_id  # its buttons go once the question is answered by typing
+    if shown is not None:
+        data["shown"] = shown  # its buttons go once the question is answered by typing
     return ASKING
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -19,7 +19,7 @@ from bot.csvfile import csv_bytes
 from bot.context import BotContext
 from bot.dates import format_datetime, spoken_duration
 from bot.i18n import N_, NP_, Translator
-from bot.keyboards import keyboard
+from bot.keyboards import Keyboard, keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from handlers.menu import COORDINATOR_MENU
@@ -130,7 +130,7 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
 
 
 def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None,
-         counts: dict[Attendance, int], manager: bool, now: datetime) -> tuple[str, InlineKeyboardMarkup]:
+         counts: dict[Attendance, int], manager: bool, now: datetime) -> tuple[str, Keyboard]:
     """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
     lines = [meeting_text(t, MeetingView.of(meeting), zone)]
     lines.append("")

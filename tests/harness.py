@@ -101,8 +101,9 @@ def _decode(value: str) -> Any:
 
 
 def buttons(params: dict[str, Any]) -> dict[str, str]:
-    """A sent message's inline buttons: label -> callback data."""
-    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    """A sent message's inline buttons: label -> callback data (the markup decoded, or a Keyboard)."""
+    markup = params.get("reply_markup") or {}
+    rows = (json.loads(markup) if isinstance(markup, str) else markup).get("inline_keyboard", [])
     return {b["text"]: b.get("callback_data") or b.get("url") for row in rows for b in row}
 
 

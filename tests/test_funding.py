@@ -340,7 +340,7 @@ async def test_asking_from_a_result_with_consent_and_the_offices_reply(h: Harnes
     assert reply.text == "Leider nicht, aber rufen Sie uns an." and answer.chat_id == APPLICANT
     shown = await QuestionRenderer(CONTENT, ZONE)(_due(answer), translator("de"))
     assert "Leider nicht" in shown.text and "Können wir trotzdem" in shown.text
-    assert "Weitere Frage stellen" in buttons({"reply_markup": shown.markup.to_dict()})
+    assert "Weitere Frage stellen" in buttons({"reply_markup": shown.markup})
 
     await h.send(COORD, "/inbox", language="en")
     assert "Answered; not marked done yet." in screen(h, COORD)["text"]

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.keyboards import keyboard
 from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
@@ -195,3 +196,26 @@ async def test_telegram_error_in_handler_is_reported_and_the_bot_goes_on(h: Harn
     assert "Entschuldigung" in h.request.texts(ALICE)[-1]
     await h.send(ALICE, "/help")
     assert "Was ich für Sie tun kann" in h.request.texts(ALICE)[-1]
+
+
+async def test_a_pressed_menu_changes_in_place_and_pressing_it_twice_is_no_failure(h: Harness) -> None:
+    await h.send(ALICE, "/funding", language="en")
+    await h.press(ALICE, "fund:topics", language="en", message_id=7)
+    [edit] = h.request.sent(ALICE, method="editMessageText")
+    assert edit["message_id"] == 7 and edit["parse_mode"] == "HTML" and "« Back" in buttons(edit)
+    # Telegram refuses an edit that changes nothing: the person pressed the same button again.
+    h.request.fail("editMessageText", 400, "Bad Request: message is not modified")
+    await h.press(ALICE, "fund:topics", language="en", message_id=7)
+    assert h.answers()[-1]["callback_query_id"]  # the spinner stops
+    assert len(h.request.sent(ALICE)) == 1  # and nothing else is sent
+
+
+async def test_a_keyboard_goes_out_as_built_through_ptbs_own_methods(h: Harness) -> None:
+    # The bot's own sends (bot.delivery) pass Keyboards to python-telegram-bot's send_message.
+    markup = keyboard([[("Zusage ✓", "rsvp:1:yes:note"), ("Absage", "rsvp:1:no:note")], [], [("Ä", "x")]])
+    message = await h.app.bot.send_message(ALICE, "Text", reply_markup=markup)
+    assert h.request.sent(ALICE)[-1]["reply_markup"] == {"inline_keyboard": [
+        [{"text": "Zusage ✓", "callback_data": "rsvp:1:yes:note"}, {"text": "Absage", "callback_data": "rsvp:1:no:note"}],
+        [{"text": "Ä", "callback_data": "x"}]]}
+    assert message.reply_markup.inline_keyboard[1][0].text == "Ä"
+    assert keyboard([[], []]) is None  # no buttons: no keyboard at all

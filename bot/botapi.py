@@ -1,0 +1,20 @@
+"""The bot's side of the Bot API: python-telegram-bot's ExtBot, plus calls that leave Telegram's
+answer as it came."""
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import ExtBot
+
+
+class KprBot(ExtBot):
+    async def call(self, method: str, **parameters: Any) -> Any:
+        """Calls a Bot API method (by its Bot API name, e.g. "sendMessage") and returns Telegram's
+        result as decoded JSON: a dict for a message, True for most other methods.
+
+        For replies, whose answer nothing reads but a message id: PTB's methods turn every answer
+        into a whole Message, its keyboard included, which cost a fifth of the bot's time per
+        update (measured with benchmarks/updates.py). Parameters of None are left out, errors are
+        raised as PTB's methods raise them (RetryAfter, Forbidden, BadRequest, TimedOut, ...), and
+        the call passes the application's rate limiter like any other."""
+        return await self._post(method, parameters)
