@@ -28,6 +28,7 @@ from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
 from storage import groups
 from storage import meetings as store
+from storage.meetings import MeetingRow
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
 from storage.outbox import DueRow
 
@@ -74,7 +75,7 @@ class MeetingView:
     agenda_file_id: str | None = None  # the agenda as a document, where it was given as one
 
     @classmethod
-    def of(cls, meeting: Meeting) -> MeetingView:
+    def of(cls, meeting: Meeting | MeetingRow) -> MeetingView:
         return cls(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda, meeting.repetition,
                    meeting.sequence, meeting.agenda_file_id)
 
@@ -129,7 +130,7 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
             [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
 
 
-def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None,
+def card(t: Translator, meeting: Meeting | MeetingRow, zone: ZoneInfo, *, answer: Attendance | None,
          counts: dict[Attendance, int], manager: bool, now: datetime) -> tuple[str, Keyboard]:
     """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
     lines = [meeting_text(t, MeetingView.of(meeting), zone)]
@@ -159,7 +160,7 @@ async def managed(session: AsyncSession, context: BotContext, user_id: int) -> s
     return {g.id for g in await groups.led_by(session, user_id)}
 
 
-async def manages(session: AsyncSession, context: BotContext, user_id: int, meeting: Meeting) -> bool:
+async def manages(session: AsyncSession, context: BotContext, user_id: int, meeting: Meeting | MeetingRow) -> bool:
     """Whether this person manages this meeting, as managed() says, reading only what it takes: a
     coordinator manages every meeting, and only a group's meeting has leads."""
     if context.role is Role.COORDINATOR:
@@ -167,7 +168,7 @@ async def manages(session: AsyncSession, context: BotContext, user_id: int, meet
     return meeting.group_id is not None and meeting.group_id in await managed(session, context, user_id)
 
 
-async def may_manage(update: Update, context: BotContext, meeting: Meeting) -> bool:
+async def may_manage(update: Update, context: BotContext, meeting: Meeting | MeetingRow) -> bool:
     """Whether the person may edit, cancel, see the attendance of, or send minutes for this meeting;
     if not, they are told."""
     async with context.db.begin() as session:
@@ -229,7 +230,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
     meeting_id, attendance = int(context.match["meeting"]), Attendance(context.match["answer"])
     user_id = update.effective_user.id
     async with context.db.begin() as session:
-        meeting = await store.get(session, meeting_id)
+        meeting = await store.find(session, meeting_id)
         problem = answer_problem(meeting, now)
         if problem is None and not await store.is_for(session, meeting_id, user_id):
             problem = N_("This meeting is not one of yours.")
@@ -252,7 +253,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         await replace_buttons(update, keyboard(rsvp_rows(t, meeting_id, "note", attendance)))
 
 
-def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
+def answer_problem(meeting: Meeting | MeetingRow | None, now: datetime) -> str | None:
     """Why an answer can no longer be given, or None. Answers can change until the meeting begins."""
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         return N_("This meeting has been cancelled.")
@@ -261,10 +262,10 @@ def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
     return None
 
 
-async def _visible(update: Update, context: BotContext) -> Meeting | None:
+async def _visible(update: Update, context: BotContext) -> MeetingRow | None:
     """The pressed button's meeting, if it is scheduled and one of the user's (or one they manage)."""
     async with context.db.begin() as session:
-        meeting = await store.get(session, int(context.match["meeting"]))
+        meeting = await store.find(session, int(context.match["meeting"]))
         mine = meeting is not None and (await store.is_for(session, meeting.id, update.effective_user.id)
                                         or await manages(session, context, update.effective_user.id, meeting))
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
@@ -299,7 +300,7 @@ async def calendar_pressed(update: Update, context: BotContext) -> None:
         parse_mode=ParseMode.HTML)
 
 
-def calendar_entry(meeting: Meeting | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
+def calendar_entry(meeting: Meeting | MeetingRow | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
     return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda,
                                   meeting.sequence, cancelled=cancelled)
 

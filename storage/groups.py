@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -164,10 +164,18 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
         GroupMember.status == GroupStatus.MEMBER)))
 
 
-async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
-    rows = await session.scalars(select(Group).join(GroupMember, GroupMember.group_id == Group.id).where(
-        GroupMember.user_id == user_id, GroupMember.lead.is_(True), Group.archived_at.is_(None)).order_by(Group.name))
-    return list(rows)
+async def led_by(session: AsyncSession, user_id: int) -> list[Row]:
+    """The groups this person leads, as rows (id, name): asked on every RSVP and /meetings of a
+    member, so read past the ORM, with a statement built once (see storage.meetings)."""
+    connection = await session.connection()
+    return list(await connection.execute(_LED_BY, {"user": user_id}))
+
+
+_LED_BY = (select(Group.__table__.c.id, Group.__table__.c.name)
+           .join(GroupMember.__table__, GroupMember.__table__.c.group_id == Group.__table__.c.id)
+           .where(GroupMember.__table__.c.user_id == bindparam("user"), GroupMember.__table__.c.lead.is_(True),
+                  Group.__table__.c.archived_at.is_(None))
+           .order_by(Group.__table__.c.name))
 
 
 async def people(session: AsyncSession, group_id: int) -> list[tuple[int, str, GroupStatus, bool]]:

@@ -1,13 +1,22 @@
-"""Meetings, their audience and the members' answers (RSVP)."""
+"""Meetings, their audience and the members' answers (RSVP).
+
+What /meetings and an RSVP read and write (find, upcoming, is_for, answer, answers_of, counts) is
+SQL on the tables, run on the session's connection past the ORM: the ORM cost about a millisecond
+per statement, an RSVP four of them, and an announcement brings every member's RSVP at once. They
+give rows whose attributes are the columns, converted as the ORM would (dates, enums), to read, not
+to change; what changes a meeting takes it with get().
+"""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, false, func, literal, select, true, update
+from sqlalchemy import Integer, Result, Row, bindparam, false, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Executable, Select
 
-from storage import outbox, upsert
+from storage import outbox
 from storage.models import (
     Attendance,
     DeliveryKind,
@@ -20,6 +29,9 @@ from storage.models import (
     Rsvp,
     User,
 )
+
+MEETINGS, RSVPS, USERS, GROUP_MEMBERS = Meeting.__table__, Rsvp.__table__, User.__table__, GroupMember.__table__
+MeetingRow = Row  # a row of MEETINGS: a Meeting's columns as attributes
 
 
 async def create_series(session: AsyncSession, *, title: str, dates: list[datetime], place: str, agenda: str,
@@ -41,22 +53,18 @@ async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
     return await session.get(Meeting, meeting_id)
 
 
-def _visible_to(user_id: int | None) -> object:
-    """Council meetings, and those of the groups the user belongs to (None: a coordinator sees all)."""
-    if user_id is None:
-        return true()
-    mine = select(GroupMember.group_id).where(GroupMember.user_id == user_id, GroupMember.status == GroupStatus.MEMBER)
-    return Meeting.group_id.is_(None) | Meeting.group_id.in_(mine)
+async def find(session: AsyncSession, meeting_id: int) -> MeetingRow | None:
+    """The meeting to show or answer, as a row (see the module's doc)."""
+    return (await _run(session, _FIND, meeting=meeting_id)).first()
 
 
 async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
-                   for_user: int | None = None) -> tuple[list[Meeting], int]:
-    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
-    `for_user`: only those that person is invited to."""
-    where = (Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now, _visible_to(for_user))
-    total = await session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
-    rows = await session.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at, Meeting.id)
-                                 .offset(offset).limit(limit))
+                   for_user: int | None = None) -> tuple[list[MeetingRow], int]:
+    """Scheduled meetings that have not begun, soonest first, as rows, and how many there are in
+    all; `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+    count, page = _UPCOMING_FOR if for_user is not None else _UPCOMING
+    total = (await _run(session, count, now=now, user=for_user)).scalar() or 0
+    rows = await _run(session, page, now=now, user=for_user, limit=limit, offset=offset)
     return list(rows), total
 
 
@@ -92,47 +100,40 @@ def audience(meeting_id: int | None, *, group_id: int | None = None, without_dec
              leave_out: int | None = None) -> Select:
     """Ids of the people a meeting is for: the council's members and coordinators Telegram can reach,
     or of those the members of the meeting's group (`group_id` for a meeting not yet written)."""
-    query = select(User.id).where(User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None))
-    group = (select(Meeting.group_id).where(Meeting.id == meeting_id).scalar_subquery()
+    query = select(USERS.c.id).where(USERS.c.role.in_([Role.MEMBER, Role.COORDINATOR]),
+                                     USERS.c.unreachable_since.is_(None))
+    group = (select(MEETINGS.c.group_id).where(MEETINGS.c.id == meeting_id).scalar_subquery()
              if meeting_id is not None else literal(group_id, Integer()))
-    in_group = select(GroupMember.user_id).where(GroupMember.group_id == group,
-                                                 GroupMember.status == GroupStatus.MEMBER)
-    query = query.where(group.is_(None) | User.id.in_(in_group))
+    in_group = select(GROUP_MEMBERS.c.user_id).where(GROUP_MEMBERS.c.group_id == group,
+                                                    GROUP_MEMBERS.c.status == GroupStatus.MEMBER)
+    query = query.where(group.is_(None) | USERS.c.id.in_(in_group))
     if without_declined:
-        declined = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id, Rsvp.answer == Attendance.NO)
-        query = query.where(User.id.not_in(declined))
+        declined = select(RSVPS.c.user_id).where(RSVPS.c.meeting_id == meeting_id, RSVPS.c.answer == Attendance.NO)
+        query = query.where(USERS.c.id.not_in(declined))
     if leave_out is not None:
-        query = query.where(User.id != leave_out)
+        query = query.where(USERS.c.id != leave_out)
     return query
 
 
 async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
-    found = await session.scalar(select(func.count()).select_from(
-        audience(meeting_id).where(User.id == user_id).subquery()))
-    return bool(found)
+    return (await _run(session, _IS_FOR, meeting=meeting_id, user=user_id)).first() is not None
 
 
 async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
-    new = upsert.insert(session, Rsvp).values(meeting_id=meeting_id, user_id=user_id, answer=attendance,
-                                              answered_at=now)
-    await session.execute(new.on_conflict_do_update(
-        index_elements=["meeting_id", "user_id"], set_={"answer": attendance, "answered_at": now}))
+    await _run(session, _ANSWER[session.bind.dialect.name], meeting=meeting_id, user=user_id, answer=attendance,
+               at=now)
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
     if not meeting_ids:
         return {}
-    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer).where(
-        Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids)))
-    return dict(rows.all())
+    return dict((await _run(session, _ANSWERS_OF, user=user_id, meetings=meeting_ids)).all())
 
 
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
     found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}
     if meeting_ids:
-        rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer, func.count())
-                                     .where(Rsvp.meeting_id.in_(meeting_ids)).group_by(Rsvp.meeting_id, Rsvp.answer))
-        for meeting_id, attendance, n in rows.all():
+        for meeting_id, attendance, n in (await _run(session, _COUNTS, meetings=meeting_ids)).all():
             found[meeting_id][attendance] = n
     return found
 
@@ -185,3 +186,41 @@ async def mark_minutes(session: AsyncSession, meeting_id: int, file_id: str, now
     result = await session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.minutes_sent_at.is_(None))
                                    .values(minutes_file_id=file_id, minutes_sent_at=now))
     return result.rowcount == 1
+
+
+# The statements of the reads and writes above, built once: SQLAlchemy then finds a statement's
+# compiled form by a key it works out once per statement object, instead of once per call, which
+# for a query with subqueries like _IS_FOR cost more than running it. Values come in as parameters.
+def _upcoming(visible: object) -> tuple[Select, Select]:
+    where = (MEETINGS.c.status == MeetingStatus.SCHEDULED, MEETINGS.c.starts_at > bindparam("now"), visible)
+    return (select(func.count()).select_from(MEETINGS).where(*where),
+            select(MEETINGS).where(*where).order_by(MEETINGS.c.starts_at, MEETINGS.c.id)
+            .offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def _answer(dialect: Any) -> Any:
+    new = dialect.insert(RSVPS).values(
+        meeting_id=bindparam("meeting"), user_id=bindparam("user"),
+        answer=bindparam("answer", type_=RSVPS.c.answer.type), answered_at=bindparam("at", type_=RSVPS.c.answered_at.type))
+    return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
+                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
+
+
+_FIND = select(MEETINGS).where(MEETINGS.c.id == bindparam("meeting"))
+_UPCOMING = _upcoming(true())
+_UPCOMING_FOR = _upcoming(MEETINGS.c.group_id.is_(None) | MEETINGS.c.group_id.in_(
+    select(GROUP_MEMBERS.c.group_id).where(GROUP_MEMBERS.c.user_id == bindparam("user"),
+                                           GROUP_MEMBERS.c.status == GroupStatus.MEMBER)))
+_IS_FOR = audience(bindparam("meeting")).where(USERS.c.id == bindparam("user"))
+_ANSWER = {"sqlite": _answer(sqlite), "postgresql": _answer(postgresql)}
+_ANSWERS_OF = select(RSVPS.c.meeting_id, RSVPS.c.answer).where(
+    RSVPS.c.user_id == bindparam("user"), RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
+_COUNTS = (select(RSVPS.c.meeting_id, RSVPS.c.answer, func.count())
+           .where(RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
+           .group_by(RSVPS.c.meeting_id, RSVPS.c.answer))
+
+
+async def _run(session: AsyncSession, statement: Executable, **parameters: Any) -> Result:
+    """A statement on the session's connection, in its transaction, past the ORM."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)
