@@ -3,18 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from storage.db import run
 from storage.models import EligibilityCheck, Question, QuestionStatus, Reply, Role, User
 
 
 async def start_check(session: AsyncSession, user_id: int, now: datetime) -> int:
-    check = EligibilityCheck(user_id=user_id, started_at=now, answers={})
-    session.add(check)
-    await session.flush()
-    return check.id
+    return (await run(session, _START_CHECK, user=user_id, now=now)).scalar_one()
 
 
 async def get_check(session: AsyncSession, check_id: int) -> EligibilityCheck | None:
@@ -23,8 +21,17 @@ async def get_check(session: AsyncSession, check_id: int) -> EligibilityCheck | 
 
 async def finish_check(session: AsyncSession, check_id: int, answers: dict, topic: str | None, micro: str,
                        lfk: str, now: datetime) -> None:
-    await session.execute(update(EligibilityCheck).where(EligibilityCheck.id == check_id).values(
-        answers=answers, topic=topic, micro=micro, lfk=lfk, finished_at=now))
+    await run(session, _FINISH_CHECK, check=check_id, answers=answers, topic=topic, micro=micro, lfk=lfk, now=now)
+
+
+# Every /check starts and finishes one: statements built once (see storage.db.run).
+_CHECKS = EligibilityCheck.__table__
+_START_CHECK = insert(_CHECKS).values(
+    user_id=bindparam("user"), started_at=bindparam("now", type_=_CHECKS.c.started_at.type), answers={},
+).returning(_CHECKS.c.id)
+_FINISH_CHECK = update(_CHECKS).where(_CHECKS.c.id == bindparam("check")).values(
+    answers=bindparam("answers", type_=_CHECKS.c.answers.type), topic=bindparam("topic"), micro=bindparam("micro"),
+    lfk=bindparam("lfk"), finished_at=bindparam("now", type_=_CHECKS.c.finished_at.type))
 
 
 async def ask(session: AsyncSession, user_id: int, text: str, shared_check: dict | None, now: datetime) -> Question:

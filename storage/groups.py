@@ -12,6 +12,7 @@ from sqlalchemy.sql import Select
 
 from bot.groups import Joined, promotions
 from storage import upsert
+from storage.db import run
 from storage.models import Group, GroupKind, GroupMember, GroupStatus, Role, User
 
 
@@ -166,9 +167,8 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
 
 async def led_by(session: AsyncSession, user_id: int) -> list[Row]:
     """The groups this person leads, as rows (id, name): asked on every RSVP and /meetings of a
-    member, so read past the ORM, with a statement built once (see storage.meetings)."""
-    connection = await session.connection()
-    return list(await connection.execute(_LED_BY, {"user": user_id}))
+    member, so read with a statement built once (see storage.db.run)."""
+    return list(await run(session, _LED_BY, user=user_id))
 
 
 _LED_BY = (select(Group.__table__.c.id, Group.__table__.c.name)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Result, Row, bindparam, false, func, literal, select, true, update
+from sqlalchemy import Integer, Row, bindparam, false, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable, Select
+from sqlalchemy.sql import Select
 
 from storage import outbox
+from storage.db import run
 from storage.models import (
     Attendance,
     DeliveryKind,
@@ -55,7 +56,7 @@ async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
 
 async def find(session: AsyncSession, meeting_id: int) -> MeetingRow | None:
     """The meeting to show or answer, as a row (see the module's doc)."""
-    return (await _run(session, _FIND, meeting=meeting_id)).first()
+    return (await run(session, _FIND, meeting=meeting_id)).first()
 
 
 async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
@@ -63,8 +64,8 @@ async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: 
     """Scheduled meetings that have not begun, soonest first, as rows, and how many there are in
     all; `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
     count, page = _UPCOMING_FOR if for_user is not None else _UPCOMING
-    total = (await _run(session, count, now=now, user=for_user)).scalar() or 0
-    rows = await _run(session, page, now=now, user=for_user, limit=limit, offset=offset)
+    total = (await run(session, count, now=now, user=for_user)).scalar() or 0
+    rows = await run(session, page, now=now, user=for_user, limit=limit, offset=offset)
     return list(rows), total
 
 
@@ -116,24 +117,24 @@ def audience(meeting_id: int | None, *, group_id: int | None = None, without_dec
 
 
 async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
-    return (await _run(session, _IS_FOR, meeting=meeting_id, user=user_id)).first() is not None
+    return (await run(session, _IS_FOR, meeting=meeting_id, user=user_id)).first() is not None
 
 
 async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
-    await _run(session, _ANSWER[session.bind.dialect.name], meeting=meeting_id, user=user_id, answer=attendance,
+    await run(session, _ANSWER[session.bind.dialect.name], meeting=meeting_id, user=user_id, answer=attendance,
                at=now)
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
     if not meeting_ids:
         return {}
-    return dict((await _run(session, _ANSWERS_OF, user=user_id, meetings=meeting_ids)).all())
+    return dict((await run(session, _ANSWERS_OF, user=user_id, meetings=meeting_ids)).all())
 
 
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
     found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}
     if meeting_ids:
-        for meeting_id, attendance, n in (await _run(session, _COUNTS, meetings=meeting_ids)).all():
+        for meeting_id, attendance, n in (await run(session, _COUNTS, meetings=meeting_ids)).all():
             found[meeting_id][attendance] = n
     return found
 
@@ -188,9 +189,7 @@ async def mark_minutes(session: AsyncSession, meeting_id: int, file_id: str, now
     return result.rowcount == 1
 
 
-# The statements of the reads and writes above, built once: SQLAlchemy then finds a statement's
-# compiled form by a key it works out once per statement object, instead of once per call, which
-# for a query with subqueries like _IS_FOR cost more than running it. Values come in as parameters.
+# The statements of the reads and writes above, built once (see storage.db.run).
 def _upcoming(visible: object) -> tuple[Select, Select]:
     where = (MEETINGS.c.status == MeetingStatus.SCHEDULED, MEETINGS.c.starts_at > bindparam("now"), visible)
     return (select(func.count()).select_from(MEETINGS).where(*where),
@@ -218,9 +217,3 @@ _ANSWERS_OF = select(RSVPS.c.meeting_id, RSVPS.c.answer).where(
 _COUNTS = (select(RSVPS.c.meeting_id, RSVPS.c.answer, func.count())
            .where(RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
            .group_by(RSVPS.c.meeting_id, RSVPS.c.answer))
-
-
-async def _run(session: AsyncSession, statement: Executable, **parameters: Any) -> Result:
-    """A statement on the session's connection, in its transaction, past the ORM."""
-    connection = await session.connection()
-    return await connection.execute(statement, parameters)
