@@ -11,6 +11,7 @@ from bot.context import BotContext, Services
 from bot.faq import Faq
 from bot.persistence import DatabasePersistence, SharedFlush
 from bot.ratelimit import SharedRateLimiter
+from bot.routing import routed
 from bot.settings import Settings
 from bot.transport import AiohttpTransport
 from bot.updates import PerChatUpdateProcessor
@@ -91,7 +92,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     without_account = frozenset().union(*(getattr(feature, "WITHOUT_ACCOUNT", ()) for feature in FEATURES))
     gate = Gate(requirements, without_account, FloodGuard(limit=settings.flood_limit))
     application.add_handler(gate.handler(), group=GATE_GROUP)
-    for feature in [*FEATURES, fallback]:
-        application.add_handlers(feature.HANDLERS, group=FEATURE_GROUP)
+    application.add_handlers(routed([h for feature in [*FEATURES, fallback] for h in feature.HANDLERS]),
+                             group=FEATURE_GROUP)
     application.add_error_handler(errors.on_error)
     return application

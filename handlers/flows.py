@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
+from bot.routing import Index
 from bot.i18n import N_
 from handlers.respond import acknowledge, respond
 from handlers.text import html
@@ -36,6 +37,16 @@ class Flow(ConversationHandler):
     def __init__(self, draft_key: str, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.draft_key = draft_key
+        self._starts = Index(self.entry_points)
+
+    def check_update(self, update: object) -> object:
+        # Every flow is asked about every update (bot.routing): one that does not continue this
+        # flow and that none of its entry points can take is ruled out without asking them.
+        if isinstance(update, Update) and update.effective_chat is not None and update.effective_user is not None:
+            key = (update.effective_chat.id, update.effective_user.id)
+            if key not in self._conversations and not self._starts.candidates(update):
+                return None
+        return super().check_update(update)
 
     def end(self, key: tuple[int, int], user_data: dict) -> None:
         # The same as a callback returning END; PTB offers no public way from outside the flow.
