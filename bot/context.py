@@ -13,6 +13,7 @@ from bot.i18n import Translator, translator
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Role, User
+from storage.users import Account
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:
         super().__init__(application, chat_id, user_id)
-        self.account: User | None = None
+        self.account: Account | User | None = None
         self.language: str | None = None
 
     @property

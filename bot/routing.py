@@ -40,6 +40,18 @@ def update_key(update: object) -> Key | None:
     """The command (as CommandHandler reads it) or button prefix of an update, UNKEYED for other
     updates, None for a button press without data (which a CallbackQueryHandler with a pattern
     takes, oddly, so that every handler is asked)."""
+    # Asked by each flow and router in turn, which PTB does for one update before the next.
+    if update is _last[0]:
+        return _last[1]
+    key = _key(update)
+    _last[:] = [update, key]
+    return key
+
+
+_last: list = [None, None]  # the update asked about last, and its key
+
+
+def _key(update: object) -> Key | None:
     if not isinstance(update, Update):
         return UNKEYED
     query = update.callback_query

@@ -14,7 +14,7 @@ from bot.i18n import pick_language
 from handlers.respond import acknowledge, respond
 from handlers.text import html
 from storage import users
-from storage.models import ANONYMOUS_ADMIN_ID, Role, User
+from storage.models import ANONYMOUS_ADMIN_ID, Role
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Gate:
 
         first_language = pick_language(None, sender.language_code, context.settings.default_language)
         if self._key(update) in self.without_account:
-            account = await users.account(context.db, sender.id) or User(
+            account = await users.account(context.db, sender.id) or users.Account(
                 id=sender.id, display_name=sender.full_name, language=None, role=Role.APPLICANT)
         else:
             account = await users.current_account(context.db, sender.id, sender.full_name, first_language,

@@ -1,6 +1,7 @@
 """Users and roles."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -44,19 +45,31 @@ _ACCOUNT = ("SELECT id, display_name, language, role, news, unreachable_since IS
             "FROM users WHERE id = :id")
 
 
-def _account(row: tuple) -> User:
-    """A User not attached to any session, from an _ACCOUNT row."""
-    return User(id=row[0], display_name=row[1], language=row[2], role=Role(row[3]),
-                news=None if row[4] is None else bool(row[4]))
+@dataclass
+class Account:
+    """What handlers read of the person an update is from, as the User row has it: a plain object,
+    because making a User of the ORM for every update cost more than reading the row."""
+
+    id: int
+    display_name: str
+    language: str | None
+    role: Role
+    news: bool | None = None
 
 
-async def account(db: Database, user_id: int) -> User | None:
+def _account(row: tuple) -> Account:
+    return Account(id=row[0], display_name=row[1], language=row[2], role=Role(row[3]),
+                   news=None if row[4] is None else bool(row[4]))
+
+
+async def account(db: Database, user_id: int) -> Account | None:
     """The account as stored now, or None: get() for every update, in one plain read."""
     row = await db.fetch_one(_ACCOUNT, id=user_id)
     return None if row is None else _account(row)
 
 
-async def current_account(db: Database, user_id: int, display_name: str, language: str, now: datetime) -> User:
+async def current_account(db: Database, user_id: int, display_name: str, language: str,
+                          now: datetime) -> Account | User:
     """ensure() for every update: most of the time nothing needs writing and one plain read does."""
     row = await db.fetch_one(_ACCOUNT, id=user_id)
     if row is None or row[1] != display_name[:200] or row[2] is None or row[5]:
@@ -118,7 +131,7 @@ async def set_news(session: AsyncSession, user_id: int, wanted: bool) -> None:
     await session.execute(update(User).where(User.id == user_id).values(news=wanted))
 
 
-def wants_news(user: User) -> bool:
+def wants_news(user: Account | User) -> bool:
     if user.news is not None:
         return user.news
     return user.role in (Role.MEMBER, Role.COORDINATOR)
