@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import upsert
-from storage.db import Database
+from storage.db import Database, run
 from storage.models import Role, User
 
 
@@ -16,28 +17,15 @@ async def get(session: AsyncSession, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
-async def ensure(session: AsyncSession, user_id: int, display_name: str, language: str, now: datetime) -> User:
-    """The user's row, created on first contact (as applicant, in `language`); the name kept current."""
-    user = await session.get(User, user_id)
-    if user is None:
-        # Insert-or-ignore: two first updates of one user can race only across processes,
-        # but a unique key must never turn into an error for the user.
-        new = upsert.insert(session, User).values(
-            id=user_id, display_name=display_name[:200], language=language, role=Role.APPLICANT, first_seen=now
-        )
-        await session.execute(new.on_conflict_do_nothing(index_elements=["id"]))
-        user = await session.get(User, user_id)
-        assert user is not None
-    else:
-        if user.display_name != display_name[:200]:
-            user.display_name = display_name[:200]
-        if user.language is None:
-            # Seeded before they ever wrote (COORDINATOR_IDS, the CLI): the bot learns their language now,
-            # so that messages it sends them on its own speak it too.
-            user.language = language
-    if user.unreachable_since is not None:
-        user.unreachable_since = None  # they wrote to us, so they can be reached again
-    return user
+async def ensure(session: AsyncSession, user_id: int, display_name: str, language: str, now: datetime) -> Account:
+    """The user's account, created on first contact (as applicant, in `language`), with the name
+    kept current and marked reachable (they wrote to us). Someone seeded before they ever wrote
+    (COORDINATOR_IDS, the CLI) has no language yet: the bot learns it now, so that messages it sends
+    them on its own speak it too. One statement, which no race between two first updates of one
+    person (in two processes) can turn into an error."""
+    row = (await run(session, _ENSURE[session.bind.dialect.name], id=user_id, name=display_name[:200],
+                     language=language, now=now)).one()
+    return _account(row)
 
 
 # What handlers read of the account of the person an update is from; the rest stays unloaded.
@@ -68,8 +56,7 @@ async def account(db: Database, user_id: int) -> Account | None:
     return None if row is None else _account(row)
 
 
-async def current_account(db: Database, user_id: int, display_name: str, language: str,
-                          now: datetime) -> Account | User:
+async def current_account(db: Database, user_id: int, display_name: str, language: str, now: datetime) -> Account:
     """ensure() for every update: most of the time nothing needs writing and one plain read does."""
     row = await db.fetch_one(_ACCOUNT, id=user_id)
     if row is None or row[1] != display_name[:200] or row[2] is None or row[5]:
@@ -135,3 +122,18 @@ def wants_news(user: Account | User) -> bool:
     if user.news is not None:
         return user.news
     return user.role in (Role.MEMBER, Role.COORDINATOR)
+
+
+def _ensure(dialect: Any) -> Any:
+    users = User.__table__
+    new = dialect.insert(users).values(id=bindparam("id"), display_name=bindparam("name"),
+                                       language=bindparam("language"), role=Role.APPLICANT,
+                                       first_seen=bindparam("now", type_=users.c.first_seen.type))
+    return new.on_conflict_do_update(index_elements=["id"], set_={
+        "display_name": new.excluded.display_name, "language": func.coalesce(users.c.language, new.excluded.language),
+        "unreachable_since": None,
+    }).returning(users.c.id, users.c.display_name, users.c.language, users.c.role, users.c.news,
+                 users.c.unreachable_since.is_not(None))
+
+
+_ENSURE = {"sqlite": _ensure(sqlite), "postgresql": _ensure(postgresql)}
