@@ -17,4 +17,14 @@ class KprBot(ExtBot):
         update (measured with benchmarks/updates.py). Parameters of None are left out, errors are
         raised as PTB's methods raise them (RetryAfter, Forbidden, BadRequest, TimedOut, ...), and
         the call passes the application's rate limiter like any other."""
-        return await self._post(method, parameters)
+        return await self._post(method, {name: _encoded(value) for name, value in parameters.items()})
+
+
+def _encoded(value: Any) -> Any:
+    """Numbers and flags as the JSON text they are sent as: PTB passes text on as it is but runs
+    json.dumps on anything else, once per value and once more to see whether it is empty."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    return value

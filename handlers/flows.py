@@ -42,9 +42,9 @@ class Flow(ConversationHandler):
     def check_update(self, update: object) -> object:
         # Every flow is asked about every update (bot.routing): one that does not continue this
         # flow and that none of its entry points can take is ruled out without asking them.
-        if isinstance(update, Update) and update.effective_chat is not None and update.effective_user is not None:
-            key = (update.effective_chat.id, update.effective_user.id)
-            if key not in self._conversations and not self._starts.candidates(update):
+        if not self._starts.candidates(update) and isinstance(update, Update):
+            chat, user = update.effective_chat, update.effective_user
+            if chat is not None and user is not None and (chat.id, user.id) not in self._conversations:
                 return None
         return super().check_update(update)
 
