@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_format
@@ -10,6 +11,7 @@ from babel.dates import format_datetime as _babel_format
 from bot.i18n import N_, NP_, Translator
 
 
+@lru_cache(maxsize=4096)  # the same few meeting times, on every card and reminder
 def format_datetime(moment: datetime, zone: ZoneInfo, language: str, *, date_only: bool = False) -> str:
     """With its weekday, so that a typo in the date shows: "Freitag, 12. März 2027, 18:00 Uhr"."""
     local = moment.astimezone(zone)

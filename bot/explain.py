@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -57,11 +58,16 @@ def shown(value: object, t: Translator, zone: ZoneInfo) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=256)
+def _checked(day: date, language: str) -> str:
+    # Every result cites its sources with these few dates; Babel takes longer than the rest of a line.
+    return format_date(day, "d.M.y" if language == "de" else "d MMM y", locale=language)
+
+
 def source_text(t: Translator, content: Content, rule: Sourced) -> str:
     """Where a rule was published and when it was last checked; an assumption says who confirms it."""
     source = content.sources[rule.source]
-    checked = format_date(rule.checked, "d.M.y" if t.language == "de" else "d MMM y", locale=t.language)
-    line = t("Source: {title} (checked {date})", title=source.title, date=checked)
+    line = t("Source: {title} (checked {date})", title=source.title, date=_checked(rule.checked, t.language))
     if rule.assumption:
         line += " – " + t("not published for the Landkreis Rostock yet: the council office confirms it")
     return line

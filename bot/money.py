@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -45,6 +46,7 @@ def parse_amount(text: str | None) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=4096)  # Babel parses its pattern anew on every call
 def format_money(amount: Decimal, language: str) -> str:
     """1500 -> "1.500 €" / "€1,500"; cents only where there are any."""
     whole = amount == amount.to_integral_value()
