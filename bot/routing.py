@@ -3,8 +3,8 @@
 python-telegram-bot asks the handlers of a group one after another whether they take an update,
 and each flow (ConversationHandler) asks each of its entry points: some 60 handlers and 10 flows,
 a fifth of the bot's time per update (benchmarks/updates.py). Most of them can be ruled out at
-once: a CommandHandler takes only its commands, and a CallbackQueryHandler whose pattern is a
-bot.callbacks.Callback's takes only button data with that prefix. An Index keeps, for each command
+once: a CommandHandler takes only its commands, and a CallbackQueryHandler whose pattern a
+bot.callbacks.Callback made takes only button data with that prefix. An Index keeps, for each command
 and prefix, the handlers that might take it, in their order; those it cannot rule out (other
 patterns, other kinds of handler) stay in every list. Those left are asked as before, so which
 handler takes an update does not change.
@@ -18,21 +18,19 @@ from typing import Any
 from telegram import MessageEntity, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
+from bot.callbacks import PATTERN_PREFIXES
+
 Key = tuple[str, str]  # ("/", command) or (":", callback prefix)
 UNKEYED: Key = ("", "")  # neither a command nor a button press: no handler with keys takes it
-# A Callback's pattern (bot.callbacks): the prefix, then ":" and its fields, or nothing.
-_CALLBACK_PATTERN = re.compile(r"\^([a-z][a-z0-9_]*)(?::|\$)")
 
 
 def handler_keys(handler: BaseHandler) -> frozenset[Key] | None:
     """The keys of all updates this handler can take; None when that cannot be told."""
     if isinstance(handler, CommandHandler):
         return frozenset(("/", command) for command in handler.commands)
-    if isinstance(handler, CallbackQueryHandler) and handler.game_pattern is None:
-        pattern = handler.pattern
-        source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
-        if isinstance(source, str) and (found := _CALLBACK_PATTERN.match(source)):
-            return frozenset({(":", found.group(1))})
+    if isinstance(handler, CallbackQueryHandler) and handler.game_pattern is None \
+            and isinstance(handler.pattern, re.Pattern) and handler.pattern in PATTERN_PREFIXES:
+        return frozenset({(":", PATTERN_PREFIXES[handler.pattern])})
     return None
 
 

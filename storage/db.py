@@ -100,7 +100,8 @@ async def run(session: AsyncSession, statement: Executable, **parameters: Any) -
     For the statements of every update: build them once, on the tables, with bindparam() for the
     values. The ORM costs about a millisecond per statement; SQLAlchemy Core works out a statement's
     cache key once per statement object, so a statement built anew for every call pays that again,
-    which for a query with subqueries cost more than running it."""
+    which for a query with subqueries cost more than running it. Past the ORM means without its
+    autoflush too: objects changed in the session are not written first."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
 

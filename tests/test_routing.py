@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.app import FEATURES, FEATURE_GROUP
+from bot.callbacks import PATTERN_PREFIXES
 from bot.routing import Router
 from handlers import fallback
 from storage.db import Database
@@ -67,14 +68,14 @@ def updates(h: Harness) -> list[Update]:
         for typed in (f"/{command}", f"/{command.upper()} with words", f"/{command}@{BOT_USER['username']}",
                       f"/{command}@another_bot"):
             found.append(message(h, typed, len(typed.split()[0])))
-    patterns = {handler.pattern.pattern for handler in handlers
-                if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None}
-    prefixes = {p[1:].split(":")[0].rstrip("$") for p in patterns}
+    prefixes = {PATTERN_PREFIXES[handler.pattern] for handler in handlers
+                if isinstance(handler, CallbackQueryHandler) and handler.pattern in PATTERN_PREFIXES}
     samples = ["1", "1:yes:card", "1:no:note", "topics", "menu", "cancel", "back", "x", "1:2", "send", "yes", "no"]
     for prefix in sorted(prefixes) + ["zzz"]:
         found += [press(h, prefix), *(press(h, f"{prefix}:{sample}") for sample in samples)]
     found += [press(h, "fund:topics"), press(h, "chk:applicant:association"), press(h, "rsvp:1:yes:card"),
-              press(h, ""), press(h, None), message(h, "Hallo"), message(h, "/ not a command"), message(h, "800")]
+              press(h, "fund:topics\n"), press(h, "menu\n"), press(h, ""), press(h, None), message(h, "Hallo"),
+              message(h, "/ not a command"), message(h, "800")]
     return found
 
 
