@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import ConversationDict, ConversationKey  # noqa: PLC2701
 
+from storage import upsert
 from storage.db import Database
 from storage.models import ConversationState, FlowData
 
@@ -23,11 +23,11 @@ _UNKNOWN = object()  # a conversation state this process has neither read nor wr
 _Change = tuple[str, dict, Callable[[], None]]  # which statement, its parameters, what to note once stored
 
 
-def _statements(dialect: Any) -> dict[str, Any]:
+def _statements(insert: Callable[[Any], Any]) -> dict[str, Any]:
     """The writes of a flush, built once on the tables (no ORM objects are involved): building
     a statement costs more than SQLite running it."""
     flows, states = FlowData.__table__, ConversationState.__table__
-    flow, state = dialect.insert(flows), dialect.insert(states)
+    flow, state = insert(flows), insert(states)
     return {
         "flow": flow.on_conflict_do_update(index_elements=["user_id"], set_={
             "data": flow.excluded.data, "updated_at": flow.excluded.updated_at}),
@@ -53,7 +53,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             update_interval=60,
         )
         self._db = db
-        self._sql = _statements(sqlite if db.is_sqlite else postgresql)
+        self._sql = upsert.per_database(_statements)[db.engine.dialect.name]
         # PTB hands over every touched user's data, and the state of every conversation that handled
         # an update, after each update; writing only real changes keeps an ordinary /start, or an
         # answer that leaves a flow in the same state, from costing a database write.

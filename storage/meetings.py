@@ -8,15 +8,15 @@ to change; what changes a meeting takes it with get().
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, Row, bindparam, false, func, literal, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from storage import outbox
+from storage import outbox, upsert
 from storage.db import run
 from storage.models import (
     Attendance,
@@ -197,8 +197,8 @@ def _upcoming(visible: object) -> tuple[Select, Select]:
             .offset(bindparam("offset")).limit(bindparam("limit")))
 
 
-def _answer(dialect: Any) -> Any:
-    new = dialect.insert(RSVPS).values(
+def _answer(insert: Callable[[Any], Any]) -> Any:
+    new = insert(RSVPS).values(
         meeting_id=bindparam("meeting"), user_id=bindparam("user"),
         answer=bindparam("answer", type_=RSVPS.c.answer.type), answered_at=bindparam("at", type_=RSVPS.c.answered_at.type))
     return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
@@ -211,7 +211,7 @@ _UPCOMING_FOR = _upcoming(MEETINGS.c.group_id.is_(None) | MEETINGS.c.group_id.in
     select(GROUP_MEMBERS.c.group_id).where(GROUP_MEMBERS.c.user_id == bindparam("user"),
                                            GROUP_MEMBERS.c.status == GroupStatus.MEMBER)))
 _IS_FOR = audience(bindparam("meeting")).where(USERS.c.id == bindparam("user"))
-_ANSWER = {"sqlite": _answer(sqlite), "postgresql": _answer(postgresql)}
+_ANSWER = upsert.per_database(_answer)
 _ANSWERS_OF = select(RSVPS.c.meeting_id, RSVPS.c.answer).where(
     RSVPS.c.user_id == bindparam("user"), RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
 _COUNTS = (select(RSVPS.c.meeting_id, RSVPS.c.answer, func.count())

@@ -1,14 +1,15 @@
 """Users and roles."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import upsert
 from storage.db import Database, run
 from storage.models import Role, User
 
@@ -124,11 +125,11 @@ def wants_news(user: Account | User) -> bool:
     return user.role in (Role.MEMBER, Role.COORDINATOR)
 
 
-def _ensure(dialect: Any) -> Any:
+def _ensure(insert: Callable[[Any], Any]) -> Any:
     users = User.__table__
-    new = dialect.insert(users).values(id=bindparam("id"), display_name=bindparam("name"),
-                                       language=bindparam("language"), role=Role.APPLICANT,
-                                       first_seen=bindparam("now", type_=users.c.first_seen.type))
+    new = insert(users).values(id=bindparam("id"), display_name=bindparam("name"),
+                               language=bindparam("language"), role=Role.APPLICANT,
+                               first_seen=bindparam("now", type_=users.c.first_seen.type))
     return new.on_conflict_do_update(index_elements=["id"], set_={
         "display_name": new.excluded.display_name, "language": func.coalesce(users.c.language, new.excluded.language),
         "unreachable_since": None,
@@ -136,4 +137,4 @@ def _ensure(dialect: Any) -> Any:
                  users.c.unreachable_since.is_not(None))
 
 
-_ENSURE = {"sqlite": _ensure(sqlite), "postgresql": _ensure(postgresql)}
+_ENSURE = upsert.per_database(_ensure)
