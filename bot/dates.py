@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as _babel_format_date
 from babel.dates import format_datetime as _babel_format
 
 from bot.i18n import N_, NP_, Translator
@@ -34,15 +35,47 @@ _DATE_TIME = re.compile(
 _DATE = re.compile(r"^\s*(?:(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2}|\d{4})|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))\s*$")
 
 
+def format_day(day: date, language: str) -> str:
+    """A day with its weekday: "Freitag, 12. März 2027"."""
+    return _babel_format_date(day, "EEEE, d. MMMM y" if language == "de" else "EEEE, d MMMM y", locale=language)
+
+
+def problem_text(t: Translator, message: str, values: dict[str, object]) -> str:
+    """A problem's message in the reader's language, the days it names written as they read them."""
+    return t(message, **{name: format_day(value, t.language) if isinstance(value, date) else value
+                         for name, value in values.items()})
+
+
 class DateProblem(ValueError):
-    """Why a typed date cannot be used; the message is a translatable message id."""
+    """Why a typed date cannot be used: a translatable message id, and the values it names."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.values = values
+
+    def text(self, t: Translator) -> str:
+        return problem_text(t, str(self), self.values)
+
+
+# Meetings and announcements are planned at most this far ahead: a date beyond is a typo more often
+# than a plan, and the year 9999 leaves no room for the dates computed from it (a series, the
+# calendar file's time zone rules, a cancellation), which then fail where nobody sees it.
+YEARS_AHEAD = 5
+
+
+def latest_day(today: date) -> date:
+    """The last day the bot plans for: five years from today (from a 29 February, the 28th)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
 def parse_datetime(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     """A date and time as people type it: `12.3.2027 18:00`, `12.03.27 18 Uhr`, `2027-03-12 18:00`.
 
     Read in `zone`; returns an aware datetime. Raises DateProblem for anything else, for dates
-    that do not exist (31.02.) and for moments not after `now`."""
+    that do not exist (31.02.), for moments not after `now` and for days after `latest_day`."""
     match = _DATE_TIME.match(text or "")
     if not match:
         raise DateProblem(N_("Please write the date and time like this: 12.3.2027 18:00"))
@@ -60,6 +93,9 @@ def parse_datetime(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         raise DateProblem(N_("This date does not exist. Please check day, month and time."))
     if local <= now:
         raise DateProblem(N_("This moment has already passed. Please give a time in the future."))
+    latest = latest_day(now.astimezone(zone).date())
+    if local.date() > latest:
+        raise DateProblem(N_("That is more than five years ahead. The latest possible date is {date}."), date=latest)
     return local
 
 

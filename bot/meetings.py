@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from bot.dates import latest_day
 from bot.i18n import N_
 
 TITLE_LIMITS = (3, 200)
@@ -44,11 +45,14 @@ class Repetition:
                    date.fromisoformat(data["until"]) if data.get("until") else None)
 
 
-Problem = tuple[str, dict[str, object]]  # a message id and the values it names
+Problem = tuple[str, dict[str, object]]  # a message id and the values it names (bot.dates.problem_text)
+PAST_LATEST_DAY = N_("A series must end by {date}: meetings are planned at most five years ahead. Please choose "
+                     "fewer meetings or an earlier last date.")
 
 
-def repetition_problem(rule: Repetition, first: datetime) -> Problem | None:
-    """Why this repetition cannot be used, or None. A series must end, and within two years."""
+def repetition_problem(rule: Repetition, first: datetime, now: datetime) -> Problem | None:
+    """Why this repetition cannot be used, or None. A series must end, within two years and by
+    bot.dates.latest_day."""
     if rule.kind is Repeat.ONCE:
         return None
     if rule.kind is Repeat.WEEKS and not 2 <= rule.every <= MAX_WEEKS_APART:
@@ -57,15 +61,20 @@ def repetition_problem(rule: Repetition, first: datetime) -> Problem | None:
         return N_("A repetition must end: give a number of meetings or a last date."), {}
     if rule.count is not None and not 2 <= rule.count <= MAX_OCCURRENCES:
         return N_("Please give a number of meetings from 2 to {max}."), {"max": MAX_OCCURRENCES}
+    latest = latest_day(now.astimezone(first.tzinfo).date())
     if rule.until is not None:
         if rule.until <= first.date():
             return N_("The last date must be after the first meeting."), {}
+        if rule.until > latest:
+            return PAST_LATEST_DAY, {"date": latest}
         if rule.until > (first + MAX_SPAN).date():
             return N_("A series can run for two years at most. Please choose an earlier last date."), {}
     dates = occurrences(first, rule)
     if len(dates) > MAX_OCCURRENCES:
         return (N_("That would be more than {max} meetings. Please choose an earlier last date."),
                 {"max": MAX_OCCURRENCES})
+    if dates[-1].date() > latest:
+        return PAST_LATEST_DAY, {"date": latest}
     if any(not _exists(moment) for moment in dates):
         return N_("One of the dates falls into the hour skipped when summer time begins. "
                   "Please choose another time."), {}

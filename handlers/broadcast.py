@@ -301,7 +301,7 @@ async def got_time(update: Update, context: BotContext) -> str:
     try:
         when = parse_datetime(update.message.text, context.settings.timezone, context.now())
     except DateProblem as problem:
-        await respond(update, html(t(str(problem))))
+        await respond(update, html(problem.text(t)))
         return SCHEDULE
     _draft(context)["send_at"] = when.isoformat()
     return await confirm(update, context, edit=False)

@@ -110,7 +110,7 @@ async def got_value(update: Update, context: BotContext) -> str:
         try:
             value = parse_datetime(update.message.text, context.settings.timezone, context.now()).isoformat()
         except DateProblem as problem:
-            await respond(update, html(t(str(problem))))
+            await respond(update, html(problem.text(t)))
             return VALUE
     else:
         low, high = LIMITS[field]

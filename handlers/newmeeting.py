@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.answers import clean_text_answer
 from bot.callbacks import ROW_ID, Callback
 from bot.context import BotContext
-from bot.dates import DateProblem, format_datetime, parse_date, parse_datetime
+from bot.dates import DateProblem, format_datetime, parse_date, parse_datetime, problem_text
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.meetings import (
@@ -145,7 +145,7 @@ async def got_when(update: Update, context: BotContext) -> str:
     try:
         when = parse_datetime(update.message.text, context.settings.timezone, context.now())
     except DateProblem as problem:
-        await respond(update, html(t(str(problem))))
+        await respond(update, html(problem.text(t)))
         return WHEN
     _draft(context)["when"] = when.isoformat()
     # Repeated with its weekday, so that a slip in the date shows before anyone is invited.
@@ -297,17 +297,17 @@ async def got_until(update: Update, context: BotContext) -> str:
     try:
         until = parse_date(update.message.text, after=_first(context).date())
     except DateProblem as problem:
-        await respond(update, html(context.t(str(problem))))
+        await respond(update, html(problem.text(context.t)))
         return UNTIL
     rule = Repetition.from_dict(_draft(context)["repetition"])
     return await _set_end(update, context, Repetition(rule.kind, rule.every, until=until), UNTIL)
 
 
 async def _set_end(update: Update, context: BotContext, rule: Repetition, step: str) -> str:
-    problem = repetition_problem(rule, _first(context))
+    problem = repetition_problem(rule, _first(context), context.now())
     if problem:
         message, values = problem
-        await respond(update, html(context.t(message, **values)))
+        await respond(update, html(problem_text(context.t, message, values)))
         return step
     _draft(context)["repetition"] = rule.to_dict()
     return await preview(update, context)

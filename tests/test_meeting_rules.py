@@ -17,6 +17,7 @@ from bot.reminders import Decision, Reminder, decide, outstanding, reminders_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GRACE = timedelta(hours=6)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
 
 def local(*args: int) -> datetime:
@@ -128,20 +129,20 @@ def test_monthly_and_quarterly_keep_the_weekday_of_the_month() -> None:
     (Repetition(Repeat.WEEKLY, until=date(2028, 12, 31)), "more than 52"),
 ])
 def test_repetitions_that_never_end_or_run_too_long_are_refused(rule: Repetition, problem: str) -> None:
-    message, values = repetition_problem(rule, local(2027, 1, 12, 18, 0)) or ("", {})
+    message, values = repetition_problem(rule, local(2027, 1, 12, 18, 0), NOW) or ("", {})
     assert problem in message.format(**values)
 
 
 def test_a_series_into_the_skipped_hour_is_refused() -> None:
     # Weekly at 02:30 from 21 March 2027: the 28th's 02:30 does not exist in Berlin.
-    message, _ = repetition_problem(Repetition(Repeat.WEEKLY, count=3), local(2027, 3, 21, 2, 30))
+    message, _ = repetition_problem(Repetition(Repeat.WEEKLY, count=3), local(2027, 3, 21, 2, 30), NOW)
     assert "hour skipped" in message
 
 
 def test_good_repetitions_pass_and_round_trip() -> None:
     first = local(2027, 1, 12, 18, 0)
     for rule in (Repetition(), Repetition(Repeat.WEEKLY, count=10), Repetition(Repeat.QUARTERLY, until=date(2028, 1, 1))):
-        assert repetition_problem(rule, first) is None
+        assert repetition_problem(rule, first, NOW) is None
         assert Repetition.from_dict(rule.to_dict()) == rule
 
 
