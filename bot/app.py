@@ -4,6 +4,7 @@ from __future__ import annotations
 from telegram.request import BaseRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot import pseudonym
 from bot.botapi import KprBot
 from bot.content import Content
 from bot.content import load as load_content
@@ -62,6 +63,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     """The bot's Application; `request` replaces the HTTP transport (handler tests pass a fake).
     The content file is read and checked here unless given (ContentError when it is faulty)."""
     content = content or load_content(settings.content_file)
+    pseudonym.use_token(settings.token)  # the key of the names people have in the logs
     processor = PerChatUpdateProcessor(settings.max_concurrent_updates)
     # Long polling holds its own connection, so replies never wait behind it.
     bot = KprBot(settings.token, base_url=settings.bot_api_url, base_file_url=file_url(settings.bot_api_url),

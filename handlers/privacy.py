@@ -13,6 +13,7 @@ from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.flows import flow
 from handlers.menu import MENU
 from handlers.respond import acknowledge, respond
@@ -55,9 +56,10 @@ def notice(context: BotContext) -> str:
         html(t("The legal basis is the council's public task (GDPR Art. 6(1)(e)); the funding help answers your "
                "request (Art. 6(1)(b)). Nothing is passed on; Telegram carries the messages.")),
         "", bold(t("How long")),
-        html(t("Eligibility checks, questions with their replies, and the records of messages sent are deleted "
-               "after {days} days; so is the account of an applicant Telegram could not reach for that long. "
-               "Membership data is kept while you are a member.", days=days)),
+        html(t("Eligibility checks, questions with their replies, the records of messages sent and of "
+               "acknowledgements, unfinished steps, join requests (once decided, or when never decided) and answers "
+               "to past meetings are deleted after {days} days; so is the account of an applicant Telegram could not "
+               "reach for that long. Membership data is kept while you are a member.", days=days)),
         "", bold(t("Your rights")),
         html(t("/mydata sends you everything stored about you. /deleteme erases it at once; announcements you "
                "received stay counted, without your name or id. To correct something, ask the council office "
@@ -78,7 +80,7 @@ async def my_data(update: Update, context: BotContext) -> None:
     if data is None:
         await respond(update, html(t("Nothing is stored about you.")))
         return
-    log.info("User %s asked for their data", user_id)
+    log.info("User %s asked for their data", who(user_id))
     await update.effective_chat.send_document(
         privacy.to_json(data), filename=t("my-data.json"),
         caption=html(t("Everything the bot stores about you, as of now. /deleteme erases it.")))
@@ -117,7 +119,8 @@ async def confirmed(update: Update, context: BotContext) -> int:
     await acknowledge(update)
     # What PTB holds in memory for them goes too, and is not written back after this update.
     context.application.drop_user_data(user_id)
-    log.info("User %s erased their data (%s)", user_id, erasure.outcome.value)
+    log.info("User %s erased their data (%s)", who(user_id), erasure.outcome.value)
+    await _leave_no_trace(context)
     await respond(update, html(t("Done: everything stored about you has been erased. If you write to me again, I "
                                  "start afresh.")), edit=True)
     if erasure.promoted:
@@ -130,7 +133,16 @@ async def purge_old(context: BotContext) -> None:
     cutoff = context.now() - timedelta(days=context.settings.retention_days)
     async with context.db.begin() as session:
         purged = await privacy.purge(session, cutoff)
+    for user_id in purged.answers_gone:
+        context.application.drop_user_data(user_id)  # else the next update would store them again
     log.info("Retention (%d days): %s", context.settings.retention_days, purged)
+    await _leave_no_trace(context)
+
+
+async def _leave_no_trace(context: BotContext) -> None:
+    if not await privacy.leave_no_trace(context.db):
+        log.warning("The database's write-ahead log could not be emptied now (another process was using the "
+                    "database); what was erased stays in it until its next checkpoint")
 
 
 CONVERSATION = flow(

@@ -113,6 +113,9 @@ def _configure_sqlite(sync_engine: object) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not just marked free: an erased person's data must
+        # not stay readable in the file (storage.privacy.leave_no_trace empties the write-ahead log).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -1,10 +1,15 @@
-"""A person's data: everything stored about them (GDPR Art. 15), erasing it (Art. 17), and the
-retention purge. Where a record has to stay, the council's own (an announcement and its counts, a
-reply the office wrote), it stays without the person's name and Telegram id."""
+"""A person's data: everything stored about them (GDPR Art. 15), erasing it (Art. 17) without a trace
+left in the database files, and the retention purge. Where a record has to stay, the council's own
+(an announcement and its counts, a reply the office wrote), it stays without the person's name and
+Telegram id."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import enum
 import json
+import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -13,11 +18,35 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import groups
+from storage.db import Database
 from storage.models import (
     Acknowledgement, Base, Broadcast, ConversationState, Delivery, DeliveryKind, DeliveryStatus, EligibilityCheck,
     FlowData, Group, GroupMember, Invite, JoinRequest, JoinRequestNotice, Meeting, Question, Reply, ReminderOptOut,
-    Role, Rsvp, User,
+    RequestStatus, Role, Rsvp, User,
 )
+
+# What each table holds of a person: where /mydata shows it, or why it holds nothing of theirs.
+# (A test fails when a table is added without saying so here.)
+WHAT_EACH_TABLE_HOLDS = {
+    "users": "profile",
+    "invites": "invites_created: the coordinator who made the link",
+    "join_requests": "join_requests: the applicant's; join_requests_decided: the coordinator's decisions",
+    "join_request_notices": "join_request_messages: the coordinator's message about a request",
+    "conversation_states": "steps_in_progress: the step of a flow someone is at",
+    "flow_data": "unfinished_steps: the answers of a flow not finished yet",
+    "broadcasts": "announcements_written: the author, and the chat that showed the progress",
+    "deliveries": "messages_to_you; question_copies_sent_to_coordinators: their name and question",
+    "acknowledgements": "acknowledgements",
+    "meetings": "meetings_planned",
+    "rsvps": "meeting_answers",
+    "reminder_runs": "nobody's: which reminder of a meeting was dealt with, and how many it went to",
+    "reminder_opt_outs": "reminder_opt_outs",
+    "groups": "groups_set_up",
+    "group_members": "groups",
+    "eligibility_checks": "eligibility_checks",
+    "questions": "questions",
+    "replies": "questions (the replies to them); replies_written",
+}
 
 
 def _row(row: Base) -> dict:
@@ -45,6 +74,10 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
     questions = await rows(select(Question).where(Question.user_id == user_id).order_by(Question.id))
     for question in questions:
         question["replies"] = await rows(select(Reply).where(Reply.question_id == question["id"]).order_by(Reply.id))
+    # Which coordinator got a copy, its message there and Telegram's word about that chat are the
+    # coordinator's, not theirs.
+    copies = [{key: value for key, value in _row(copy).items() if key not in ("chat_id", "message_id", "error")}
+              for copy in await _question_copies(session, [question["id"] for question in questions])]
     memberships = [dict(_row(member), group=name) for member, name in (await session.execute(
         select(GroupMember, Group.name).join(Group, Group.id == GroupMember.group_id)
         .where(GroupMember.user_id == user_id).order_by(GroupMember.id))).all()]
@@ -62,14 +95,19 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "questions": questions,
         "acknowledgements": await rows(select(Acknowledgement).where(Acknowledgement.user_id == user_id)),
         "messages_to_you": await rows(select(Delivery).where(Delivery.chat_id == user_id).order_by(Delivery.id)),
+        "question_copies_sent_to_coordinators": copies,
         "unfinished_steps": await rows(select(FlowData).where(FlowData.user_id == user_id)),
+        "steps_in_progress": [{"flow": state.name, "step": state.state}
+                              for state in await _flow_states(session, {user_id})],
         # What they did for the council, which names them.
-        "announcements_written": await rows(select(Broadcast).where(Broadcast.created_by == user_id)),
+        "announcements_written": await rows(select(Broadcast).where(
+            or_(Broadcast.created_by == user_id, Broadcast.progress_chat_id == user_id))),
         "replies_written": await rows(select(Reply).where(Reply.author_id == user_id)),
         "meetings_planned": await rows(select(Meeting).where(Meeting.created_by == user_id)),
         "groups_set_up": await rows(select(Group).where(Group.created_by == user_id)),
         "invites_created": await rows(select(Invite).where(Invite.created_by == user_id)),
         "join_requests_decided": await rows(select(JoinRequest).where(JoinRequest.decided_by == user_id)),
+        "join_request_messages": await rows(select(JoinRequestNotice).where(JoinRequestNotice.chat_id == user_id)),
     }
     if not any(data.values()):
         return None
@@ -109,11 +147,9 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
             promoted[group_id] = given
     questions = list(await session.scalars(select(Question.id).where(Question.user_id == user_id)))
     await _forget_deliveries(session, Delivery.chat_id == user_id)
-    if questions:
-        # The copies of their questions sent to the coordinators carry their name and text.
-        shown = [row for row in await session.execute(select(Delivery.id, Delivery.payload).where(
-            Delivery.kind == DeliveryKind.QUESTION)) if (row.payload or {}).get("question") in questions]
-        await session.execute(delete(Delivery).where(Delivery.id.in_([row.id for row in shown])))
+    # The copies of their questions sent to the coordinators carry their name and text.
+    for copy in await _question_copies(session, questions):
+        await session.delete(copy)
     await session.execute(delete(Reply).where(Reply.question_id.in_(questions)))
     for statement in (
         delete(Question).where(Question.user_id == user_id),
@@ -134,14 +170,43 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
             progress_chat_id=None, progress_message_id=None, progress_language=None),
     ):
         await session.execute(statement.execution_options(synchronize_session=False))
-    # Where they stood in a flow: keys are [chat id, user id] as JSON (see bot.persistence).
-    states = (await session.execute(select(ConversationState.name, ConversationState.key))).all()
-    for name, key in states:
-        if user_id in json.loads(key):
-            await session.execute(delete(ConversationState).where(
-                ConversationState.name == name, ConversationState.key == key))
+    for state in await _flow_states(session, {user_id}):
+        await session.delete(state)
     await session.execute(delete(User).where(User.id == user_id))
     return Erasure(Erased.DONE, promoted)
+
+
+async def _question_copies(session: AsyncSession, question_ids: Collection[int]) -> list[Delivery]:
+    """The outbox rows that carry these questions to the coordinators (their payload names the question)."""
+    if not question_ids:
+        return []
+    copies = await session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.QUESTION))
+    return [copy for copy in copies if (copy.payload or {}).get("question") in question_ids]
+
+
+async def _flow_states(session: AsyncSession, user_ids: Collection[int]) -> list[ConversationState]:
+    """Where these people stand in flows: a state's key is [chat id, user id] as JSON (bot.persistence)."""
+    states = await session.scalars(select(ConversationState).order_by(ConversationState.name))
+    return [state for state in states if not set(json.loads(state.key)).isdisjoint(user_ids)]
+
+
+async def leave_no_trace(db: Database) -> bool:
+    """After an erasure or a purge: SQLite's write-ahead log still holds the pages as they were before,
+    the erased rows included, until its next checkpoint. Copies the log into the database file (where
+    secure_delete has overwritten the rows with zeros, see storage.db) and empties it. False when
+    another process's reader or writer kept it from finishing. PostgreSQL needs nothing here: its
+    dead rows are not readable through SQL and go at the next (auto)vacuum."""
+    path = db.engine.url.database
+    if not db.is_sqlite or not path or path == ":memory:":
+        return True
+    # On a connection of its own, in a thread: it may wait (a second at most) for a writer to finish.
+    return await asyncio.to_thread(_checkpoint, path)
+
+
+def _checkpoint(path: str) -> bool:
+    with contextlib.closing(sqlite3.connect(path, timeout=1.0)) as connection:
+        busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 async def _forget_deliveries(session: AsyncSession, which: object) -> None:
@@ -160,11 +225,22 @@ class Purged:
     questions: int = 0
     deliveries: int = 0
     applicants: int = 0
+    drafts: int = 0
+    join_requests: int = 0
+    invites: int = 0
+    acknowledgements: int = 0
+    meeting_answers: int = 0
+    # Whose answers in flows went (unfinished flows, erased applicants), so that the bot forgets its
+    # copy in memory too; not for the log.
+    answers_gone: list[int] = field(default_factory=list, repr=False)
 
 
 async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
     """What is older than `cutoff`: eligibility checks, questions (by their last change) with their
-    replies, the outbox's finished rows, and applicants Telegram could not reach since then."""
+    replies, the outbox's finished rows, applicants Telegram could not reach since then, unfinished
+    flows untouched since then, join requests decided (or made and never decided) before it, invite
+    links that expired before it, acknowledgements, and the answers to meetings that began before it.
+    The README's "Where the data lives" lists the same."""
     purged = Purged()
     purged.checks = (await session.execute(delete(EligibilityCheck).where(
         EligibilityCheck.started_at < cutoff))).rowcount or 0
@@ -180,4 +256,20 @@ async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
     for user_id in gone:
         await erase(session, user_id)
     purged.applicants = len(gone)
+
+    abandoned = list(await session.scalars(select(FlowData.user_id).where(FlowData.updated_at < cutoff)))
+    purged.drafts = len(abandoned)
+    purged.answers_gone = gone + abandoned
+    await session.execute(delete(FlowData).where(FlowData.user_id.in_(abandoned)))
+    # Their steps in flows go with the answers: without them no flow can go on.
+    for state in await _flow_states(session, abandoned):
+        await session.delete(state)
+    purged.join_requests = (await session.execute(delete(JoinRequest).where(or_(
+        JoinRequest.decided_at < cutoff,
+        (JoinRequest.status == RequestStatus.PENDING) & (JoinRequest.created_at < cutoff))))).rowcount or 0
+    purged.invites = (await session.execute(delete(Invite).where(Invite.expires_at < cutoff))).rowcount or 0
+    purged.acknowledgements = (await session.execute(delete(Acknowledgement).where(
+        Acknowledgement.at < cutoff))).rowcount or 0
+    purged.meeting_answers = (await session.execute(delete(Rsvp).where(Rsvp.meeting_id.in_(
+        select(Meeting.id).where(Meeting.starts_at < cutoff))))).rowcount or 0
     return purged
