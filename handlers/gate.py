@@ -68,6 +68,9 @@ class Gate:
         if chat is not None and chat.type != chat.PRIVATE:
             await self._outside_private_chat(update, context)
             return False
+        if update.edited_message is not None and command_of(update) is not None:
+            # An edit of an old message is no new command: editing one to /deleteme must not erase.
+            return False
 
         if update.callback_query is not None and not update.callback_query.data:
             # PTB lets empty data match any pattern; Telegram never sends it, so it is forged.

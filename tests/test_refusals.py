@@ -1,6 +1,6 @@
 """Refusals that hold (issue 14): a refusal whose message Telegram does not take, a gate whose database
 read fails, and handlers reached without the gate still let nobody do a coordinator's or a lead's
-work; a lead's refusal in /broadcast is one plain answer.
+work; a lead's refusal in /broadcast is one plain answer; an edited message runs no command.
 
 "Refused" is checked the way a user would notice it: at most the refusal is attempted, nothing
 else is shown, and the database is exactly as before."""
@@ -278,6 +278,19 @@ async def test_a_lead_pressing_a_coordinators_audience_gets_one_plain_refusal(h:
     assert seen == [("answerCallbackQuery", "Only coordinators of the council may do this.")], seen
     await press_label(h, LEAD, "Send now")  # the announcement to the group goes on as before
     assert "Send it to 1 recipient now?" in h.request.latest(LEAD)["text"]
+
+
+# ---- edited messages ----
+
+
+async def test_an_edited_message_runs_no_command(h: Harness, world: World) -> None:
+    for user_id, command in ((MEMBER, "/deleteme"), (COORD, "/deleteme"), (COORD, "/members"), (COORD, "/inbox")):
+        before, start = await snapshot(h.db), len(h.request.calls)
+        await h.edit(user_id, 1, command, language="en")
+        assert calls_since(h, start) == [], f"the edit to {command} by {user_id} was answered"
+        assert await snapshot(h.db) == before
+    await send(h, MEMBER, "/deleteme")  # typed anew, it works as ever
+    assert "Erase all your data?" in h.request.latest(MEMBER)["text"]
 
 
 # ---- end to end ----
