@@ -112,10 +112,10 @@ class Gate:
         return f"/{command}" if command else None
 
     async def _slow_down(self, update: Update, context: BotContext, verdict: Verdict) -> None:
-        log.warning("Throttling user %s: more than %d updates in %g s", update.effective_user.id,
-                    self.flood.limit, self.flood.window)
         if verdict is not Verdict.WARN:
-            return  # answering every dropped update would be the flood all over again
+            return  # answering, or logging, every dropped update would be the flood all over again
+        log.warning("Throttling user %s: more than %d updates in %g s; further ones are dropped until "
+                    "they slow down", update.effective_user.id, self.flood.limit, self.flood.window)
         context.language = pick_language(None, update.effective_user.language_code, context.settings.default_language)
         notice = context.t("You are sending a lot at once. Please wait a few seconds; then I will answer again.")
         await refuse(update, notice)

@@ -1,12 +1,14 @@
 """Refusals that hold (issue 14): a refusal whose message Telegram does not take, a gate whose database
 read fails, and handlers reached without the gate still let nobody do a coordinator's or a lead's
-work; a lead's refusal in /broadcast is one plain answer; an edited message runs no command.
+work; a lead's refusal in /broadcast is one plain answer; an edited message runs no command; a flood
+is logged once.
 
 "Refused" is checked the way a user would notice it: at most the refusal is attempted, nothing
 else is shown, and the database is exactly as before."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -291,6 +293,19 @@ async def test_an_edited_message_runs_no_command(h: Harness, world: World) -> No
         assert await snapshot(h.db) == before
     await send(h, MEMBER, "/deleteme")  # typed anew, it works as ever
     assert "Erase all your data?" in h.request.latest(MEMBER)["text"]
+
+
+# ---- flood ----
+
+
+async def test_a_flood_is_logged_once(sqlite_db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    h = await start_harness(sqlite_db, flood_limit=20)
+    with caplog.at_level(logging.WARNING):
+        for n in range(100):
+            await h.send(MEMBER, f"hallo {n}", language="en")
+    await h.app.shutdown()
+    flood_lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(flood_lines) == 1 and str(MEMBER) in flood_lines[0], flood_lines
 
 
 # ---- end to end ----
