@@ -74,6 +74,7 @@ from bot.keyboards import keyboard  # noqa: E402
 from bot.logs import setup_logging  # noqa: E402
 from bot.runner import GC_THRESHOLDS  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from handlers import errors as error_handling  # noqa: E402
 from storage import meetings, users  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Attendance, EligibilityCheck, Role, Rsvp  # noqa: E402
@@ -406,7 +407,10 @@ async def run_kpr(work: Workload, rate: float | None, workdir: Path, now: dateti
         async def collect(update: object, context: Any) -> None:
             errors.append(context.error)
 
+        # Before the bot's own error handler, which stops the update and with it any later error handler.
+        app.remove_error_handler(error_handling.on_error)
         app.add_error_handler(collect)
+        app.add_error_handler(error_handling.on_error)
         warnings = WarningsSeen()
         logging.getLogger().addHandler(warnings)
         try:

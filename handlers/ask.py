@@ -22,6 +22,7 @@ from bot.keyboards import Keyboard, keyboard
 from handlers.flows import TEXT, draft, flow
 from handlers.menu import MENU
 from handlers.outbox import Content
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
 from storage import funding, outbox
@@ -161,6 +162,7 @@ class QuestionRenderer:
                        keyboard([[(t("Ask another question"), AGAIN.data(action="new"))]]))
 
 
+@coordinators_only
 async def inbox(update: Update, context: BotContext) -> None:
     t = context.t
     async with context.db.begin() as session:
@@ -179,6 +181,7 @@ async def inbox(update: Update, context: BotContext) -> None:
                       question_buttons(t, question.id))
 
 
+@coordinators_only
 async def begin_reply(update: Update, context: BotContext) -> str | int:
     t, question_id = context.t, int(context.match["question"])
     async with context.db.begin() as session:
@@ -193,6 +196,7 @@ async def begin_reply(update: Update, context: BotContext) -> str | int:
     return WRITE
 
 
+@coordinators_only
 async def got_reply(update: Update, context: BotContext) -> str:
     t, data = context.t, draft(context, _REPLY_DRAFT)
     text, problem = clean_text_answer(update.message.text, REPLY_LIMITS, keep_lines=True)
@@ -208,6 +212,7 @@ async def got_reply(update: Update, context: BotContext) -> str:
     return CONFIRM
 
 
+@coordinators_only
 async def send_reply(update: Update, context: BotContext) -> int | str:
     t, now, data = context.t, context.now(), draft(context, _REPLY_DRAFT)
     question_id = int(context.match["question"])
@@ -233,6 +238,7 @@ async def send_reply(update: Update, context: BotContext) -> int | str:
     return ConversationHandler.END
 
 
+@coordinators_only
 async def done_pressed(update: Update, context: BotContext) -> None:
     t, question_id = context.t, int(context.match["question"])
     async with context.db.begin() as session:

@@ -17,6 +17,7 @@ from bot.keyboards import keyboard
 from handlers.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
 from handlers.menu import COORDINATOR_MENU
 from handlers.outbox import Content, announcement, send_content
+from handlers.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import broadcasts, groups, meetings
@@ -51,20 +52,9 @@ def audience_name(t: Translator, audience: Audience, title: str | None = None) -
 async def allowed(update: Update, context: BotContext) -> bool:
     """Checked from the database at every step: coordinators may send to any audience, a group's leads
     only to their group. A refusal is told and logged."""
-    if context.role is Role.COORDINATOR:
-        return True
-    group_id = _draft(context).get("group_id")
-    if group_id is not None and _draft(context).get("audience") == Audience.GROUP.value:
-        async with context.db.begin() as session:
-            if await groups.is_lead(session, group_id, update.effective_user.id):
-                return True
-    log.warning("Refused an announcement step for user %s (role %s)", update.effective_user.id, context.role.value)
-    refusal = context.t("Only coordinators of the council and a group's leads may do this.")
-    if update.callback_query is not None:
-        await acknowledge(update, refusal, alert=True)
-    else:
-        await respond(update, html(refusal))
-    return False
+    draft = _draft(context)
+    return await may_lead(update, context, draft.get("group_id") if draft.get("audience") == Audience.GROUP.value
+                          else None)
 
 
 def _draft(context: BotContext) -> dict:
@@ -76,6 +66,7 @@ def draft_content(draft: dict, t: Translator) -> Content:
     return announcement(draft["text"], draft.get("kind"), draft.get("file_id"), 0 if draft.get("ack") else None, t)
 
 
+@coordinators_only
 async def begin(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     context.user_data[_DRAFT] = {}
@@ -110,7 +101,7 @@ async def ask_content(update: Update, context: BotContext, *, edit: bool = False
     return COMPOSE
 
 
-async def got_content(update: Update, context: BotContext) -> str:
+async def got_content(update: Update, context: BotContext) -> str | int:
     message = update.message
     with_attachment = bool(message.photo or message.document)
     problem = content_problem(message.caption if with_attachment else message.text, with_attachment=with_attachment)
@@ -125,6 +116,8 @@ async def got_content(update: Update, context: BotContext) -> str:
         draft.update(text=message.text_html, kind=None, file_id=None)
     if draft.get("preset"):
         return await chosen(update, context, Audience(draft["audience"]), draft["group_id"], draft.get("title"))
+    if not await may_coordinate(update, context):
+        return ConversationHandler.END
     return await ask_audience(update, context)
 
 
@@ -139,18 +132,9 @@ async def unsupported(update: Update, context: BotContext) -> str:
     return COMPOSE
 
 
-async def _coordinator(update: Update, context: BotContext) -> bool:
-    """The audiences beyond one's own group are for coordinators; leads never see these buttons."""
-    if context.role is Role.COORDINATOR:
-        return True
-    await acknowledge(update, context.t("Only coordinators of the council may do this."), alert=True)
-    return False
-
-
-async def ask_audience(update: Update, context: BotContext) -> str | int:
+async def ask_audience(update: Update, context: BotContext) -> str:
+    """The audiences beyond one's own group: its callers let only coordinators here."""
     t = context.t
-    if not await _coordinator(update, context):
-        return ConversationHandler.END
     async with context.db.begin() as session:
         sizes = {a: await broadcasts.audience_size(session, a, author_id=update.effective_user.id)
                  for a in (Audience.MEMBERS, Audience.NEWS)}
@@ -163,15 +147,15 @@ async def ask_audience(update: Update, context: BotContext) -> str | int:
     return AUDIENCE
 
 
+@coordinators_only
 async def back_to_audience(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     return await ask_audience(update, context)
 
 
-async def ask_group(update: Update, context: BotContext) -> str | int:
+@coordinators_only
+async def ask_group(update: Update, context: BotContext) -> str:
     t = context.t
-    if not await _coordinator(update, context):
-        return ConversationHandler.END
     await acknowledge(update)
     async with context.db.begin() as session:
         active = await groups.listing(session)
@@ -185,10 +169,9 @@ async def ask_group(update: Update, context: BotContext) -> str | int:
     return AUDIENCE
 
 
-async def ask_meeting(update: Update, context: BotContext) -> str | int:
+@coordinators_only
+async def ask_meeting(update: Update, context: BotContext) -> str:
     t, zone = context.t, context.settings.timezone
-    if not await _coordinator(update, context):
-        return ConversationHandler.END
     await acknowledge(update)
     async with context.db.begin() as session:
         upcoming, _ = await meetings.upcoming(session, context.now(), limit=MEETINGS_SHOWN)
@@ -203,6 +186,7 @@ async def ask_meeting(update: Update, context: BotContext) -> str | int:
     return AUDIENCE
 
 
+@coordinators_only
 async def audience_picked(update: Update, context: BotContext) -> str:
     fields = context.match.groupdict()
     if "meeting" in fields:
@@ -284,6 +268,9 @@ async def review_pressed(update: Update, context: BotContext) -> str:
         await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
         return REVIEW
     if action == "audience":
+        # Only coordinators choose the audience; a lead's announcement stays with their group.
+        if not await may_coordinate(update, context):
+            return REVIEW
         await acknowledge(update)
         return await ask_audience(update, context)
     if action == "later":
@@ -409,7 +396,7 @@ CONVERSATION = flow(
 )
 
 HANDLERS = [CONVERSATION]
-# The steps are open to members because a group's leads use them too; allowed() checks each one.
+# The steps are open to members because a group's leads use them too; allowed() checks those that act.
 REQUIRED_ROLES = {"/broadcast": Role.COORDINATOR, STEP.prefix: Role.MEMBER, FOR_GROUP.prefix: Role.MEMBER,
                   PICK.prefix: Role.COORDINATOR, PICK_MEETING.prefix: Role.COORDINATOR,
                   PICK_GROUP.prefix: Role.COORDINATOR}

@@ -19,6 +19,7 @@ from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
 from handlers.broadcast import audience_name
 from handlers.outbox import ACKNOWLEDGE
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import broadcasts, groups, meetings, outbox, users
@@ -117,6 +118,7 @@ async def _send_problems(context: BotContext, chat_id: int, broadcast_id: int, p
         log.warning("Could not send the failure list of broadcast %s: %s", broadcast_id, error)
 
 
+@coordinators_only
 async def list_recent(update: Update, context: BotContext) -> None:
     t = context.t
     async with context.db.begin() as session:
@@ -142,6 +144,7 @@ def _snippet(text_html: str) -> str:
     return plain[:80] + ("…" if len(plain) > 80 else "")
 
 
+@coordinators_only
 async def details(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
@@ -178,6 +181,7 @@ async def details(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines), keyboard(rows))
 
 
+@coordinators_only
 async def cancel_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
@@ -197,6 +201,7 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
     await respond(update, html(t("Announcement #{id} is cancelled. Nobody got it.", id=broadcast_id)), edit=True)
 
 
+@coordinators_only
 async def remind_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     original_id = int(context.match["broadcast"])

@@ -15,6 +15,7 @@ from bot.i18n import N_
 from bot.keyboards import keyboard
 from handlers import groups
 from handlers.flows import TEXT, draft, flow
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups as store
@@ -36,6 +37,7 @@ def _group_id(context: BotContext) -> int:
     return draft(context, _DRAFT).get("group", 0)
 
 
+@coordinators_only
 async def begin(update: Update, context: BotContext) -> str | int:
     group_id = int(context.match["group"])
     async with context.db.begin() as session:
@@ -54,6 +56,7 @@ async def begin(update: Update, context: BotContext) -> str | int:
     return FIELD
 
 
+@coordinators_only
 async def field_chosen(update: Update, context: BotContext) -> str | int:
     if int(context.match["group"]) != _group_id(context):
         await acknowledge(update, context.t("This button belongs to another edit. Please use the latest message."),
@@ -68,14 +71,9 @@ async def field_chosen(update: Update, context: BotContext) -> str | int:
     return VALUE
 
 
+@coordinators_only
 async def got_value(update: Update, context: BotContext) -> str | int:
     t, data = context.t, draft(context, _DRAFT)
-    if context.role is not Role.COORDINATOR:
-        # A typed value saves at once, and the gate checks roles only for commands and buttons: the role
-        # may have changed since the edit began.
-        context.user_data.pop(_DRAFT, None)
-        await respond(update, html(t("Only coordinators of the council may do this.")))
-        return ConversationHandler.END
     field, text = data.get("field"), update.message.text
     if field == "capacity":
         try:
@@ -97,6 +95,7 @@ async def got_value(update: Update, context: BotContext) -> str | int:
     return await _done(update, context, None)
 
 
+@coordinators_only
 async def unlimited(update: Update, context: BotContext) -> str | int:
     await acknowledge(update)
     return await _set_capacity(update, context, None)

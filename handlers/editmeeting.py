@@ -18,7 +18,8 @@ from bot.keyboards import keyboard
 from bot.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
 from handlers import reminders
 from handlers.flows import TEXT, draft, flow
-from handlers.meetings import CHANGE_NAMES, EDIT, MeetingView, answer_problem, may_manage
+from handlers.meetings import CHANGE_NAMES, EDIT, MeetingView, answer_problem
+from handlers.permissions import may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import meetings as store
@@ -63,7 +64,7 @@ async def _editable(update: Update, context: BotContext, meeting_id: int) -> Mee
     async with context.db.begin() as session:
         meeting = await store.get(session, meeting_id)
     # Who may act is checked before what state the meeting is in: others learn nothing about it.
-    if meeting is not None and not await may_manage(update, context, meeting):
+    if meeting is not None and not await may_lead(update, context, meeting.group_id):
         return None
     problem = answer_problem(meeting, context.now())
     if problem:

@@ -1,4 +1,5 @@
-"""The one error handler: log with the update id, apologise to the user in their language, go on."""
+"""The one error handler: log with the update id, apologise to the user in their language, and stop
+the update there."""
 from __future__ import annotations
 
 import contextlib
@@ -6,10 +7,11 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.i18n import pick_language
-from handlers.respond import acknowledge
+from handlers.respond import acknowledge, best_effort
 from handlers.text import html
 from storage import users
 
@@ -19,20 +21,25 @@ log = logging.getLogger(__name__)
 async def on_error(update: object, context: BotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("Error while handling update %s", update_id, exc_info=context.error)
-    if not isinstance(update, Update) or isinstance(context.error, Forbidden):
-        return  # nobody to tell, or the user has blocked the bot
+    if not isinstance(update, Update):
+        return  # a job's error, or one between updates: nobody to tell, nothing to stop
+    if not isinstance(context.error, Forbidden):  # else the user has blocked the bot
+        await best_effort(_apologise(update, context), update)
+    # An update whose handling failed goes no further. Above all when the gate (group -1) failed:
+    # whether it would have let the update through is unknown, so the features must not see it.
+    # Raised from an error handler, this makes python-telegram-bot skip the remaining handler groups.
+    raise ApplicationHandlerStop
+
+
+async def _apologise(update: Update, context: BotContext) -> None:
     await _use_their_language(update, context)
-    text = context.t("Sorry, something went wrong on my side. Please try again in a moment.")
     if update.callback_query is not None:
         # The handler may have answered the press already; then this fails, and that is fine.
         with contextlib.suppress(TelegramError):
             await acknowledge(update)
-    if update.effective_chat is None:
-        return
-    try:
+    if update.effective_chat is not None:
+        text = context.t("Sorry, something went wrong on my side. Please try again in a moment.")
         await update.effective_chat.send_message(html(text), parse_mode="HTML")
-    except TelegramError as error:
-        log.warning("Could not tell the user about error in update %s: %s", update_id, error)
 
 
 async def _use_their_language(update: Update, context: BotContext) -> None:

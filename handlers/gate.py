@@ -11,13 +11,11 @@ from bot.callbacks import prefix_of
 from bot.context import BotContext
 from bot.flood import FloodGuard, Verdict
 from bot.i18n import pick_language
-from handlers.respond import acknowledge, respond
-from handlers.text import html
+from handlers.respond import acknowledge, best_effort, refuse
 from storage import users
 from storage.models import ANONYMOUS_ADMIN_ID, Role
 
 log = logging.getLogger(__name__)
-
 
 
 def command_of(update: Update) -> str | None:
@@ -45,26 +43,41 @@ class Gate:
         return TypeHandler(Update, self.check)
 
     async def check(self, update: Update, context: BotContext) -> None:
+        """Lets the update on to the features, or stops it. The decision never waits on telling the
+        user (every notice is best effort), and whatever fails while deciding stops the update."""
+        try:
+            admitted = await self._admit(update, context)
+        except Exception:  # noqa: BLE001 - an undecided update is a refused one
+            log.exception("The gate could not decide on update %s; refused", update.update_id)
+            await self._apologise(update, context)
+            admitted = False
+        if not admitted:
+            raise ApplicationHandlerStop
+
+    async def _admit(self, update: Update, context: BotContext) -> bool:
         sender = update.effective_user
         chat = update.effective_chat
         # Before any other work: a flood must cost as little as possible.
         verdict = self.flood.check(sender.id, time.monotonic()) if sender is not None else Verdict.ALLOW
         if verdict is not Verdict.ALLOW:
             await self._slow_down(update, context, verdict)
-            raise ApplicationHandlerStop
+            return False
         if sender is None or sender.is_bot or sender.id == ANONYMOUS_ADMIN_ID:
             await self._outside_private_chat(update, context)
-            raise ApplicationHandlerStop
+            return False
         if chat is not None and chat.type != chat.PRIVATE:
             await self._outside_private_chat(update, context)
-            raise ApplicationHandlerStop
+            return False
+        if update.edited_message is not None and command_of(update) is not None:
+            # An edit of an old message is no new command: editing one to /deleteme must not erase.
+            return False
 
         if update.callback_query is not None and not update.callback_query.data:
             # PTB lets empty data match any pattern; Telegram never sends it, so it is forged.
             log.warning("Empty button data from user %s", sender.id)
             context.language = pick_language(None, sender.language_code, context.settings.default_language)
-            await acknowledge(update, context.t("This button is no longer valid. Please use /start."), alert=True)
-            raise ApplicationHandlerStop
+            await refuse(update, context.t("This button is no longer valid. Please use /start."))
+            return False
 
         first_language = pick_language(None, sender.language_code, context.settings.default_language)
         if self._key(update) in self.without_account:
@@ -81,16 +94,10 @@ class Gate:
             what = command_of(update) or (update.callback_query.data if update.callback_query else "?")
             log.warning("Refused %r for user %s (role %s, needs %s)", what, sender.id, account.role.value, needed.value)
             t = context.t
-            refusal = (
-                t("Only coordinators of the council may do this.")
-                if needed is Role.COORDINATOR
-                else t("Only members of the council may do this. Use /join to ask to become one.")
-            )
-            if update.callback_query is not None:
-                await acknowledge(update, refusal, alert=True)
-            else:
-                await respond(update, html(refusal))
-            raise ApplicationHandlerStop
+            await refuse(update, t("Only coordinators of the council may do this.") if needed is Role.COORDINATOR
+                         else t("Only members of the council may do this. Use /join to ask to become one."))
+            return False
+        return True
 
     def _needed_role(self, update: Update) -> Role | None:
         key = self._key(update)
@@ -105,16 +112,13 @@ class Gate:
         return f"/{command}" if command else None
 
     async def _slow_down(self, update: Update, context: BotContext, verdict: Verdict) -> None:
-        log.warning("Throttling user %s: more than %d updates in %g s", update.effective_user.id,
-                    self.flood.limit, self.flood.window)
         if verdict is not Verdict.WARN:
-            return  # answering every dropped update would be the flood all over again
+            return  # answering, or logging, every dropped update would be the flood all over again
+        log.warning("Throttling user %s: more than %d updates in %g s; further ones are dropped until "
+                    "they slow down", update.effective_user.id, self.flood.limit, self.flood.window)
         context.language = pick_language(None, update.effective_user.language_code, context.settings.default_language)
         notice = context.t("You are sending a lot at once. Please wait a few seconds; then I will answer again.")
-        if update.callback_query is not None:
-            await acknowledge(update, notice, alert=True)
-        elif update.effective_chat is not None:
-            await respond(update, html(notice))
+        await refuse(update, notice)
 
     async def _outside_private_chat(self, update: Update, context: BotContext) -> None:
         # In groups the bot only points to the private chat: nothing personal belongs there.
@@ -122,8 +126,16 @@ class Gate:
             language = pick_language(None, getattr(update.effective_user, "language_code", None),
                                      context.settings.default_language)
             context.language = language
-            await update.effective_message.reply_text(
+            await best_effort(update.effective_message.reply_text(
                 context.t("Please write to me in a private chat: @{username}", username=context.bot.username)
-            )
+            ), update)
         elif update.callback_query is not None:
-            await acknowledge(update)
+            await best_effort(acknowledge(update), update)
+
+    @staticmethod
+    async def _apologise(update: Update, context: BotContext) -> None:
+        """In the language Telegram gives: the account, with the language chosen in it, is what failed."""
+        sender = update.effective_user
+        context.language = pick_language(None, sender.language_code if sender else None,
+                                         context.settings.default_language)
+        await refuse(update, context.t("Sorry, something went wrong on my side. Please try again in a moment."))

@@ -22,6 +22,7 @@ from handlers.meetings import split_lines
 from handlers.menu import COORDINATOR_MENU
 from handlers.newmeeting import FROM_GROUP as PLAN_MEETING
 from handlers.outbox import Content
+from handlers.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups as store
@@ -175,8 +176,7 @@ async def groups_command(update: Update, context: BotContext) -> None:
 
 async def list_pressed(update: Update, context: BotContext) -> None:
     which = context.match["which"]
-    if which == "archived" and context.role is not Role.COORDINATOR:
-        await acknowledge(update, context.t("Only coordinators of the council may do this."), alert=True)
+    if which == "archived" and not await may_coordinate(update, context):
         return
     await acknowledge(update)
     await overview(update, context, which, edit=True)
@@ -252,20 +252,6 @@ async def act_pressed(update: Update, context: BotContext) -> None:
             filename=f"kpr-gruppe-{group_id}.csv")
 
 
-async def may_lead(update: Update, context: BotContext, group_id: int) -> bool:
-    """Whether the person may see the group's members, write to it and plan its meetings: its leads
-    and coordinators, read from the database now. A refusal is told and logged."""
-    if context.role is Role.COORDINATOR:
-        return True
-    async with context.db.begin() as session:
-        if await store.is_lead(session, group_id, update.effective_user.id):
-            return True
-    log.warning("Refused a lead's action on group %s for user %s", group_id, update.effective_user.id)
-    await acknowledge(update, context.t("Only coordinators of the council and a group's leads may do this."),
-                      alert=True)
-    return False
-
-
 def member_messages(t: Translator, group: Group, people: list[tuple[int, str, GroupStatus, bool]]) -> list[str]:
     """Names by leads, members and the waitlist (numbered: its order is who gets the next place),
     split into messages below Telegram's limit."""
@@ -280,6 +266,7 @@ def member_messages(t: Translator, group: Group, people: list[tuple[int, str, Gr
     return split_lines(lines)
 
 
+@coordinators_only
 async def admin_pressed(update: Update, context: BotContext) -> None:
     t, now = context.t, context.now()
     group_id, action = int(context.match["group"]), context.match["action"]
@@ -309,6 +296,7 @@ async def admin_pressed(update: Update, context: BotContext) -> None:
     context.services.wake_sender()
 
 
+@coordinators_only
 async def pick_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     await show_pick(update, context, int(context.match["group"]), context.match["action"], int(context.match["page"]))
@@ -348,6 +336,7 @@ async def show_pick(update: Update, context: BotContext, group_id: int, action: 
     await respond(update, html(text), keyboard(rows), edit=True)
 
 
+@coordinators_only
 async def person_pressed(update: Update, context: BotContext) -> None:
     t, now = context.t, context.now()
     group_id, user_id, action = int(context.match["group"]), int(context.match["user"]), context.match["action"]
@@ -408,7 +397,7 @@ HANDLERS = [
     CallbackQueryHandler(pick_pressed, pattern=PICK.pattern),
     CallbackQueryHandler(person_pressed, pattern=PERSON.pattern),
 ]
-# Members and lists for a group's leads too: may_lead() checks each press.
+# Members and lists for a group's leads too: handlers.permissions.may_lead() checks each press.
 REQUIRED_ROLES = {
     "/groups": Role.MEMBER,
     LIST.prefix: Role.MEMBER,

@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.dates import format_datetime
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import invites, join_requests, users
@@ -23,6 +24,7 @@ USES = Callback("inv", uses=r"\d{1,3}")
 _USE_LABELS = (N_("For one person"), N_("For 5 people"), N_("For 20 people"))
 
 
+@coordinators_only
 async def choose_uses(update: Update, context: BotContext) -> None:
     t = context.t
     if context.args:
@@ -38,6 +40,7 @@ async def choose_uses(update: Update, context: BotContext) -> None:
     await respond(update, html(t("Who is the invite link for? It is valid for 14 days.")), keyboard([buttons]))
 
 
+@coordinators_only
 async def uses_chosen(update: Update, context: BotContext) -> None:
     uses = int(context.match["uses"])
     if not 1 <= uses <= rules.MAX_USES:

@@ -24,9 +24,10 @@ from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from handlers.menu import COORDINATOR_MENU
 from handlers.outbox import Content
+from handlers.permissions import may_lead
 from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
-from storage import groups
+from storage import groups, permissions
 from storage import meetings as store
 from storage.meetings import MeetingRow
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
@@ -152,32 +153,18 @@ def card(t: Translator, meeting: Meeting | MeetingRow, zone: ZoneInfo, *, answer
 
 
 async def managed(session: AsyncSession, context: BotContext, user_id: int) -> set[int | None]:
-    """The groups whose meetings this person manages (None in it: the council's). Coordinators manage
-    all; a group's leads its meetings. Read from the database at the moment of the action."""
+    """The groups whose meetings /meetings shows this person as theirs to manage (None in it: the
+    council's): all for coordinators, a group's leads its meetings. Each action checks again."""
     if context.role is Role.COORDINATOR:
         return {None, *(g.id for g in await groups.listing(session)), *(g.id for g in await groups.listing(
             session, archived=True))}
     return {g.id for g in await groups.led_by(session, user_id)}
 
 
-async def manages(session: AsyncSession, context: BotContext, user_id: int, meeting: Meeting | MeetingRow) -> bool:
-    """Whether this person manages this meeting, as managed() says, reading only what it takes: a
-    coordinator manages every meeting, and only a group's meeting has leads."""
-    if context.role is Role.COORDINATOR:
-        return True
-    return meeting.group_id is not None and meeting.group_id in await managed(session, context, user_id)
-
-
-async def may_manage(update: Update, context: BotContext, meeting: Meeting | MeetingRow) -> bool:
-    """Whether the person may edit, cancel, see the attendance of, or send minutes for this meeting;
-    if not, they are told."""
-    async with context.db.begin() as session:
-        if await manages(session, context, update.effective_user.id, meeting):
-            return True
-    log.warning("Refused managing meeting %s for user %s", meeting.id, update.effective_user.id)
-    await acknowledge(update, context.t("Only coordinators of the council and a group's leads may do this."),
-                      alert=True)
-    return False
+async def manages(session: AsyncSession, user_id: int, meeting: Meeting | MeetingRow) -> bool:
+    """Whether this person manages this meeting, as the database says now: a coordinator every meeting,
+    a group's leads the group's meetings."""
+    return await permissions.may_act(session, user_id, meeting.group_id)
 
 
 async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
@@ -237,7 +224,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and await manages(session, context, user_id, meeting)
+            manager = context.match["on"] == "card" and await manages(session, user_id, meeting)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
@@ -267,7 +254,7 @@ async def _visible(update: Update, context: BotContext) -> MeetingRow | None:
     async with context.db.begin() as session:
         meeting = await store.find(session, int(context.match["meeting"]))
         mine = meeting is not None and (await store.is_for(session, meeting.id, update.effective_user.id)
-                                        or await manages(session, context, update.effective_user.id, meeting))
+                                        or await manages(session, update.effective_user.id, meeting))
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         await acknowledge(update, context.t("This meeting has been cancelled."), alert=True)
         return None
@@ -316,7 +303,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
     if meeting is None:
         await acknowledge(update, t("This meeting does not exist."), alert=True)
         return
-    if not await may_manage(update, context, meeting):
+    if not await may_lead(update, context, meeting.group_id):
         return
     if action == "card":  # back from a question about the meeting
         await acknowledge(update)
@@ -481,7 +468,7 @@ HANDLERS = [
     CallbackQueryHandler(agenda_pressed, pattern=AGENDA.pattern),
     CallbackQueryHandler(manage_pressed, pattern=MANAGE.pattern),
 ]
-# Managing is also for a group's leads (their group's meetings): may_manage() checks each press.
+# Managing is also for a group's leads (their group's meetings): may_lead() checks each press.
 REQUIRED_ROLES = {
     "/meetings": Role.MEMBER,
     LIST.prefix: Role.MEMBER,

@@ -12,9 +12,10 @@ from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_NAMES, role_change_problem
+from handlers.permissions import coordinators_only, refuse
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
-from storage import join_requests, users
+from storage import join_requests, permissions, users
 from storage.models import RequestStatus, Role
 
 log = logging.getLogger(__name__)
@@ -53,15 +54,18 @@ async def show_page(update: Update, context: BotContext, page: int, *, edit: boo
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
+@coordinators_only
 async def members_command(update: Update, context: BotContext) -> None:
     await show_page(update, context, page=0)
 
 
+@coordinators_only
 async def page_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     await show_page(update, context, page=int(context.match["page"]), edit=True)
 
 
+@coordinators_only
 async def card_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     page = int(context.match["page"])
@@ -88,12 +92,17 @@ async def role_pressed(update: Update, context: BotContext) -> None:
     target_id, new_role = int(context.match["user"]), Role(context.match["role"])
     confirmed = context.match["confirmed"] == "1"
     async with context.db.begin() as session:
-        target = await users.get(session, target_id)
+        # Checked in the transaction of the change: a role is the key to everything else.
+        allowed = await permissions.may_act(session, update.effective_user.id)
+        target = await users.get(session, target_id) if allowed else None
         coordinators = await users.count_with_role(session, Role.COORDINATOR)
         problem = None if target is None else role_change_problem(
             target.role, new_role, coordinators)
         if target is not None and problem is None and confirmed:
             await users.set_role(session, target_id, new_role)
+    if not allowed:
+        await refuse(update, context)
+        return
     if target is None:
         await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
         return
@@ -146,13 +155,17 @@ async def decide_pressed(update: Update, context: BotContext) -> None:
     now = context.now()
     coordinator_id = update.effective_user.id
     async with context.db.begin() as session:
-        request = await join_requests.get(session, request_id)
+        allowed = await permissions.may_act(session, coordinator_id)  # in the transaction of the decision
+        request = await join_requests.get(session, request_id) if allowed else None
         decided = request is not None and await join_requests.decide(
             session, request_id, RequestStatus.APPROVED if approve else RequestStatus.DECLINED, coordinator_id, now)
         applicant = await users.get(session, request.user_id) if request is not None else None
         if decided and approve and applicant is not None and applicant.role is Role.APPLICANT:
             await users.set_role(session, applicant.id, Role.MEMBER)
         notices = await join_requests.notices_with_language(session, request_id) if decided else []
+    if not allowed:
+        await refuse(update, context)
+        return
     if not decided:
         await acknowledge(update, t("This request has already been decided."), alert=True)
         return

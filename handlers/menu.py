@@ -14,6 +14,7 @@ from bot.i18n import translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_NAMES
 from handlers import invites
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage.models import Role
@@ -127,6 +128,7 @@ async def member_menu_pressed(update: Update, context: BotContext) -> None:
         await settings.show(update, context)
 
 
+@coordinators_only
 async def coordinator_menu_pressed(update: Update, context: BotContext) -> None:
     from handlers import broadcasts, members
 

@@ -13,7 +13,8 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from handlers.flows import ANY_MESSAGE, NEW, draft, flow
-from handlers.meetings import MINUTES, MeetingView, may_manage
+from handlers.meetings import MINUTES, MeetingView
+from handlers.permissions import may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import meetings as store
@@ -41,7 +42,7 @@ async def begin(update: Update, context: BotContext) -> str | int:
     async with context.db.begin() as session:
         meeting = await store.get(session, meeting_id)
     # Who may act is checked before what state the meeting is in: others learn nothing about it.
-    if meeting is not None and not await may_manage(update, context, meeting):
+    if meeting is not None and not await may_lead(update, context, meeting.group_id):
         return ConversationHandler.END
     problem = minutes_problem(meeting, context.now())
     if problem:
@@ -78,7 +79,7 @@ async def send(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     async with context.db.begin() as session:
         meeting = await store.get(session, data["meeting"])
-    if meeting is not None and not await may_manage(update, context, meeting):
+    if meeting is not None and not await may_lead(update, context, meeting.group_id):
         context.user_data.pop(_DRAFT, None)
         return ConversationHandler.END
     async with context.db.begin() as session:
@@ -115,5 +116,5 @@ CONVERSATION = flow(
 )
 
 HANDLERS = [CONVERSATION]
-# Also a group's leads, for their group's meetings: may_manage() checks at the start and on sending.
+# Also a group's leads, for their group's meetings: may_lead() checks at the start and on sending.
 REQUIRED_ROLES = {MINUTES.prefix: Role.MEMBER, STEP.prefix: Role.MEMBER}

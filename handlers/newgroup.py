@@ -17,6 +17,7 @@ from handlers.flows import TEXT, draft, flow
 from handlers import groups
 from handlers.groups import KIND_NAMES, PAGE_SIZE
 from handlers.menu import COORDINATOR_MENU
+from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups as store
@@ -41,6 +42,7 @@ def _cancel(context: BotContext) -> list:
     return [(context.t("Cancel"), STEP.data(action="cancel"))]
 
 
+@coordinators_only
 async def begin(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     context.user_data[_DRAFT] = {"leads": []}
@@ -51,6 +53,7 @@ async def begin(update: Update, context: BotContext) -> str:
     return NAME
 
 
+@coordinators_only
 async def got_name(update: Update, context: BotContext) -> str:
     t = context.t
     name, problem = clean_text_answer(update.message.text, NAME_LIMITS)
@@ -68,6 +71,7 @@ async def got_name(update: Update, context: BotContext) -> str:
     return KIND
 
 
+@coordinators_only
 async def kind_chosen(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     _draft(context)["kind"] = context.match["kind"]
@@ -77,6 +81,7 @@ async def kind_chosen(update: Update, context: BotContext) -> str:
     return DESCRIPTION
 
 
+@coordinators_only
 async def got_description(update: Update, context: BotContext) -> str:
     description, problem = clean_text_answer(update.message.text, DESCRIPTION_LIMITS, keep_lines=True)
     if problem:
@@ -86,6 +91,7 @@ async def got_description(update: Update, context: BotContext) -> str:
     return await ask_capacity(update, context)
 
 
+@coordinators_only
 async def no_description(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     _draft(context)["description"] = ""
@@ -100,6 +106,7 @@ async def ask_capacity(update: Update, context: BotContext) -> str:
     return CAPACITY
 
 
+@coordinators_only
 async def got_capacity(update: Update, context: BotContext) -> str:
     try:
         capacity = parse_capacity(update.message.text)
@@ -110,6 +117,7 @@ async def got_capacity(update: Update, context: BotContext) -> str:
     return await ask_leads(update, context)
 
 
+@coordinators_only
 async def unlimited(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     _draft(context)["capacity"] = None
@@ -134,6 +142,7 @@ async def ask_leads(update: Update, context: BotContext, page: int = 0) -> str:
     return LEADS
 
 
+@coordinators_only
 async def lead_toggled(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     user_id, leads = int(context.match["user"]), _draft(context).setdefault("leads", [])
@@ -144,11 +153,13 @@ async def lead_toggled(update: Update, context: BotContext) -> str:
     return await ask_leads(update, context, page=int(context.match["page"]))
 
 
+@coordinators_only
 async def leads_page(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     return await ask_leads(update, context, page=int(context.match["page"]))
 
 
+@coordinators_only
 async def leads_done(update: Update, context: BotContext) -> str:
     t, data = context.t, _draft(context)
     async with context.db.begin() as session:
@@ -174,6 +185,7 @@ async def leads_done(update: Update, context: BotContext) -> str:
     return PREVIEW
 
 
+@coordinators_only
 async def create(update: Update, context: BotContext) -> int:
     t, data = context.t, _draft(context)
     if "kind" not in data:

@@ -30,6 +30,7 @@ from handlers import reminders
 from handlers.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
 from handlers.meetings import MeetingView, meeting_text
 from handlers.menu import COORDINATOR_MENU
+from handlers.permissions import coordinators_only, may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups
@@ -80,6 +81,7 @@ async def _ask(update: Update, context: BotContext, text: str, rows: list) -> No
     await respond(update, text, keyboard(rows), edit=update.callback_query is not None)
 
 
+@coordinators_only
 async def begin(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     context.user_data[_DRAFT] = {}
@@ -104,17 +106,7 @@ async def begin_for_group(update: Update, context: BotContext) -> str | int:
 
 async def allowed(update: Update, context: BotContext) -> bool:
     """Coordinators plan any meeting; a group's leads those of their group. Checked from the database."""
-    if context.role is Role.COORDINATOR:
-        return True
-    group_id = _draft(context).get("group_id")
-    if group_id is not None:
-        async with context.db.begin() as session:
-            if await groups.is_lead(session, group_id, update.effective_user.id):
-                return True
-    log.warning("Refused planning a meeting for user %s", update.effective_user.id)
-    await acknowledge(update, context.t("Only coordinators of the council and a group's leads may do this."),
-                      alert=True)
-    return False
+    return await may_lead(update, context, _draft(context).get("group_id"))
 
 
 async def ask_title(update: Update, context: BotContext) -> str:
@@ -217,6 +209,7 @@ async def ask_audience(update: Update, context: BotContext) -> str:
     return AUDIENCE
 
 
+@coordinators_only
 async def audience_chosen(update: Update, context: BotContext) -> str:
     data = _draft(context)
     if "group" in context.match.groupdict():

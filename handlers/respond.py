@@ -4,7 +4,9 @@ Replies go out through KprBot.call, which leaves Telegram's answer undecoded int
 nothing here reads more of it than a message id."""
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import cast
 
 from telegram import Message, Update
@@ -13,8 +15,13 @@ from telegram.error import BadRequest
 
 from bot.botapi import KprBot
 from bot.keyboards import Keyboard
+from handlers.text import html
 
 log = logging.getLogger(__name__)
+
+# Seconds a notice whose delivery decides nothing may take: longer than a call's own timeouts, short
+# enough that the chat's next update is not kept waiting by Telegram's trouble.
+NOTICE_WITHIN = 10.0
 
 
 def _bot(update: Update) -> KprBot:
@@ -74,3 +81,24 @@ async def acknowledge(update: Update, text: str | None = None, *, alert: bool = 
     query = update.callback_query
     if query is not None:
         await _bot(update).call("answerCallbackQuery", callback_query_id=query.id, text=text, show_alert=alert)
+
+
+async def best_effort(sending: Awaitable[object], update: Update) -> None:
+    """Awaits a notice on which nothing depends (a refusal, a request to slow down): whatever becomes
+    of it (a press too old to answer, Telegram away, no answer in time), what was decided stands, so a
+    failure is logged in one line and swallowed, and the wait is bounded."""
+    try:
+        async with asyncio.timeout(NOTICE_WITHIN):
+            await sending
+    except Exception as error:  # noqa: BLE001 - the decision must not depend on the notice
+        sender = update.effective_user.id if update.effective_user else None
+        log.warning("Could not tell user %s (update %s): %s: %s", sender, update.update_id,
+                    type(error).__name__, error)
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Says no, on the pressed button or as a reply, best effort (see best_effort)."""
+    if update.callback_query is not None:
+        await best_effort(acknowledge(update, text, alert=True), update)
+    else:
+        await best_effort(respond(update, html(text)), update)

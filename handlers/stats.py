@@ -8,11 +8,13 @@ from telegram.ext import CommandHandler
 from bot.context import BotContext
 from bot.eligibility import Verdict
 from bot.explain import VERDICTS
+from handlers.permissions import coordinators_only
 from handlers.respond import respond
 from handlers.text import bold, html
 from storage import funding
 from storage.models import Role
 
+@coordinators_only
 async def stats(update: Update, context: BotContext) -> None:
     t, content = context.t, context.content
     async with context.db.begin() as session:

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
+from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.settings import load_settings
+from handlers import errors
 from storage.db import Database
 
 TOKEN = "123456:HANDLER-test-token-0000000000"
@@ -27,13 +29,24 @@ class Call:
     params: dict[str, Any]
 
 
+@dataclass
+class Failure:
+    """What a method answers instead of its result: an error status and body, or a transport timeout."""
+
+    status: int = 0
+    body: dict[str, Any] = field(default_factory=dict)
+    timeout: bool = False
+    times: int | None = 1  # None: until cleared
+
+
 class RecordingRequest(BaseRequest):
-    """Answers Bot API calls the way Telegram would and records them; `fail` injects one error."""
+    """Answers Bot API calls the way Telegram would and records them; `fail` and `time_out` inject
+    errors, once or for as long as a test wants."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._message_ids = itertools.count(100)
-        self.failures: dict[str, tuple[int, dict]] = {}
+        self.failures: dict[str, Failure] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -45,9 +58,16 @@ class RecordingRequest(BaseRequest):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
-    def fail(self, method: str, status: int, description: str, **parameters: Any) -> None:
-        self.failures[method] = (status, {"ok": False, "error_code": status, "description": description,
-                                          **({"parameters": parameters} if parameters else {})})
+    def fail(self, method: str, status: int, description: str, *, times: int | None = 1, **parameters: Any) -> None:
+        self.failures[method] = Failure(status, {"ok": False, "error_code": status, "description": description,
+                                                 **({"parameters": parameters} if parameters else {})}, times=times)
+
+    def time_out(self, method: str, *, times: int | None = 1) -> None:
+        """`method` gets no answer in time, as python-telegram-bot's own transports report it."""
+        self.failures[method] = Failure(timeout=True, times=times)
+
+    def clear_failures(self) -> None:
+        self.failures.clear()
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          *args: Any, **kwargs: Any) -> tuple[int, bytes]:
@@ -61,9 +81,15 @@ class RecordingRequest(BaseRequest):
                 params[key] = files[value[9:]]
         params.update({name: file for name, file in files.items() if name not in params})
         self.calls.append(Call(api_method, params))
-        if api_method in self.failures:
-            status, body = self.failures.pop(api_method)
-            return status, json.dumps(body).encode()
+        failure = self.failures.get(api_method)
+        if failure is not None:
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times == 0:
+                    del self.failures[api_method]
+            if failure.timeout:
+                raise TimedOut()
+            return failure.status, json.dumps(failure.body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(api_method, params)}).encode()
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
@@ -91,6 +117,13 @@ class RecordingRequest(BaseRequest):
 
     def texts(self, chat_id: int) -> list[str]:
         return [p["text"] for p in self.sent(chat_id)]
+
+
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    """As Telegram marks a command at the start of a message."""
+    if not text.startswith("/"):
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
 
 
 def _decode(value: str) -> Any:
@@ -126,20 +159,17 @@ class Harness:
 
     async def send(self, user_id: int, text: str, *, language: str = "de", name: str = "Test",
                    chat: dict[str, Any] | None = None) -> None:
-        entities = []
-        if text.startswith("/"):
-            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         await self._feed({"message": {
             "message_id": next(self._message_ids), "date": int(time.time()),
             "chat": chat or {"id": user_id, "type": "private", "first_name": name},
-            "from": self._user(user_id, language, name), "text": text, "entities": entities}})
+            "from": self._user(user_id, language, name), "text": text, "entities": _command_entities(text)}})
 
     async def edit(self, user_id: int, message_id: int, text: str, *, language: str = "de") -> None:
         """The user edits a message they sent earlier."""
         await self._feed({"edited_message": {
             "message_id": message_id, "date": int(time.time()), "edit_date": int(time.time()),
             "chat": {"id": user_id, "type": "private", "first_name": "Test"},
-            "from": self._user(user_id, language, "Test"), "text": text}})
+            "from": self._user(user_id, language, "Test"), "text": text, "entities": _command_entities(text)}})
 
     async def send_media(self, user_id: int, kind: str, caption: str = "", *, language: str = "de") -> None:
         """A photo, document or sticker with made-up file ids, as Telegram delivers it."""
@@ -177,6 +207,9 @@ async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: in
     async def collect(update: object, context: Any) -> None:
         harness.errors.append(context.error)
 
+    # Before the bot's own error handler, which stops the update and with it any later error handler.
+    app.remove_error_handler(errors.on_error)
     app.add_error_handler(collect)
+    app.add_error_handler(errors.on_error)
     await app.initialize()
     return harness
