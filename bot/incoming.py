@@ -31,11 +31,13 @@ def read_update(data: object, bot: ExtBot) -> Update | None:
     polling loop retries it at once, for ever, logging the batch with names and texts each time."""
     update_id = data.get("update_id") if isinstance(data, dict) else None
     try:
-        return Update.de_json(data, bot)  # type: ignore[arg-type]
+        update = Update.de_json(data, bot)  # type: ignore[arg-type]
     except Exception as error:  # noqa: BLE001 - whatever it is, this one update is lost, not the others
         # The error's text can quote the content; its type says enough.
         log.error("Skipped update %s: it could not be read (%s)", update_id, type(error).__name__)
         return None
+    bot.insert_callback_data(update)  # as PTB's own get_updates and webhook do
+    return update
 
 
 class SkippingBot(ExtBot):
@@ -75,7 +77,6 @@ class SkippingBot(ExtBot):
         for data in raw or ():
             update = read_update(data, self)
             if update is not None:
-                self.insert_callback_data(update)
                 updates.append(update)
             elif isinstance(data, dict) and isinstance(data.get("update_id"), int):
                 self._first_unread = max(self._first_unread, data["update_id"] + 1)

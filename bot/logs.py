@@ -43,8 +43,10 @@ OWN_PACKAGES = ("bot", "handlers", "storage")
 # Libraries that write what people wrote, or what the bot sent them, at DEBUG (python-telegram-bot
 # logs every request's parameters and answer, aiosqlite every statement's values) or even at INFO
 # (SQLAlchemy's statements with their values; httpx the request URL, which holds the token).
-# APScheduler writes two lines at INFO for every run of a job, every few seconds.
-QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy", "apscheduler", "alembic.runtime.plugins")
+# APScheduler writes two lines at INFO for every run of a job, every few seconds; tornado (the
+# webhook's server) one for every connection that times out or sends garbage, which bot.webhook
+# counts instead.
+QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy", "apscheduler", "tornado", "alembic.runtime.plugins")
 
 
 def setup_logging(level: str, secrets: list[str]) -> None:
