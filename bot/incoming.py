@@ -63,8 +63,8 @@ class SkippingBot(ExtBot):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
         api_kwargs: dict[str, Any] | None = None,
     ) -> tuple[Update, ...]:
-        if offset is None or offset < self._first_unread:
-            offset = self._first_unread or offset
+        if self._first_unread and (offset is None or offset < self._first_unread):
+            offset = self._first_unread
         seconds = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else float(timeout or 0)
         margin = LONG_POLL_MARGIN if read_timeout is BaseRequest.DEFAULT_NONE else float(read_timeout or 0)
         parameters = {"offset": offset, "limit": limit, "timeout": timeout, "allowed_updates": allowed_updates}
