@@ -1,13 +1,13 @@
-"""The bot's side of the Bot API: python-telegram-bot's ExtBot, plus calls that leave Telegram's
-answer as it came."""
+"""The bot's side of the Bot API: python-telegram-bot's ExtBot (skipping updates it cannot read),
+plus calls that leave Telegram's answer as it came."""
 from __future__ import annotations
 
 from typing import Any
 
-from telegram.ext import ExtBot
+from bot.incoming import SkippingBot
 
 
-class KprBot(ExtBot):
+class KprBot(SkippingBot):
     async def call(self, method: str, **parameters: Any) -> Any:
         """Calls a Bot API method (by its Bot API name, e.g. "sendMessage") and returns Telegram's
         result as decoded JSON: a dict for a message, True for most other methods.

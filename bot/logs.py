@@ -38,15 +38,27 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# The packages whose loggers follow LOG_LEVEL down to DEBUG; they log ids, never names or texts.
+OWN_PACKAGES = ("bot", "handlers", "storage")
+# Libraries that write what people wrote, or what the bot sent them, at DEBUG (python-telegram-bot
+# logs every request's parameters and answer, aiosqlite every statement's values) or even at INFO
+# (SQLAlchemy's statements with their values; httpx the request URL, which holds the token).
+# APScheduler writes two lines at INFO for every run of a job, every few seconds; tornado (the
+# webhook's server) one for every connection that times out or sends garbage, which bot.webhook
+# counts instead.
+QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy", "apscheduler", "tornado", "alembic.runtime.plugins")
+
+
 def setup_logging(level: str, secrets: list[str]) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # httpx logs every request URL, and the URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.INFO))
+    chosen = logging.getLevelName(level)
+    # Every library (and any that comes later) logs at INFO at most, whatever LOG_LEVEL says.
+    root.setLevel(max(chosen, logging.INFO))
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(chosen)
+    for library in QUIET_LIBRARIES:
+        logging.getLogger(library).setLevel(max(chosen, logging.WARNING))

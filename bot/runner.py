@@ -8,7 +8,6 @@ import os
 import signal
 import threading
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
@@ -17,6 +16,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.content import Content
 from bot.settings import Settings
+from bot.webhook import WebhookLimits, WebhookServer
 from bot.context import Services
 from handlers.broadcasts import PROGRESS_INTERVAL, report_progress
 from handlers import privacy, reminders
@@ -137,10 +137,11 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         application.job_queue.run_repeating(privacy.purge_old, interval=privacy.PURGE_EVERY, first=60,
                                             name="retention")
         if webhook:
-            await _start_webhook(application, settings)
+            stop_receiving = (await _start_webhook(application, settings)).stop
         else:
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
                                                     error_callback=on_polling_error)
+            stop_receiving = application.updater.stop
         application.create_task(publish_start_commands(application, db, settings))
         log.info("kpr-bot is running as @%s (%s)", application.bot.username, "webhook" if webhook else "long polling")
         await stop.wait()
@@ -148,7 +149,7 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         _exit_at_the_latest(STOP_DEADLINE)
         # Updates first, so nothing new starts; then the sends in flight are answered or handed
         # back to the outbox (bot.delivery), then handlers still running finish.
-        await application.updater.stop()
+        await stop_receiving()
         await services.sender.stop(grace=SEND_GRACE)
         await application.stop()
     finally:
@@ -172,13 +173,13 @@ def _exit_at_the_latest(seconds: float) -> None:
     timer.start()
 
 
-async def _start_webhook(application: Application, settings: Settings) -> None:
+async def _start_webhook(application: Application, settings: Settings) -> WebhookServer:
     assert settings.webhook_url is not None and settings.webhook_secret is not None
-    # Telegram keeps updates while the bot is down and posts them after the restart, so the
-    # webhook is not deleted at the stop.
-    await application.updater.start_webhook(
-        listen=settings.webhook_listen, port=settings.webhook_port,
-        url_path=urlsplit(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(), allowed_updates=Update.ALL_TYPES)
+    server = WebhookServer(application, url=settings.webhook_url, secret=settings.webhook_secret.get_secret_value(),
+                           listen=settings.webhook_listen, port=settings.webhook_port,
+                           limits=WebhookLimits(timeout=settings.webhook_timeout,
+                                                max_connections=settings.webhook_max_connections))
+    await server.start()
     log.info("Listening for updates on %s:%s, published as %s", settings.webhook_listen, settings.webhook_port,
              settings.webhook_url)
+    return server

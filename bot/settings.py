@@ -84,6 +84,10 @@ class Settings(DatabaseSettings, ContentSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # Seconds a connection to the webhook may take to send a request's headers, or its body, or
+    # stay open without a request; and how many may be open at once (bot.webhook).
+    webhook_timeout: float = Field(default=10.0, ge=1, le=300)
+    webhook_max_connections: int = Field(default=100, ge=10, le=1000)
     # Not in the README's table on purpose: they tune the burst behaviour and tests set them.
     max_concurrent_updates: int = Field(default=256, ge=1, le=4096)
 

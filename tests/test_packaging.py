@@ -23,9 +23,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bot.cli import _parser
-from bot.settings import DatabaseSettings, load_database_settings
+from bot.settings import DatabaseSettings, Settings, load_database_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# Every connection to the webhook is an open file: the process must be allowed many more than the
+# most WEBHOOK_MAX_CONNECTIONS may be set to, for the database, Telegram and the rest.
+MOST_WEBHOOK_CONNECTIONS = next(m.le for m in Settings.model_fields["webhook_max_connections"].metadata
+                                if hasattr(m, "le"))
 DEFAULT_DATABASE_URL = DatabaseSettings.model_fields["database_url"].default
 SECRETS = ("BOT_TOKEN", "WEBHOOK_SECRET", "POSTGRES_PASSWORD")
 
@@ -280,6 +284,7 @@ def test_compose_runs_the_bot_on_postgresql_with_secrets_outside() -> None:
     assert _value(bot, "restart") in ("unless-stopped", "on-failure")
     assert _value(_block(bot, "depends_on", 4), "condition") == "service_healthy"
     assert _seconds(_value(bot, "stop_grace_period")) > 10, "the bot may take 10 s to stop after SIGTERM"
+    assert int(_value(_block(bot, "ulimits", 4), "nofile")) >= 2 * MOST_WEBHOOK_CONNECTIONS
     health = _exec_form(_value(bot, "test"))
     assert health[0] == "CMD" and _command(health[1:]).command == "health"
 
@@ -349,6 +354,8 @@ def test_systemd_unit_runs_the_bot_sandboxed_with_a_writable_database() -> None:
     not_restarted = {int(code) for value in service.get("RestartPreventExitStatus", []) for code in value.split()}
     assert {2, EXIT_ALREADY_RUNNING, EXIT_CONFLICT} <= not_restarted
     assert _seconds(service["TimeoutStopSec"][-1]) > 10, "the bot may take 10 s to stop after SIGTERM"
+    # systemd's default, 1024, was used up by slow connections to the webhook.
+    assert int(service["LimitNOFILE"][-1]) >= 2 * MOST_WEBHOOK_CONNECTIONS
 
     # The sandbox leaves exactly the database's folder writable.
     assert service["NoNewPrivileges"] == ["yes"] and service["ProtectSystem"] == ["strict"]

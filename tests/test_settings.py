@@ -19,7 +19,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no developer's .env in the way
     for name in ("BOT_TOKEN", "BOT_API_URL", "DATABASE_URL", "COORDINATOR_IDS", "BOT_TIMEZONE",
                  "DEFAULT_LANGUAGE", "LOG_LEVEL", "BROADCAST_RATE", "REMINDER_OFFSETS", "REMINDER_GRACE",
-                 "CONTENT_FILE", "WEBHOOK_URL", "WEBHOOK_SECRET"):
+                 "CONTENT_FILE", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_TIMEOUT", "WEBHOOK_MAX_CONNECTIONS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -55,6 +55,8 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         ("REMINDER_OFFSETS", "7d,soon", "REMINDER_OFFSETS must be durations like 7d,1d,2h"),
         ("REMINDER_OFFSETS", "1d,2d,3d,4d,5d,6d", "REMINDER_OFFSETS may name at most 5"),
         ("REMINDER_GRACE", "0h", "REMINDER_GRACE must be a duration like 6h"),
+        ("WEBHOOK_TIMEOUT", "0", "WEBHOOK_TIMEOUT must be greater than or equal to 1"),
+        ("WEBHOOK_MAX_CONNECTIONS", "5000", "WEBHOOK_MAX_CONNECTIONS must be less than or equal to 1000"),
     ],
 )
 def test_malformed_value_names_the_variable(monkeypatch, variable, value, expected) -> None:
