@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"BROADCAST_RATE  {settings.broadcast_rate:g} messages/s")
             print(f"REMINDER_OFFSETS {','.join(map(format_duration, settings.reminder_offsets))}")
             print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
+            print(f"UPDATE_DEADLINE {settings.update_deadline:g} s")
+            print(f"DATABASE_TIMEOUT {settings.database_timeout:g} s")
             return 0
         database = load_database_settings()
         # A health check prints one line, not the migration tool's chatter.

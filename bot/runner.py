@@ -84,7 +84,7 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
 async def serve(settings: Settings, content: Content, *, webhook: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the process's exit code."""
     gc.set_threshold(*GC_THRESHOLDS)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.database_timeout)
     try:
         # The lock comes before the migrations, so two starts never migrate at the same time either.
         async with single_sender(db):
@@ -147,7 +147,9 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         log.info("Stopping")
         _exit_at_the_latest(STOP_DEADLINE)
         # Updates first, so nothing new starts; then the sends in flight are answered or handed
-        # back to the outbox (bot.delivery), then handlers still running finish.
+        # back to the outbox (bot.delivery), then handlers still running finish, or are given up
+        # when they take as long as the sends may.
+        application.update_processor.give_up_within(SEND_GRACE)  # type: ignore[attr-defined]
         await application.updater.stop()
         await services.sender.stop(grace=SEND_GRACE)
         await application.stop()

@@ -175,5 +175,6 @@ async def test_sigterm_while_a_reply_waits_out_a_429_still_ends_within_10_second
     started = time.monotonic()
     await bot.stop(timeout=30)
     assert time.monotonic() - started < 10
-    assert bot.process.returncode == 5, "cut short at the deadline, and says so in its exit code"
-    assert "Stopping took longer than 9 s" in bot.process.log_text()
+    # The reply's update is given up when the sends' grace is over, and the stop ends in order.
+    assert bot.process.returncode == 0
+    assert "was given up" in bot.process.log_text()
