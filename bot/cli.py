@@ -189,7 +189,6 @@ async def _health(url: str, secrets: list[str]) -> int:
 
 
 async def _coordinators(url: str, action: str, user_id: int | None) -> int:
-    from bot.membership import role_change_problem
     from storage import users
     from storage.db import Database
     from storage.models import ANONYMOUS_ADMIN_ID, Role
@@ -214,11 +213,9 @@ async def _coordinators(url: str, action: str, user_id: int | None) -> int:
             if user is None or user.role is not Role.COORDINATOR:
                 print(f"{user_id} is not a coordinator.", file=sys.stderr)
                 return 1
-            count = await users.count_with_role(session, Role.COORDINATOR)
-            if role_change_problem(user.role, Role.MEMBER, count):
+            if await users.change_role(session, user_id, Role.MEMBER) is users.RoleChange.LAST_COORDINATOR:
                 print(f"{user_id} is the last coordinator; add another one first.", file=sys.stderr)
                 return 1
-            await users.set_role(session, user_id, Role.MEMBER)
         print(f"{user_id} is now a member. (If the id is in COORDINATOR_IDS, the next start makes it a coordinator again.)")
         return 0
     finally:

@@ -11,7 +11,7 @@ from bot.callbacks import ROW_ID, USER_ID, Callback
 from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.keyboards import keyboard
-from bot.membership import ROLE_NAMES, role_change_problem
+from bot.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import join_requests, users
@@ -89,14 +89,11 @@ async def role_pressed(update: Update, context: BotContext) -> None:
     confirmed = context.match["confirmed"] == "1"
     async with context.db.begin() as session:
         target = await users.get(session, target_id)
-        coordinators = await users.count_with_role(session, Role.COORDINATOR)
-        problem = None if target is None else role_change_problem(
-            target.role, new_role, coordinators)
-        if target is not None and problem is None and confirmed:
-            await users.set_role(session, target_id, new_role)
-    if target is None:
+        change = await users.change_role(session, target_id, new_role, check_only=not confirmed)
+    if target is None or change is users.RoleChange.UNKNOWN:
         await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
         return
+    problem = ROLE_CHANGE_REFUSALS.get(change)
     if problem is not None:
         await acknowledge(update, t(problem, name=target.display_name), alert=True)
         return

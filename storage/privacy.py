@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import groups
+from storage import groups, users
 from storage.models import (
     Acknowledgement, Base, Broadcast, ConversationState, Delivery, DeliveryKind, DeliveryStatus, EligibilityCheck,
     FlowData, Group, GroupMember, Invite, JoinRequest, JoinRequestNotice, Meeting, Question, Reply, ReminderOptOut,
@@ -95,10 +95,7 @@ class Erasure:
 async def erase(session: AsyncSession, user_id: int) -> Erasure:
     """Erases the person at once: their rows go; the council's records that must stay lose their
     name and Telegram id. Refused for the last coordinator."""
-    # Lock the coordinators first, so that two of the last two cannot both leave at the same moment.
-    coordinators = list(await session.scalars(select(User.id).where(User.role == Role.COORDINATOR)
-                                              .with_for_update()))
-    if user_id in coordinators and len(coordinators) == 1:
+    if await users.is_last_coordinator(session, user_id):
         return Erasure(Erased.LAST_COORDINATOR)
     if await export(session, user_id) is None:
         return Erasure(Erased.NOTHING)

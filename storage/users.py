@@ -1,6 +1,7 @@
 """Users and roles."""
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,6 +73,45 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
 
 async def set_role(session: AsyncSession, user_id: int, role: Role) -> None:
     await session.execute(update(User).where(User.id == user_id).values(role=role))
+
+
+class RoleChange(enum.Enum):
+    CHANGED = "changed"
+    UNKNOWN = "unknown"  # nobody with this id
+    UNCHANGED = "unchanged"  # they have this role already
+    LAST_COORDINATOR = "last_coordinator"  # the council would be left without one
+
+
+async def change_role(session: AsyncSession, user_id: int, role: Role, *, check_only: bool = False) -> RoleChange:
+    """Gives the person `role`, unless they have it or it would take the last coordinator's away;
+    with `check_only`, only says what it would do. Every role change made by a person (/members,
+    `kpr-bot coordinators remove`) goes through here."""
+    last = await is_last_coordinator(session, user_id)  # first: a coordinator's role then stays as read
+    current = await session.scalar(select(User.role).where(User.id == user_id))
+    if current is None:
+        return RoleChange.UNKNOWN
+    if current is role:
+        return RoleChange.UNCHANGED
+    if last:
+        return RoleChange.LAST_COORDINATOR
+    if not check_only:
+        await set_role(session, user_id, role)
+    return RoleChange.CHANGED
+
+
+async def is_last_coordinator(session: AsyncSession, user_id: int) -> bool:
+    """Whether `user_id` is the only coordinator, asked before anything takes a coordinator's role
+    away (a role change, an erasure), in the same transaction.
+
+    The coordinators' rows stay locked until the transaction ends, so the answer holds until then:
+    two coordinators demoting each other at the same moment on PostgreSQL would otherwise each see
+    the other still there, and both demotions would leave none. The second waits for the first to
+    commit and then counts one. (On SQLite every transaction takes the write lock when it begins,
+    so they are one after the other anyway; it knows no FOR UPDATE.) Ordered, so that two
+    transactions lock the rows in the same order and never deadlock."""
+    coordinators = list(await session.scalars(
+        select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id).with_for_update()))
+    return coordinators == [user_id]
 
 
 async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
