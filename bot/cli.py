@@ -216,7 +216,7 @@ async def _coordinators(url: str, action: str, user_id: int | None) -> int:
             if await users.change_role(session, user_id, Role.MEMBER) is users.RoleChange.LAST_COORDINATOR:
                 print(f"{user_id} is the last coordinator; add another one first.", file=sys.stderr)
                 return 1
-        print(f"{user_id} is now a member. (If the id is in COORDINATOR_IDS, the next start makes it a coordinator again.)")
+        print(f"{user_id} is now a member.")
         return 0
     finally:
         await db.dispose()

@@ -44,10 +44,11 @@ GC_THRESHOLDS = (20_000, 10, 10)
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
+    """Ids in COORDINATOR_IDS the bot has not seen there before become coordinators (once only)."""
     now = datetime.now(timezone.utc)
     async with db.begin() as session:
         for user_id in coordinator_ids:
-            if await users.ensure_coordinator(session, user_id, now):
+            if await users.seed_coordinator(session, user_id, now):
                 log.info("User %s is a coordinator (from COORDINATOR_IDS)", user_id)
 
 

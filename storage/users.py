@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import upsert
 from storage.db import Database, run
-from storage.models import Role, User
+from storage.models import CoordinatorSeed, Role, User
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -124,6 +124,18 @@ async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime)
         user.role = Role.COORDINATOR
         return True
     return False
+
+
+async def seed_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """Makes an id of COORDINATOR_IDS a coordinator the first time the bot sees it there, and
+    never again, so that a coordinator demoted in the bot stays demoted across restarts. True when
+    it changed someone's role."""
+    if await session.get(CoordinatorSeed, user_id) is not None:
+        return False
+    changed = await ensure_coordinator(session, user_id, now)
+    # A statement, not session.add: it flushes the new user first, which the seed refers to.
+    await session.execute(insert(CoordinatorSeed).values(user_id=user_id, seeded_at=now))
+    return changed
 
 
 async def count_with_role(session: AsyncSession, role: Role) -> int:

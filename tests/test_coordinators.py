@@ -117,3 +117,33 @@ async def test_a_role_change_says_why_it_was_refused(db: Database) -> None:
         assert await users.change_role(session, BERND, Role.COORDINATOR) is users.RoleChange.CHANGED
         assert await users.change_role(session, ANNA, Role.MEMBER) is users.RoleChange.CHANGED
     assert await coordinators(db) == [BERND]
+
+
+async def role_of(db: Database, user_id: int) -> Role | None:
+    async with db.begin() as session:
+        user = await users.get(session, user_id)
+    return None if user is None else user.role
+
+
+async def test_coordinator_ids_make_coordinators_once_so_a_demotion_in_the_bot_sticks(h: Harness, db: Database) -> None:
+    # Anna came from COORDINATOR_IDS (the fixture's start); Bernd makes her a member in /members.
+    await h.press(BERND, f"role:{ANNA}:member:1")
+    assert await role_of(db, ANNA) is Role.MEMBER
+    await seed_coordinators(db, (ANNA,))  # the next start, with the same setting
+    assert await role_of(db, ANNA) is Role.MEMBER, "the demotion stays"
+
+    carla = 502
+    await seed_coordinators(db, (ANNA, carla))  # an id added to the setting later
+    assert (await role_of(db, ANNA), await role_of(db, carla)) == (Role.MEMBER, Role.COORDINATOR)
+    await h.press(BERND, f"role:{carla}:applicant:1")
+    await seed_coordinators(db, (ANNA, carla))
+    assert await role_of(db, carla) is Role.APPLICANT
+
+
+async def test_a_listed_coordinator_who_erased_their_data_is_seeded_anew(h: Harness, db: Database) -> None:
+    # The record of the seeding goes with the account; the id, still in COORDINATOR_IDS, is new again.
+    await h.send(ANNA, "/deleteme")
+    await h.press(ANNA, buttons(h.request.latest(ANNA))["Ja, alles löschen"])
+    assert await role_of(db, ANNA) is None
+    await seed_coordinators(db, (ANNA,))
+    assert await role_of(db, ANNA) is Role.COORDINATOR
