@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Migrates the database, then runs the bot until stopped (SIGTERM or Ctrl-C). Exit codes: 2 a "
                     "setting is wrong, 3 another kpr-bot runs against the same database, 4 another process gets "
                     "updates with the same token (Telegram's 409 Conflict), 5 the stop took longer than 9 s and "
-                    "was cut short.")
+                    "was cut short, 6 the database cannot be used (its file or folder is read-only, or its "
+                    "server does not answer).")
     run.add_argument("--webhook", action="store_true",
                      help="receive updates on WEBHOOK_LISTEN:WEBHOOK_PORT, published as WEBHOOK_URL "
                           "(needs WEBHOOK_URL and WEBHOOK_SECRET)")
@@ -171,16 +172,19 @@ async def _health(url: str, secrets: list[str]) -> int:
         # Opening it would create an empty database and call that unhealthy for the wrong reason.
         print(f"unhealthy: the database file {path} does not exist; run `kpr-bot migrate`", file=sys.stderr)
         return 1
-    db = Database(url)
+    db = Database(url, timeout=HEALTH_TIMEOUT)
     try:
-        current = await asyncio.wait_for(is_current(db.engine), HEALTH_TIMEOUT)
+        problem = await db.why_unusable()
+        if problem is None:
+            current = await asyncio.wait_for(is_current(db.engine), HEALTH_TIMEOUT)
     except Exception as error:  # any failure to reach the database is "unhealthy", said in one line
-        details = RedactSecrets(secrets).clean(str(error)).strip().splitlines()
-        print(f"unhealthy: the database does not answer ({type(error).__name__}: "
-              f"{details[0] if details else 'no details'})", file=sys.stderr)
-        return 1
+        details = str(error).strip().splitlines()
+        problem = f"the database does not answer ({type(error).__name__}: {details[0] if details else 'no details'})"
     finally:
         await db.dispose()
+    if problem is not None:
+        print(f"unhealthy: {RedactSecrets(secrets).clean(problem)}", file=sys.stderr)
+        return 1
     if not current:
         print("unhealthy: the database schema is not current; run `kpr-bot migrate`", file=sys.stderr)
         return 1

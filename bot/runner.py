@@ -35,6 +35,7 @@ EXIT_CONFLICT = 4  # another process gets updates with this token (Telegram's 40
 SEND_GRACE = 4.0
 STOP_DEADLINE = 9.0  # seconds from SIGTERM to the end of the process, whatever still waits
 EXIT_STOP_OVERDUE = 5  # the stop was cut short at STOP_DEADLINE
+EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server that does not answer
 # Python's garbage collector looks at the youngest objects after every 700 allocations net of frees
 # (its default). Handling an update allocates thousands (PTB makes each update of dozens of objects,
 # SQLAlchemy its statements' state), so under load the collections took about a seventh of the
@@ -87,6 +88,10 @@ async def serve(settings: Settings, content: Content, *, webhook: bool = False) 
     gc.set_threshold(*GC_THRESHOLDS)
     db = Database(settings.database_url, timeout=settings.database_timeout)
     try:
+        problem = await db.why_unusable()
+        if problem is not None:
+            log.error("Not starting: %s", problem)
+            return EXIT_DATABASE_UNUSABLE
         # The lock comes before the migrations, so two starts never migrate at the same time either.
         async with single_sender(db):
             await db.migrate()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # why_unusable says so, where it matters
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self._sqlite_path = parsed.database or ":memory:"
         self.timeout = timeout
         # Every unit of work ends its transaction itself (Database.begin), so the pool need not
@@ -96,6 +98,40 @@ class Database:
         finally:
             await cursor.close()  # an unfinished statement would keep the reader on an old snapshot
 
+    async def why_unusable(self) -> str | None:
+        """Why the bot could not work with this database, in a line for the operator, or None.
+
+        Asked at start (`kpr-bot run`) and by `kpr-bot health`, so that a read-only file or folder,
+        or a server that does not answer, is named as such rather than ending in a traceback at
+        the first write. Writes nothing (but creates a missing SQLite file, as the migrations would)."""
+        if self.is_sqlite:
+            if self._sqlite_path == ":memory:":
+                return None
+            path = Path(self._sqlite_path)
+            # os.access also sees what stops root: a read-only mount, an immutable file.
+            if not path.parent.is_dir():
+                return f"the folder {path.parent} of the database file does not exist and cannot be created"
+            if not os.access(path.parent, os.W_OK):
+                return f"the folder {path.parent} is read-only; SQLite writes its journal there beside the database file"
+            if path.exists() and not os.access(path, os.W_OK):
+                return f"the database file {path} is read-only"
+        try:
+            async with asyncio.timeout(self.timeout), self.engine.begin() as connection:
+                # SQLite: every transaction begins by taking the write lock (the "begin" event
+                # below), which only a writable file gives. PostgreSQL: a standby, or a database
+                # set read-only, refuses every write.
+                read_only = None if self.is_sqlite else await connection.scalar(text("SHOW transaction_read_only"))
+        except (OSError, TimeoutError) as error:
+            if self.is_sqlite:
+                return f"the database file {self._sqlite_path} cannot be used ({_first_line(error)})"
+            url = self.engine.url
+            return f"the database server at {url.host}:{url.port or 5432} does not answer ({_first_line(error)})"
+        except Exception as error:  # noqa: BLE001 - whatever it is, the line names it
+            return f"the database cannot be used ({_first_line(error)})"
+        if read_only == "on":
+            return "the PostgreSQL database accepts no writes (transaction_read_only is on: a standby?)"
+        return None
+
     async def migrate(self) -> None:
         from storage.migrate import upgrade_to_head
 
@@ -123,6 +159,13 @@ async def run(session: AsyncSession, statement: Executable, **parameters: Any) -
     autoflush too: objects changed in the session are not written first."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's kind and the first line of what it says: SQLAlchemy adds the statement and a
+    link on further lines."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else 'no details'}"
 
 
 def _postgres_bounds(timeout: float) -> dict[str, Any]:

@@ -160,7 +160,7 @@ def test_health_says_whether_the_database_is_ready(tmp_path: Path, postgres_url:
     # A server that does not answer: unhealthy, in one line, without the password.
     down = kpr_bot("health", env={"DATABASE_URL": "postgresql+asyncpg://kpr:pw-Geheim-42@127.0.0.1:1/kpr"},
                    cwd=tmp_path)
-    assert down.returncode == 1 and down.stderr.startswith("unhealthy: the database does not answer")
+    assert down.returncode == 1 and down.stderr.startswith("unhealthy: the database server at 127.0.0.1:1 does not answer")
     assert len(down.stderr.strip().splitlines()) == 1 and "pw-Geheim-42" not in down.stderr + down.stdout
 
 
