@@ -118,14 +118,15 @@ def main(argv: list[str] | None = None) -> int:
         # A health check prints one line, not the migration tool's chatter.
         setup_logging("WARNING" if args.command == "health" else database.log_level, database.secrets)
         if args.command == "migrate":
-            return asyncio.run(_migrate(database.database_url))
+            return asyncio.run(_migrate(database.database_url, database.database_timeout))
         if args.command == "demo-data":
             from bot.demo import load_and_report
 
             return asyncio.run(load_and_report(database.database_url, load_content_settings().content_file))
         if args.command == "health":
             return asyncio.run(_health(database.database_url, database.secrets))
-        return asyncio.run(_coordinators(database.database_url, args.action, getattr(args, "user_id", None)))
+        return asyncio.run(_coordinators(database.database_url, database.database_timeout, args.action,
+                                         getattr(args, "user_id", None)))
     except SettingsError as error:
         print(f"kpr-bot: configuration error: {error}", file=sys.stderr)
         return 2
@@ -150,10 +151,10 @@ def _hide_password(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def _migrate(url: str) -> int:
+async def _migrate(url: str, timeout: float) -> int:
     from storage.db import Database
 
-    db = Database(url)
+    db = Database(url, timeout)
     try:
         await db.migrate()
     finally:
@@ -192,12 +193,12 @@ async def _health(url: str, secrets: list[str]) -> int:
     return 0
 
 
-async def _coordinators(url: str, action: str, user_id: int | None) -> int:
+async def _coordinators(url: str, timeout: float, action: str, user_id: int | None) -> int:
     from storage import users
     from storage.db import Database
     from storage.models import ANONYMOUS_ADMIN_ID, Role
 
-    db = Database(url)
+    db = Database(url, timeout)
     try:
         await db.migrate()
         async with db.begin() as session:

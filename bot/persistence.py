@@ -206,8 +206,9 @@ class SharedFlush:
             self._next = asyncio.get_running_loop().create_future()
             if self._running is None:
                 asyncio.get_running_loop().call_soon(self._begin)
+        run = self._next
         async with asyncio.timeout(self._deadline):
-            await asyncio.shield(self._next)
+            await asyncio.shield(run)
 
     def _begin(self) -> None:
         done, self._next = self._next, None  # calls from now on wait for the run after this one
