@@ -101,17 +101,21 @@ async def change_role(session: AsyncSession, user_id: int, role: Role, *, check_
 
 async def is_last_coordinator(session: AsyncSession, user_id: int) -> bool:
     """Whether `user_id` is the only coordinator, asked before anything takes a coordinator's role
-    away (a role change, an erasure), in the same transaction.
+    away (a role change, an erasure), in the same transaction: the answer holds until it ends."""
+    return await lock_coordinators(session) == [user_id]
 
-    The coordinators' rows stay locked until the transaction ends, so the answer holds until then:
-    two coordinators demoting each other at the same moment on PostgreSQL would otherwise each see
-    the other still there, and both demotions would leave none. The second waits for the first to
-    commit and then counts one. (On SQLite every transaction takes the write lock when it begins,
-    so they are one after the other anyway; it knows no FOR UPDATE.) Ordered, so that two
+
+async def lock_coordinators(session: AsyncSession) -> list[int]:
+    """The coordinators' ids, their rows locked until the transaction ends, so that nobody else's
+    transaction can change who coordinates meanwhile.
+
+    Two coordinators demoting each other at the same moment on PostgreSQL would otherwise each see
+    the other still there, and both demotions would leave none; now the second waits for the first
+    to commit and then counts one. (On SQLite every transaction takes the write lock when it
+    begins, so they are one after the other anyway; it knows no FOR UPDATE.) Ordered, so that two
     transactions lock the rows in the same order and never deadlock."""
-    coordinators = list(await session.scalars(
+    return list(await session.scalars(
         select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id).with_for_update()))
-    return coordinators == [user_id]
 
 
 async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
