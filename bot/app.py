@@ -64,7 +64,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     The content file is read and checked here unless given (ContentError when it is faulty)."""
     content = content or load_content(settings.content_file)
     pseudonym.use_token(settings.token)  # the key of the names people have in the logs
-    processor = PerChatUpdateProcessor(settings.max_concurrent_updates)
+    processor = PerChatUpdateProcessor(settings.max_concurrent_updates, settings.update_deadline)
     # Long polling holds its own connection, so replies never wait behind it.
     bot = KprBot(settings.token, base_url=settings.bot_api_url, base_file_url=file_url(settings.bot_api_url),
                  request=request or AiohttpTransport(),
@@ -79,7 +79,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
         .build()
     )
     # Store a flow's new state right after each update, not once a minute (see bot.persistence).
-    processor.after_update = SharedFlush(application.update_persistence)
+    processor.after_update = SharedFlush(application.update_persistence, settings.update_deadline)
     meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,

@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Migrates the database, then runs the bot until stopped (SIGTERM or Ctrl-C). Exit codes: 2 a "
                     "setting is wrong, 3 another kpr-bot runs against the same database, 4 another process gets "
                     "updates with the same token (Telegram's 409 Conflict), 5 the stop took longer than 9 s and "
-                    "was cut short.")
+                    "was cut short, 6 the database cannot be used (its file or folder is read-only, or its "
+                    "server does not answer).")
     run.add_argument("--webhook", action="store_true",
                      help="receive updates on WEBHOOK_LISTEN:WEBHOOK_PORT, published as WEBHOOK_URL "
                           "(needs WEBHOOK_URL and WEBHOOK_SECRET)")
@@ -110,19 +111,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"BROADCAST_RATE  {settings.broadcast_rate:g} messages/s")
             print(f"REMINDER_OFFSETS {','.join(map(format_duration, settings.reminder_offsets))}")
             print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
+            print(f"UPDATE_DEADLINE {settings.update_deadline:g} s")
+            print(f"DATABASE_TIMEOUT {settings.database_timeout:g} s")
             return 0
         database = load_database_settings()
         # A health check prints one line, not the migration tool's chatter.
         setup_logging("WARNING" if args.command == "health" else database.log_level, database.secrets)
         if args.command == "migrate":
-            return asyncio.run(_migrate(database.database_url))
+            return asyncio.run(_migrate(database.database_url, database.database_timeout))
         if args.command == "demo-data":
             from bot.demo import load_and_report
 
             return asyncio.run(load_and_report(database.database_url, load_content_settings().content_file))
         if args.command == "health":
             return asyncio.run(_health(database.database_url, database.secrets))
-        return asyncio.run(_coordinators(database.database_url, args.action, getattr(args, "user_id", None)))
+        return asyncio.run(_coordinators(database.database_url, database.database_timeout, args.action,
+                                         getattr(args, "user_id", None)))
     except SettingsError as error:
         print(f"kpr-bot: configuration error: {error}", file=sys.stderr)
         return 2
@@ -147,10 +151,10 @@ def _hide_password(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-async def _migrate(url: str) -> int:
+async def _migrate(url: str, timeout: float) -> int:
     from storage.db import Database
 
-    db = Database(url)
+    db = Database(url, timeout)
     try:
         await db.migrate()
     finally:
@@ -169,16 +173,19 @@ async def _health(url: str, secrets: list[str]) -> int:
         # Opening it would create an empty database and call that unhealthy for the wrong reason.
         print(f"unhealthy: the database file {path} does not exist; run `kpr-bot migrate`", file=sys.stderr)
         return 1
-    db = Database(url)
+    db = Database(url, timeout=HEALTH_TIMEOUT)
     try:
-        current = await asyncio.wait_for(is_current(db.engine), HEALTH_TIMEOUT)
+        problem = await db.why_unusable()
+        if problem is None:
+            current = await asyncio.wait_for(is_current(db.engine), HEALTH_TIMEOUT)
     except Exception as error:  # any failure to reach the database is "unhealthy", said in one line
-        details = RedactSecrets(secrets).clean(str(error)).strip().splitlines()
-        print(f"unhealthy: the database does not answer ({type(error).__name__}: "
-              f"{details[0] if details else 'no details'})", file=sys.stderr)
-        return 1
+        details = str(error).strip().splitlines()
+        problem = f"the database does not answer ({type(error).__name__}: {details[0] if details else 'no details'})"
     finally:
         await db.dispose()
+    if problem is not None:
+        print(f"unhealthy: {RedactSecrets(secrets).clean(problem)}", file=sys.stderr)
+        return 1
     if not current:
         print("unhealthy: the database schema is not current; run `kpr-bot migrate`", file=sys.stderr)
         return 1
@@ -186,13 +193,12 @@ async def _health(url: str, secrets: list[str]) -> int:
     return 0
 
 
-async def _coordinators(url: str, action: str, user_id: int | None) -> int:
-    from bot.membership import role_change_problem
+async def _coordinators(url: str, timeout: float, action: str, user_id: int | None) -> int:
     from storage import users
     from storage.db import Database
     from storage.models import ANONYMOUS_ADMIN_ID, Role
 
-    db = Database(url)
+    db = Database(url, timeout)
     try:
         await db.migrate()
         async with db.begin() as session:
@@ -212,12 +218,10 @@ async def _coordinators(url: str, action: str, user_id: int | None) -> int:
             if user is None or user.role is not Role.COORDINATOR:
                 print(f"{user_id} is not a coordinator.", file=sys.stderr)
                 return 1
-            count = await users.count_with_role(session, Role.COORDINATOR)
-            if role_change_problem(user.role, Role.MEMBER, count):
+            if await users.change_role(session, user_id, Role.MEMBER) is users.RoleChange.LAST_COORDINATOR:
                 print(f"{user_id} is the last coordinator; add another one first.", file=sys.stderr)
                 return 1
-            await users.set_role(session, user_id, Role.MEMBER)
-        print(f"{user_id} is now a member. (If the id is in COORDINATOR_IDS, the next start makes it a coordinator again.)")
+        print(f"{user_id} is now a member.")
         return 0
     finally:
         await db.dispose()

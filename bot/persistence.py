@@ -73,6 +73,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 return  # the transaction before took this change along
             try:
                 await self._write(batch.values())
+            except (TimeoutError, OSError):
+                raise  # a database that does not answer: each change alone would only wait again
             except Exception:
                 # A change the database refuses must not take the others down with it: each alone.
                 failed: Exception | None = None
@@ -187,10 +189,15 @@ class SharedFlush:
     hundreds of updates finish between two turns of the event loop, and one flush with one
     transaction for all of them costs little more than one for each. One run at a time: calls made
     while one runs share the next, which begins when it ends.
+
+    A run still going after `deadline` seconds is cancelled, so that the next can begin, and a
+    call returns (with TimeoutError) after `deadline` seconds at the latest: a database that
+    stopped answering must not hold every chat's next update behind the flush.
     """
 
-    def __init__(self, flush: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, flush: Callable[[], Awaitable[None]], deadline: float) -> None:
         self._flush = flush
+        self._deadline = deadline
         self._next: asyncio.Future[None] | None = None  # the run that has not begun yet
         self._running: asyncio.Task[None] | None = None
 
@@ -199,12 +206,18 @@ class SharedFlush:
             self._next = asyncio.get_running_loop().create_future()
             if self._running is None:
                 asyncio.get_running_loop().call_soon(self._begin)
-        await asyncio.shield(self._next)
+        run = self._next
+        async with asyncio.timeout(self._deadline):
+            await asyncio.shield(run)
 
     def _begin(self) -> None:
         done, self._next = self._next, None  # calls from now on wait for the run after this one
-        self._running = asyncio.get_running_loop().create_task(self._flush())
+        self._running = asyncio.get_running_loop().create_task(self._bounded_flush())
         self._running.add_done_callback(lambda task: self._finished(done, task))
+
+    async def _bounded_flush(self) -> None:
+        async with asyncio.timeout(self._deadline):
+            await self._flush()
 
     def _finished(self, done: asyncio.Future[None], task: asyncio.Task[None]) -> None:
         self._running = None

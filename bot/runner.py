@@ -35,6 +35,7 @@ EXIT_CONFLICT = 4  # another process gets updates with this token (Telegram's 40
 SEND_GRACE = 4.0
 STOP_DEADLINE = 9.0  # seconds from SIGTERM to the end of the process, whatever still waits
 EXIT_STOP_OVERDUE = 5  # the stop was cut short at STOP_DEADLINE
+EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server that does not answer
 # Python's garbage collector looks at the youngest objects after every 700 allocations net of frees
 # (its default). Handling an update allocates thousands (PTB makes each update of dozens of objects,
 # SQLAlchemy its statements' state), so under load the collections took about a seventh of the
@@ -44,10 +45,11 @@ GC_THRESHOLDS = (20_000, 10, 10)
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
+    """Ids in COORDINATOR_IDS the bot has not seen there before become coordinators (once only)."""
     now = datetime.now(timezone.utc)
     async with db.begin() as session:
         for user_id in coordinator_ids:
-            if await users.ensure_coordinator(session, user_id, now):
+            if await users.seed_coordinator(session, user_id, now):
                 log.info("User %s is a coordinator (from COORDINATOR_IDS)", user_id)
 
 
@@ -84,8 +86,12 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
 async def serve(settings: Settings, content: Content, *, webhook: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the process's exit code."""
     gc.set_threshold(*GC_THRESHOLDS)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.database_timeout)
     try:
+        problem = await db.why_unusable()
+        if problem is not None:
+            log.error("Not starting: %s", problem)
+            return EXIT_DATABASE_UNUSABLE
         # The lock comes before the migrations, so two starts never migrate at the same time either.
         async with single_sender(db):
             await db.migrate()
@@ -148,7 +154,9 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         log.info("Stopping")
         _exit_at_the_latest(STOP_DEADLINE)
         # Updates first, so nothing new starts; then the sends in flight are answered or handed
-        # back to the outbox (bot.delivery), then handlers still running finish.
+        # back to the outbox (bot.delivery), then handlers still running finish, or are given up
+        # when they take as long as the sends may.
+        application.update_processor.give_up_within(SEND_GRACE)  # type: ignore[attr-defined]
         await stop_receiving()
         await services.sender.stop(grace=SEND_GRACE)
         await application.stop()

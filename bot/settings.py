@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
 from bot.durations import parse_duration, parse_durations
+from storage.db import DEFAULT_TIMEOUT as DEFAULT_DATABASE_TIMEOUT
 from storage.models import ANONYMOUS_ADMIN_ID
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -32,6 +33,8 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///data/kpr-bot.db"
     log_level: str = "INFO"
+    # Seconds one wait on the database may take (a statement, a new connection, SQLite's write lock).
+    database_timeout: float = Field(default=DEFAULT_DATABASE_TIMEOUT, ge=1, le=300)
 
     @field_validator("database_url")
     @classmethod
@@ -78,6 +81,8 @@ class Settings(DatabaseSettings, ContentSettings):
     retention_days: int = Field(default=365, ge=30, le=3650)
     # Someone sending more updates than this within 10 seconds is throttled (bot.flood).
     flood_limit: int = Field(default=20, ge=5, le=100_000)
+    # Seconds one update may take; then it is given up, so that the chat's next update is handled.
+    update_deadline: float = Field(default=30.0, ge=1, le=600)
     # Webhook mode (`kpr-bot run --webhook`): the public address Telegram posts to, where the bot
     # listens locally, and the secret Telegram must send with every update.
     webhook_url: str | None = None

@@ -11,7 +11,7 @@ from bot.callbacks import ROW_ID, USER_ID, Callback
 from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.keyboards import keyboard
-from bot.membership import ROLE_NAMES, role_change_problem
+from bot.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
 from handlers.permissions import coordinators_only, refuse
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -92,20 +92,20 @@ async def role_pressed(update: Update, context: BotContext) -> None:
     target_id, new_role = int(context.match["user"]), Role(context.match["role"])
     confirmed = context.match["confirmed"] == "1"
     async with context.db.begin() as session:
-        # Checked in the transaction of the change: a role is the key to everything else.
+        # Checked in the transaction of the change, under the lock on the coordinators' rows: a role is
+        # the key to everything else, and a coordinator being demoted at this moment must not act.
+        await users.lock_coordinators(session)
         allowed = await permissions.may_act(session, update.effective_user.id)
         target = await users.get(session, target_id) if allowed else None
-        coordinators = await users.count_with_role(session, Role.COORDINATOR)
-        problem = None if target is None else role_change_problem(
-            target.role, new_role, coordinators)
-        if target is not None and problem is None and confirmed:
-            await users.set_role(session, target_id, new_role)
+        change = None if target is None else await users.change_role(
+            session, target_id, new_role, check_only=not confirmed)
     if not allowed:
         await refuse(update, context)
         return
-    if target is None:
+    if target is None or change is users.RoleChange.UNKNOWN:
         await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
         return
+    problem = ROLE_CHANGE_REFUSALS.get(change)
     if problem is not None:
         await acknowledge(update, t(problem, name=target.display_name), alert=True)
         return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,23 +16,38 @@ from sqlalchemy.util import await_only
 
 from storage import sqlite
 
+# Seconds any one wait on the database may take: a statement, a connection, SQLite's write lock.
+# The bot's statements take milliseconds; a wait far longer means the database is in trouble.
+DEFAULT_TIMEOUT = 5.0
+# Seconds the connections get to close at the end: a stop has a deadline, and a connection that
+# does not answer its goodbye is closed with the process anyway.
+CLOSE_WAIT = 2.0
+# Seconds after which a pooled PostgreSQL connection is replaced, so that none lives on for days
+# through whatever a firewall or a failover did to it meanwhile.
+POOL_RECYCLE = 1800
+
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(OSError):  # why_unusable says so, where it matters
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self._sqlite_path = parsed.database or ":memory:"
+        self.timeout = timeout
         # Every unit of work ends its transaction itself (Database.begin), so the pool need not
         # roll back once more when a connection comes back: one round trip less per transaction.
         if self.is_sqlite:
             # SQLite's work in the event loop's thread: see storage.sqlite for why.
-            self.engine = create_async_engine(url, async_creator=lambda: sqlite.connect(self._sqlite_path),
-                                              pool_reset_on_return=None)
+            self.engine = create_async_engine(url, pool_reset_on_return=None, async_creator=lambda: sqlite.connect(
+                self._sqlite_path, busy_wait=timeout))
             _configure_sqlite(self.engine.sync_engine)
         else:
-            self.engine = create_async_engine(url, pool_pre_ping=True, pool_reset_on_return=None)
+            # The pre-ping finds a connection that died while idle in the pool before a statement
+            # does; the ping, like every statement, is bounded by the timeout.
+            self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=POOL_RECYCLE,
+                                              pool_reset_on_return=None, connect_args=_postgres_bounds(timeout))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
         # polling, beats retrying on "database is locked" (storage.sqlite), which is left for
@@ -74,7 +90,7 @@ class Database:
                 row = (await connection.execute(text(sql), parameters)).first()
             return None if row is None else tuple(row)
         if self._reader is None:
-            self._reader = await sqlite.connect(self._sqlite_path)
+            self._reader = await sqlite.connect(self._sqlite_path, busy_wait=self.timeout)
             await self._reader.execute("PRAGMA query_only=ON")
         cursor = await self._reader.execute(sql, parameters)
         try:
@@ -82,16 +98,55 @@ class Database:
         finally:
             await cursor.close()  # an unfinished statement would keep the reader on an old snapshot
 
+    async def why_unusable(self) -> str | None:
+        """Why the bot could not work with this database, in a line for the operator, or None.
+
+        Asked at start (`kpr-bot run`) and by `kpr-bot health`, so that a read-only file or folder,
+        or a server that does not answer, is named as such rather than ending in a traceback at
+        the first write. Writes nothing (but creates a missing SQLite file, as the migrations would)."""
+        if self.is_sqlite:
+            if self._sqlite_path == ":memory:":
+                return None
+            path = Path(self._sqlite_path)
+            # os.access also sees what stops root: a read-only mount, an immutable file.
+            if not path.parent.is_dir():
+                return f"the folder {path.parent} of the database file does not exist and cannot be created"
+            if not os.access(path.parent, os.W_OK):
+                return f"the folder {path.parent} is read-only; SQLite writes its journal there beside the database file"
+            if path.exists() and not os.access(path, os.W_OK):
+                return f"the database file {path} is read-only"
+        try:
+            async with asyncio.timeout(self.timeout), self.engine.begin() as connection:
+                # SQLite: every transaction begins by taking the write lock (the "begin" event
+                # below), which only a writable file gives. PostgreSQL: a standby, or a database
+                # set read-only, refuses every write.
+                read_only = None if self.is_sqlite else await connection.scalar(text("SHOW transaction_read_only"))
+        except (OSError, TimeoutError) as error:
+            if self.is_sqlite:
+                return f"the database file {self._sqlite_path} cannot be used ({_first_line(error)})"
+            url = self.engine.url
+            return f"the database server at {url.host}:{url.port or 5432} does not answer ({_first_line(error)})"
+        except Exception as error:  # noqa: BLE001 - whatever it is, the line names it
+            return f"the database cannot be used ({_first_line(error)})"
+        if read_only == "on":
+            return "the PostgreSQL database accepts no writes (transaction_read_only is on: a standby?)"
+        return None
+
     async def migrate(self) -> None:
         from storage.migrate import upgrade_to_head
 
         await upgrade_to_head(self.engine)
 
     async def dispose(self) -> None:
+        """Closes the connections, waiting CLOSE_WAIT seconds at most."""
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
-        await self.engine.dispose()
+        try:
+            async with asyncio.timeout(CLOSE_WAIT):
+                await self.engine.dispose()
+        except TimeoutError:
+            await self.engine.dispose(close=False)  # those still open end with the process
 
 
 async def run(session: AsyncSession, statement: Executable, **parameters: Any) -> Result:
@@ -104,6 +159,37 @@ async def run(session: AsyncSession, statement: Executable, **parameters: Any) -
     autoflush too: objects changed in the session are not written first."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's kind and the first line of what it says: SQLAlchemy adds the statement and a
+    link on further lines."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else 'no details'}"
+
+
+def _postgres_bounds(timeout: float) -> dict[str, Any]:
+    """asyncpg's arguments that bound every wait on PostgreSQL.
+
+    A connection the network silently dropped (a server that lost power, a firewall that forgot
+    the connection) never answers and never closes; without a bound, whatever waits on it waits for
+    good. asyncpg has no option for TCP keepalive on its side, and a socket option would need its
+    private transport; it needs none: `command_timeout` bounds every statement, the pool's ping
+    and the closing of a connection, `timeout` the making of one. What the settings below add is
+    for the server: it ends the session of a bot it no longer hears from (keepalive) or that left a
+    transaction open (idle timeout), so that locks such a session holds (rows locked for update,
+    the sender lock of storage.lock) are given back."""
+    seconds = max(1, round(timeout))
+    return {
+        "timeout": timeout,
+        "command_timeout": timeout,
+        "server_settings": {
+            "tcp_keepalives_idle": str(10 * seconds),
+            "tcp_keepalives_interval": str(seconds),
+            "tcp_keepalives_count": "3",
+            "idle_in_transaction_session_timeout": str(int(3 * timeout * 1000)),
+        },
+    }
 
 
 def _configure_sqlite(sync_engine: object) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import time
 from collections.abc import AsyncIterator
@@ -20,12 +21,15 @@ from sqlalchemy import text
 
 from storage.db import Database
 
+log = logging.getLogger(__name__)
+
 # Any fixed 64-bit number; other applications sharing the PostgreSQL database would have to pick
 # the same one by accident. (0x4b5052 is "KPR".)
 ADVISORY_KEY = 0x4B5052_0001
 # A process killed a moment ago may still hold the lock for an instant (PostgreSQL ends its
 # session when it notices the closed connection), so a restart right after a crash tries for a while.
 WAIT = 5.0
+RELEASE_WAIT = 1.0  # seconds
 
 
 class AlreadyRunning(Exception):
@@ -97,4 +101,10 @@ async def _advisory_lock(db: Database, wait: float) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await connection.execute(text("select pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            try:
+                # Not long: the server ends the lock with the session anyway, and a stop has a deadline.
+                async with asyncio.timeout(RELEASE_WAIT):
+                    await connection.execute(text("select pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+            except Exception as error:  # noqa: BLE001 - a database that does not answer now
+                log.warning("Could not release the sender lock (%s); it ends with the connection",
+                            type(error).__name__)

@@ -77,6 +77,17 @@ class User(Base):
     reminders: Mapped[bool | None] = mapped_column(Boolean)
 
 
+class CoordinatorSeed(Base):
+    """An id of COORDINATOR_IDS the bot has made a coordinator: once, so that a demotion in the bot
+    sticks across restarts. Goes with the person's account when it is erased."""
+
+    __tablename__ = "coordinator_seeds"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         autoincrement=False)
+    seeded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class Invite(Base):
     __tablename__ = "invites"
 

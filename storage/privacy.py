@@ -17,11 +17,11 @@ from decimal import Decimal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import groups
+from storage import groups, users
 from storage.db import Database
 from storage.models import (
-    Acknowledgement, Base, Broadcast, ConversationState, Delivery, DeliveryKind, DeliveryStatus, EligibilityCheck,
-    FlowData, Group, GroupMember, Invite, JoinRequest, JoinRequestNotice, Meeting, Question, Reply, ReminderOptOut,
+    Acknowledgement, Base, Broadcast, ConversationState, CoordinatorSeed, Delivery, DeliveryKind, DeliveryStatus,
+    EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, JoinRequestNotice, Meeting, Question, Reply, ReminderOptOut,
     RequestStatus, Role, Rsvp, User,
 )
 
@@ -39,6 +39,7 @@ WHAT_EACH_TABLE_HOLDS = {
     "acknowledgements": "acknowledgements",
     "meetings": "meetings_planned",
     "rsvps": "meeting_answers",
+    "coordinator_seeds": "made_coordinator_by_setting: when COORDINATOR_IDS made them a coordinator",
     "reminder_runs": "nobody's: which reminder of a meeting was dealt with, and how many it went to",
     "reminder_opt_outs": "reminder_opt_outs",
     "groups": "groups_set_up",
@@ -108,6 +109,7 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "invites_created": await rows(select(Invite).where(Invite.created_by == user_id)),
         "join_requests_decided": await rows(select(JoinRequest).where(JoinRequest.decided_by == user_id)),
         "join_request_messages": await rows(select(JoinRequestNotice).where(JoinRequestNotice.chat_id == user_id)),
+        "made_coordinator_by_setting": await rows(select(CoordinatorSeed).where(CoordinatorSeed.user_id == user_id)),
     }
     if not any(data.values()):
         return None
@@ -133,10 +135,7 @@ class Erasure:
 async def erase(session: AsyncSession, user_id: int) -> Erasure:
     """Erases the person at once: their rows go; the council's records that must stay lose their
     name and Telegram id. Refused for the last coordinator."""
-    # Lock the coordinators first, so that two of the last two cannot both leave at the same moment.
-    coordinators = list(await session.scalars(select(User.id).where(User.role == Role.COORDINATOR)
-                                              .with_for_update()))
-    if user_id in coordinators and len(coordinators) == 1:
+    if await users.is_last_coordinator(session, user_id):
         return Erasure(Erased.LAST_COORDINATOR)
     if await export(session, user_id) is None:
         return Erasure(Erased.NOTHING)

@@ -11,7 +11,8 @@ announcement to 10,000 people: about 40 ms), as it held the write lock before.
 
 The one wait SQLite itself has is for the write lock while another process (the CLI) holds it.
 Blocking there would stop the whole bot, so the connection does not wait inside SQLite
-(busy_timeout 0) but sleeps in asyncio and tries again, for up to BUSY_WAIT seconds.
+(busy_timeout 0) but sleeps in asyncio and tries again, for up to `busy_wait` seconds (the
+database's timeout, storage.db).
 """
 from __future__ import annotations
 
@@ -21,24 +22,23 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-BUSY_WAIT = 5.0  # seconds, as long as SQLite's busy_timeout was before
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.001, 0.05  # seconds between tries, doubling
 _T = TypeVar("_T")
 
 
-async def connect(path: str) -> InlineConnection:
+async def connect(path: str, busy_wait: float) -> InlineConnection:
     """A connection to the database file at `path`, in autocommit mode: SQLAlchemy's "begin" event
-    sends BEGIN itself (storage.db)."""
+    sends BEGIN itself (storage.db). It waits up to `busy_wait` seconds for another process's lock."""
     # The pool may hand a connection to another thread's event loop (one per test, say); only one
     # coroutine at a time ever uses it, which is what the check would protect.
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     connection.execute("PRAGMA busy_timeout=0")
-    return InlineConnection(connection)
+    return InlineConnection(connection, busy_wait)
 
 
-async def _patiently(call: Callable[[], _T]) -> _T:
+async def _patiently(call: Callable[[], _T], busy_wait: float) -> _T:
     """`call`'s result; while another process holds the write lock, tried again after a pause."""
-    deadline = time.monotonic() + BUSY_WAIT
+    deadline = time.monotonic() + busy_wait
     pause = _FIRST_PAUSE
     while True:
         try:
@@ -63,17 +63,18 @@ class InlineConnection:
     changing the isolation level (a queue of calls), which nothing here does: every transaction
     begins with BEGIN IMMEDIATE (storage.db)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, busy_wait: float) -> None:
         # The dialect reads `_connection` of aiosqlite's connection by name.
         self._conn = connection
         self._connection = connection
+        self._busy_wait = busy_wait
 
     @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
     def cursor(self) -> InlineCursor:
-        return InlineCursor(self._conn.cursor())
+        return InlineCursor(self._conn.cursor(), self._busy_wait)
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
         cursor = self.cursor()
@@ -85,7 +86,7 @@ class InlineConnection:
         self._conn.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
-        await _patiently(self._conn.commit)
+        await _patiently(self._conn.commit, self._busy_wait)
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -101,8 +102,9 @@ class InlineCursor:
     """The part of aiosqlite.Cursor that SQLAlchemy's asyncio adapter uses for ordinary statements;
     not what server-side cursors (`stream()`, `yield_per`) would need, which nothing here uses."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, busy_wait: float) -> None:
         self._cursor = cursor
+        self._busy_wait = busy_wait
 
     async def __aenter__(self) -> InlineCursor:
         return self
@@ -128,11 +130,11 @@ class InlineCursor:
         self._cursor.arraysize = value
 
     async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
-        await _patiently(lambda: self._cursor.execute(sql, parameters))
+        await _patiently(lambda: self._cursor.execute(sql, parameters), self._busy_wait)
         return self
 
     async def executemany(self, sql: str, parameters: Any) -> InlineCursor:
-        await _patiently(lambda: self._cursor.executemany(sql, parameters))
+        await _patiently(lambda: self._cursor.executemany(sql, parameters), self._busy_wait)
         return self
 
     async def fetchall(self) -> list[Any]:

@@ -1,17 +1,18 @@
 """Users and roles."""
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import upsert
 from storage.db import Database, run
-from storage.models import Role, User
+from storage.models import CoordinatorSeed, Role, User
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -74,6 +75,49 @@ async def set_role(session: AsyncSession, user_id: int, role: Role) -> None:
     await session.execute(update(User).where(User.id == user_id).values(role=role))
 
 
+class RoleChange(enum.Enum):
+    CHANGED = "changed"
+    UNKNOWN = "unknown"  # nobody with this id
+    UNCHANGED = "unchanged"  # they have this role already
+    LAST_COORDINATOR = "last_coordinator"  # the council would be left without one
+
+
+async def change_role(session: AsyncSession, user_id: int, role: Role, *, check_only: bool = False) -> RoleChange:
+    """Gives the person `role`, unless they have it or it would take the last coordinator's away;
+    with `check_only`, only says what it would do. Every role change made by a person (/members,
+    `kpr-bot coordinators remove`) goes through here."""
+    last = await is_last_coordinator(session, user_id)  # first: a coordinator's role then stays as read
+    current = await session.scalar(select(User.role).where(User.id == user_id))
+    if current is None:
+        return RoleChange.UNKNOWN
+    if current is role:
+        return RoleChange.UNCHANGED
+    if last:
+        return RoleChange.LAST_COORDINATOR
+    if not check_only:
+        await set_role(session, user_id, role)
+    return RoleChange.CHANGED
+
+
+async def is_last_coordinator(session: AsyncSession, user_id: int) -> bool:
+    """Whether `user_id` is the only coordinator, asked before anything takes a coordinator's role
+    away (a role change, an erasure), in the same transaction: the answer holds until it ends."""
+    return await lock_coordinators(session) == [user_id]
+
+
+async def lock_coordinators(session: AsyncSession) -> list[int]:
+    """The coordinators' ids, their rows locked until the transaction ends, so that nobody else's
+    transaction can change who coordinates meanwhile.
+
+    Two coordinators demoting each other at the same moment on PostgreSQL would otherwise each see
+    the other still there, and both demotions would leave none; now the second waits for the first
+    to commit and then counts one. (On SQLite every transaction takes the write lock when it
+    begins, so they are one after the other anyway; it knows no FOR UPDATE.) Ordered, so that two
+    transactions lock the rows in the same order and never deadlock."""
+    return list(await session.scalars(
+        select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id).with_for_update()))
+
+
 async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
     """Makes a (possibly never seen) user a coordinator; True when something changed."""
     user = await session.get(User, user_id)
@@ -84,6 +128,18 @@ async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime)
         user.role = Role.COORDINATOR
         return True
     return False
+
+
+async def seed_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """Makes an id of COORDINATOR_IDS a coordinator the first time the bot sees it there, and
+    never again, so that a coordinator demoted in the bot stays demoted across restarts. True when
+    it changed someone's role."""
+    if await session.get(CoordinatorSeed, user_id) is not None:
+        return False
+    changed = await ensure_coordinator(session, user_id, now)
+    # A statement, not session.add: it flushes the new user first, which the seed refers to.
+    await session.execute(insert(CoordinatorSeed).values(user_id=user_id, seeded_at=now))
+    return changed
 
 
 async def count_with_role(session: AsyncSession, role: Role) -> int:

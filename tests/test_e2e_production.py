@@ -160,7 +160,7 @@ def test_health_says_whether_the_database_is_ready(tmp_path: Path, postgres_url:
     # A server that does not answer: unhealthy, in one line, without the password.
     down = kpr_bot("health", env={"DATABASE_URL": "postgresql+asyncpg://kpr:pw-Geheim-42@127.0.0.1:1/kpr"},
                    cwd=tmp_path)
-    assert down.returncode == 1 and down.stderr.startswith("unhealthy: the database does not answer")
+    assert down.returncode == 1 and down.stderr.startswith("unhealthy: the database server at 127.0.0.1:1 does not answer")
     assert len(down.stderr.strip().splitlines()) == 1 and "pw-Geheim-42" not in down.stderr + down.stdout
 
 
@@ -175,5 +175,6 @@ async def test_sigterm_while_a_reply_waits_out_a_429_still_ends_within_10_second
     started = time.monotonic()
     await bot.stop(timeout=30)
     assert time.monotonic() - started < 10
-    assert bot.process.returncode == 5, "cut short at the deadline, and says so in its exit code"
-    assert "Stopping took longer than 9 s" in bot.process.log_text()
+    # The reply's update is given up when the sends' grace is over, and the stop ends in order.
+    assert bot.process.returncode == 0
+    assert "was given up" in bot.process.log_text()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from sqlalchemy import event
 
 from bot.persistence import DatabasePersistence, SharedFlush
@@ -70,7 +72,7 @@ async def test_updates_finishing_together_share_one_flush_and_each_waits_for_its
         await release.wait()
         running -= 1
 
-    shared = SharedFlush(flush)
+    shared = SharedFlush(flush, deadline=10)
 
     async def update(name: str) -> str:
         changed.append(name)
@@ -100,8 +102,24 @@ async def test_a_failed_flush_fails_its_updates_and_the_next_flush_runs_afresh()
         if calls == 1:
             raise RuntimeError("database down")
 
-    shared = SharedFlush(flush)
+    shared = SharedFlush(flush, deadline=10)
     results = await asyncio.gather(shared(), shared(), return_exceptions=True)
     assert [str(r) for r in results] == ["database down", "database down"] and calls == 1
     await shared()
+    assert calls == 2
+
+
+async def test_a_flush_that_hangs_is_given_up_and_the_next_one_runs() -> None:
+    calls = 0
+
+    async def flush() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await asyncio.Event().wait()  # a database that stopped answering
+
+    shared = SharedFlush(flush, deadline=0.1)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(shared(), 1)
+    await asyncio.wait_for(shared(), 1)
     assert calls == 2

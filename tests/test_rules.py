@@ -6,8 +6,7 @@ import pytest
 from bot import invites
 from bot.callbacks import Callback
 from bot.answers import clean_text_answer
-from bot.membership import NAME_LIMITS, role_change_problem
-from storage.models import Role
+from bot.membership import NAME_LIMITS
 
 
 def test_callback_data_round_trip_and_limits() -> None:
@@ -46,13 +45,6 @@ def test_clean_text_answer(text, value, problem) -> None:
     cleaned, error = clean_text_answer(text, NAME_LIMITS)
     assert cleaned == value
     assert (error is None) if problem is None else (problem in error)
-
-
-def test_role_changes() -> None:
-    assert role_change_problem(Role.MEMBER, Role.COORDINATOR, coordinators=1) is None
-    assert role_change_problem(Role.COORDINATOR, Role.MEMBER, coordinators=2) is None
-    assert "last coordinator" in role_change_problem(Role.COORDINATOR, Role.MEMBER, coordinators=1)
-    assert "already" in role_change_problem(Role.MEMBER, Role.MEMBER, coordinators=3)
 
 
 def test_csv_cells_never_run_as_formulas() -> None:

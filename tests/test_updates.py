@@ -16,7 +16,7 @@ def _update(update_id: int, chat_id: int) -> Update:
 
 
 async def test_same_chat_in_order_other_chats_concurrently() -> None:
-    processor = PerChatUpdateProcessor(64)
+    processor = PerChatUpdateProcessor(64, deadline=10)
     seen: dict[int, list[int]] = {}
     running = 0
     peak = 0
@@ -39,7 +39,7 @@ async def test_same_chat_in_order_other_chats_concurrently() -> None:
 
 
 async def test_flush_runs_after_each_update_and_failure_does_not_block_chat() -> None:
-    processor = PerChatUpdateProcessor(8)
+    processor = PerChatUpdateProcessor(8, deadline=10)
     events: list[str] = []
 
     async def flush() -> None:
@@ -54,3 +54,42 @@ async def test_flush_runs_after_each_update_and_failure_does_not_block_chat() ->
     await processor.process_update(_update(1, 1), handle("a"))
     await processor.process_update(_update(2, 1), handle("b"))
     assert events == ["a", "flush", "b", "flush"]
+
+
+async def test_an_update_past_its_deadline_is_given_up_and_the_chat_goes_on(caplog) -> None:
+    processor = PerChatUpdateProcessor(8, deadline=0.2)
+    handled: list[int] = []
+    stuck_ended = asyncio.Event()
+
+    async def stuck() -> None:
+        try:
+            await asyncio.Event().wait()  # a database that never answers
+        finally:
+            await asyncio.sleep(0.5)  # and a rollback that takes its time on the way out
+            stuck_ended.set()
+
+    async def handle(update_id: int) -> None:
+        handled.append(update_id)
+
+    first = asyncio.create_task(processor.process_update(_update(1, 7), stuck()))
+    second = asyncio.create_task(processor.process_update(_update(2, 7), handle(2)))
+    await asyncio.wait_for(asyncio.gather(first, second), 0.5)
+    assert handled == [2] and not stuck_ended.is_set(), "the chat's next update did not wait for the wind-down"
+    assert "Update 1 was given up" in caplog.text
+    await asyncio.wait_for(stuck_ended.wait(), 1)
+
+
+async def test_a_stop_gives_up_running_updates_sooner_than_their_deadline() -> None:
+    processor = PerChatUpdateProcessor(8, deadline=60)
+    running = asyncio.Event()
+
+    async def stuck() -> None:
+        running.set()
+        await asyncio.Event().wait()
+
+    task = asyncio.create_task(processor.process_update(_update(1, 7), stuck()))
+    await running.wait()
+    processor.give_up_within(0.1)
+    await asyncio.wait_for(task, 1)
+    # An update that begins during the stop gets no longer either.
+    await asyncio.wait_for(processor.process_update(_update(2, 8), stuck()), 1)
