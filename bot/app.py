@@ -1,6 +1,8 @@
 """Builds the Application: one place for wiring, handler groups and the request set-up."""
 from __future__ import annotations
 
+import functools
+
 from telegram.request import BaseRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
@@ -80,6 +82,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     )
     # Store a flow's new state right after each update, not once a minute (see bot.persistence).
     processor.after_update = SharedFlush(application.update_persistence, settings.update_deadline)
+    processor.on_given_up = functools.partial(errors.tell_given_up, application)
     meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,

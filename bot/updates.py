@@ -44,6 +44,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         # Handling that was given up but has not wound down yet: held, so that it is not collected.
         self._abandoned: set[asyncio.Task[Any]] = set()
         self.after_update: Callable[[], Awaitable[None]] | None = None
+        # Tells the person that their update was given up; not while stopping, which has no time for it.
+        self.on_given_up: Callable[[object], Awaitable[None]] | None = None
 
     def give_up_within(self, seconds: float) -> None:
         """For a stop: updates still running (or starting) `seconds` from now are given up then."""
@@ -98,6 +100,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 raise  # the handling's own
             log.error("Update %s was given up: still not handled after %.1f s",
                       getattr(update, "update_id", "?"), loop.time() - began)
+            if self.on_given_up is not None and self._give_up_at is None:
+                try:
+                    await self.on_given_up(update)
+                except Exception:  # noqa: BLE001 - telling is a courtesy; the chain must go on
+                    log.exception("Could not tell about given-up update %s", getattr(update, "update_id", "?"))
         finally:
             self._deadlines.discard(deadline)
             if not handling.done():

@@ -7,10 +7,10 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.context import BotContext
-from bot.i18n import pick_language
+from bot.i18n import pick_language, translator
 from handlers.respond import acknowledge, best_effort
 from handlers.text import html
 from storage import users
@@ -54,3 +54,16 @@ async def _use_their_language(update: Update, context: BotContext) -> None:
             account = await users.get(session, sender.id)
             chosen = account.language if account else None
     context.language = pick_language(chosen, sender.language_code, context.settings.default_language)
+
+
+async def tell_given_up(application: Application, update: object) -> None:
+    """For an update given up at its deadline (bot.updates): the person hears that it did not work,
+    in Telegram's language (the database may be what is stuck), before the chat's next update."""
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    services = application.bot_data["services"]
+    sender = update.effective_user
+    t = translator(pick_language(None, sender.language_code if sender else None,
+                                 services.settings.default_language))
+    text = t("Sorry, that took too long on my side and did not work. Please try again in a moment.")
+    await best_effort(application.bot.send_message(update.effective_chat.id, html(text), parse_mode="HTML"), update)

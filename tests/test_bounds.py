@@ -59,8 +59,11 @@ async def test_a_silent_database_holds_no_chat_for_good(tg: FakeTelegram, proxie
     await asyncio.wait_for(handed_over(tg), 10)
     proxy.restore()
 
-    # Each update caught in the silence is given up at its deadline; the next one is answered.
+    # Each update caught in the silence is given up at its deadline, and the person told so; the
+    # next one is answered.
     started = time.monotonic()
+    for person in people:
+        await person.expect_message(timeout=UPDATE_DEADLINE + 5, contains="hat zu lange gedauert")
     await greeted(people, "/start", within=UPDATE_DEADLINE + 5)
     assert time.monotonic() - started < UPDATE_DEADLINE + 5
     assert proxy.dead_connections > 0, "the silence caught connections in use"

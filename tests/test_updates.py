@@ -79,6 +79,28 @@ async def test_an_update_past_its_deadline_is_given_up_and_the_chat_goes_on(capl
     await asyncio.wait_for(stuck_ended.wait(), 1)
 
 
+async def test_the_person_is_told_before_the_chat_s_next_update_but_not_while_stopping() -> None:
+    processor = PerChatUpdateProcessor(8, deadline=0.1)
+    events: list[str] = []
+
+    async def tell(update: Update) -> None:
+        events.append(f"told {update.update_id}")
+
+    async def stuck() -> None:
+        await asyncio.Event().wait()
+
+    async def handle(update_id: int) -> None:
+        events.append(f"handled {update_id}")
+
+    processor.on_given_up = tell
+    await asyncio.gather(processor.process_update(_update(1, 7), stuck()),
+                         processor.process_update(_update(2, 7), handle(2)))
+    assert events == ["told 1", "handled 2"]
+    processor.give_up_within(0.1)
+    await processor.process_update(_update(3, 7), stuck())
+    assert events == ["told 1", "handled 2"], "a stop has no time to tell anyone"
+
+
 async def test_a_stop_gives_up_running_updates_sooner_than_their_deadline() -> None:
     processor = PerChatUpdateProcessor(8, deadline=60)
     running = asyncio.Event()
