@@ -38,16 +38,20 @@ class Database:
         self.timeout = timeout
         # Every unit of work ends its transaction itself (Database.begin), so the pool need not
         # roll back once more when a connection comes back: one round trip less per transaction.
+        # Errors name the statement but not its values, which are people's names and texts: an
+        # error is logged with its message.
         if self.is_sqlite:
             # SQLite's work in the event loop's thread: see storage.sqlite for why.
-            self.engine = create_async_engine(url, pool_reset_on_return=None, async_creator=lambda: sqlite.connect(
-                self._sqlite_path, busy_wait=timeout))
+            self.engine = create_async_engine(url, pool_reset_on_return=None, hide_parameters=True,
+                                              async_creator=lambda: sqlite.connect(self._sqlite_path,
+                                                                                   busy_wait=timeout))
             _configure_sqlite(self.engine.sync_engine)
         else:
             # The pre-ping finds a connection that died while idle in the pool before a statement
             # does; the ping, like every statement, is bounded by the timeout.
             self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=POOL_RECYCLE,
-                                              pool_reset_on_return=None, connect_args=_postgres_bounds(timeout))
+                                              pool_reset_on_return=None, hide_parameters=True,
+                                              connect_args=_postgres_bounds(timeout))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
         # polling, beats retrying on "database is locked" (storage.sqlite), which is left for
