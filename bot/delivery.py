@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.logs import without_secrets
 from bot.ratelimit import retry_seconds
+from bot.pseudonym import who
 from storage import outbox, users
 from storage.db import Database
 from storage.models import DeliveryStatus
@@ -188,7 +189,7 @@ class DeliveryEngine:
             if answer.status is DeliveryStatus.SENT:
                 self.delivered += 1
             elif answer.status is not DeliveryStatus.PENDING:
-                log.info("Delivery %s to chat %s: %s (%s)", answer.delivery_id, answer.chat_id,
+                log.info("Delivery %s to chat %s: %s (%s)", answer.delivery_id, who(answer.chat_id),
                          answer.status.value, answer.error)
         return read, next_due
 

@@ -18,6 +18,7 @@ from bot.content import Content
 from bot.settings import Settings
 from bot.webhook import WebhookLimits, WebhookServer
 from bot.context import Services
+from bot.pseudonym import who
 from handlers.broadcasts import PROGRESS_INTERVAL, report_progress
 from handlers import privacy, reminders
 from handlers.menu import publish_commands, publish_default_commands
@@ -50,7 +51,7 @@ async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> N
     async with db.begin() as session:
         for user_id in coordinator_ids:
             if await users.seed_coordinator(session, user_id, now):
-                log.info("User %s is a coordinator (from COORDINATOR_IDS)", user_id)
+                log.info("User %s is a coordinator (from COORDINATOR_IDS)", who(user_id))
 
 
 async def publish_start_commands(application: Application, db: Database, settings: Settings) -> None:

@@ -19,6 +19,7 @@ from bot.eligibility import Answers, Verdict
 from bot.explain import VERDICTS, answer_lines
 from bot.i18n import Translator
 from bot.keyboards import Keyboard, keyboard
+from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers.menu import MENU
 from handlers.outbox import Content
@@ -118,7 +119,7 @@ async def send(update: Update, context: BotContext) -> int:
             "shared": shared})
     context.user_data.pop(_DRAFT, None)
     log.info("Question %s from user %s to %d coordinator(s), answers shared: %s", question.id,
-             update.effective_user.id, told, shared is not None)
+             who(update.effective_user.id), told, shared is not None)
     await respond(update, html(t("Sent. The council office answers you here.")), edit=True)
     context.services.wake_sender()
     return ConversationHandler.END
@@ -232,7 +233,7 @@ async def send_reply(update: Update, context: BotContext) -> int | str:
         await acknowledge(update, t("This question is done already."), alert=True)
         return ConversationHandler.END
     await acknowledge(update)
-    log.info("User %s replied to question %s", update.effective_user.id, question_id)
+    log.info("User %s replied to question %s", who(update.effective_user.id), question_id)
     await respond(update, html(t("Sent. Press “Mark done” on the question when nothing more is needed.")), edit=True)
     context.services.wake_sender()
     return ConversationHandler.END
@@ -245,7 +246,7 @@ async def done_pressed(update: Update, context: BotContext) -> None:
         closed = await funding.close(session, question_id, context.now())
     await acknowledge(update, t("Marked done.") if closed else t("This question is done already."))
     if closed:
-        log.info("User %s marked question %s done", update.effective_user.id, question_id)
+        log.info("User %s marked question %s done", who(update.effective_user.id), question_id)
     await replace_buttons(update, None)
 
 

@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.dates import DateProblem, format_datetime, parse_datetime
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
 from handlers.menu import COORDINATOR_MENU
 from handlers.outbox import Content, announcement, send_content
@@ -345,7 +346,7 @@ async def send(update: Update, context: BotContext) -> int:
         if broadcast.recipients == 0:  # the audience emptied since the preview: keep nothing
             await session.delete(broadcast)
     context.user_data.pop(_DRAFT, None)
-    log.info("Broadcast %s by user %s to %s: %d recipients, at %s", broadcast.id, update.effective_user.id,
+    log.info("Broadcast %s by user %s to %s: %d recipients, at %s", broadcast.id, who(update.effective_user.id),
              broadcast.audience.value, broadcast.recipients, send_at.isoformat())
     if broadcast.recipients == 0:
         await respond(update, html(t("Nobody can be reached in this audience. Please choose another.")), edit=True)

@@ -17,6 +17,7 @@ from bot.context import BotContext
 from bot.dates import format_datetime
 from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.broadcast import audience_name
 from handlers.outbox import ACKNOWLEDGE
 from handlers.permissions import coordinators_only
@@ -101,9 +102,9 @@ async def _show_progress(context: BotContext, chat_id: int, message_id: int | No
             try:
                 await context.bot.send_message(chat_id, text, parse_mode="HTML")
             except TelegramError as second:
-                log.warning("Could not report progress to chat %s: %s", chat_id, second)
+                log.warning("Could not report progress to chat %s: %s", who(chat_id), second)
     except TelegramError as error:
-        log.warning("Could not report progress to chat %s: %s", chat_id, error)
+        log.warning("Could not report progress to chat %s: %s", who(chat_id), error)
 
 
 async def _send_problems(context: BotContext, chat_id: int, broadcast_id: int, problems: list,
@@ -196,7 +197,7 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
     if not cancelled:
         await acknowledge(update, t("Too late: this announcement is already being sent or was cancelled."), alert=True)
         return
-    log.info("Broadcast %s cancelled by user %s", broadcast_id, update.effective_user.id)
+    log.info("Broadcast %s cancelled by user %s", broadcast_id, who(update.effective_user.id))
     await acknowledge(update)
     await respond(update, html(t("Announcement #{id} is cancelled. Nobody got it.", id=broadcast_id)), edit=True)
 
@@ -250,7 +251,7 @@ async def acknowledged(update: Update, context: BotContext) -> None:
         received = await broadcasts.was_sent_to(session, broadcast_id, user_id)
         new = received and await broadcasts.acknowledge(session, broadcast_id, user_id, context.now())
     if not received:
-        log.warning("Acknowledgement of broadcast %s by user %s, who did not receive it", broadcast_id, user_id)
+        log.warning("Acknowledgement of broadcast %s by user %s, who did not receive it", broadcast_id, who(user_id))
         await acknowledge(update, t("This button is no longer valid."), alert=True)
         return
     await acknowledge(update, t("Thank you, noted.") if new else t("You have acknowledged this already."))

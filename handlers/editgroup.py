@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.groups import DESCRIPTION_LIMITS, MAX_CAPACITY, NAME_LIMITS, capacity_problem, parse_capacity
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers import groups
 from handlers.flows import TEXT, draft, flow
 from handlers.permissions import coordinators_only
@@ -123,7 +124,7 @@ async def _set_capacity(update: Update, context: BotContext, capacity: int | Non
 async def _done(update: Update, context: BotContext, note: str | None) -> int:
     group_id = _group_id(context)
     context.user_data.pop(_DRAFT, None)
-    log.info("User %s edited group %s", update.effective_user.id, group_id)
+    log.info("User %s edited group %s", who(update.effective_user.id), group_id)
     await groups.card(update, context, group_id, edit=update.callback_query is not None,
                       note=context.t("Saved.") + (" " + note if note else ""))
     return ConversationHandler.END

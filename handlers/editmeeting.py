@@ -16,6 +16,7 @@ from bot.dates import DateProblem, format_datetime, parse_datetime
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
+from bot.pseudonym import who
 from handlers import reminders
 from handlers.flows import TEXT, draft, flow
 from handlers.meetings import CHANGE_NAMES, EDIT, MeetingView, answer_problem
@@ -176,7 +177,7 @@ async def save(update: Update, context: BotContext) -> int | str:
     context.user_data.pop(_DRAFT, None)
     if field == "starts_at":
         await reminders.schedule(context.application, view)
-    log.info("User %s changed %s of meeting %s", update.effective_user.id, field, meeting.id)
+    log.info("User %s changed %s of meeting %s", who(update.effective_user.id), field, meeting.id)
     text = t("Saved.")
     if field in TOLD:
         text += " " + t.plural("{count} person is being told.", "{count} people are being told.", told)

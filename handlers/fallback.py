@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
+from bot.pseudonym import who
 from handlers.menu import main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import html
@@ -38,7 +39,7 @@ async def free_text(update: Update, context: BotContext) -> None:
 async def stale_button(update: Update, context: BotContext) -> None:
     # Old messages keep their buttons; forged data lands here too. Neither may do anything.
     log.warning("Unknown or stale button data %r from user %s",
-                (update.callback_query.data or "")[:64], update.effective_user.id)
+                (update.callback_query.data or "")[:64], who(update.effective_user.id))
     await acknowledge(update, context.t("This button is no longer valid. Please use /start."), alert=True)
 
 

@@ -11,6 +11,7 @@ from bot.callbacks import prefix_of
 from bot.context import BotContext
 from bot.flood import FloodGuard, Verdict
 from bot.i18n import pick_language
+from bot.pseudonym import who
 from handlers.respond import acknowledge, best_effort, refuse
 from storage import users
 from storage.models import ANONYMOUS_ADMIN_ID, Role
@@ -74,7 +75,7 @@ class Gate:
 
         if update.callback_query is not None and not update.callback_query.data:
             # PTB lets empty data match any pattern; Telegram never sends it, so it is forged.
-            log.warning("Empty button data from user %s", sender.id)
+            log.warning("Empty button data from user %s", who(sender.id))
             context.language = pick_language(None, sender.language_code, context.settings.default_language)
             await refuse(update, context.t("This button is no longer valid. Please use /start."))
             return False
@@ -92,7 +93,7 @@ class Gate:
         needed = self._needed_role(update)
         if needed is not None and not account.role.at_least(needed):
             what = command_of(update) or (update.callback_query.data if update.callback_query else "?")
-            log.warning("Refused %r for user %s (role %s, needs %s)", what, sender.id, account.role.value, needed.value)
+            log.warning("Refused %r for user %s (role %s, needs %s)", what, who(sender.id), account.role.value, needed.value)
             t = context.t
             await refuse(update, t("Only coordinators of the council may do this.") if needed is Role.COORDINATOR
                          else t("Only members of the council may do this. Use /join to ask to become one."))
@@ -115,7 +116,7 @@ class Gate:
         if verdict is not Verdict.WARN:
             return  # answering, or logging, every dropped update would be the flood all over again
         log.warning("Throttling user %s: more than %d updates in %g s; further ones are dropped until "
-                    "they slow down", update.effective_user.id, self.flood.limit, self.flood.window)
+                    "they slow down", who(update.effective_user.id), self.flood.limit, self.flood.window)
         context.language = pick_language(None, update.effective_user.language_code, context.settings.default_language)
         notice = context.t("You are sending a lot at once. Please wait a few seconds; then I will answer again.")
         await refuse(update, notice)

@@ -17,6 +17,7 @@ from bot.csvfile import csv_bytes
 from bot.groups import Joined, places_left
 from bot.i18n import N_, NP_, Translator
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.broadcast import FOR_GROUP as ANNOUNCE
 from handlers.meetings import split_lines
 from handlers.menu import COORDINATOR_MENU
@@ -196,7 +197,7 @@ async def act_pressed(update: Update, context: BotContext) -> None:
             people = await store.people(session, group_id)
         waiting = [uid for uid, _, status, _ in people if status is GroupStatus.WAITING]
         place = waiting.index(user_id) + 1 if user_id in waiting else None
-        log.info("User %s pressed Join on group %s: %s", user_id, group_id, given.value)
+        log.info("User %s pressed Join on group %s: %s", who(user_id), group_id, given.value)
         await acknowledge(update, _answer(t, given, place), alert=given is not Joined.MEMBER)
         if given is not Joined.CLOSED:
             await card(update, context, group_id)
@@ -224,7 +225,7 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         if was is None:
             await acknowledge(update, t("You are not in this group."), alert=True)
             return
-        log.info("User %s left group %s (%s); promoted %s", user_id, group_id, was.value, promoted)
+        log.info("User %s left group %s (%s); promoted %s", who(user_id), group_id, was.value, promoted)
         await acknowledge(update, t("Done: you are no longer in the group."))
         await card(update, context, group_id)
         if promoted:
@@ -290,7 +291,7 @@ async def admin_pressed(update: Update, context: BotContext) -> None:
     if not changed:
         await acknowledge(update, t("Nothing to do: it was so already."), alert=True)
         return
-    log.info("User %s %s group %s", update.effective_user.id, "archived" if archive else "restored", group_id)
+    log.info("User %s %s group %s", who(update.effective_user.id), "archived" if archive else "restored", group_id)
     await acknowledge(update, t("Done."))
     await card(update, context, group_id)
     context.services.wake_sender()
@@ -380,7 +381,7 @@ async def person_pressed(update: Update, context: BotContext) -> None:
             if not await store.set_lead(session, group_id, user_id, action == "lead"):
                 note = t("Only a member of the group can lead it.")
     await acknowledge(update, t("Done.") if note is None else None)
-    log.info("User %s: %s user %s in group %s", update.effective_user.id, action, user_id, group_id)
+    log.info("User %s: %s user %s in group %s", who(update.effective_user.id), action, who(user_id), group_id)
     if action in ("lead", "unlead") and note is None:
         await show_pick(update, context, group_id, "lead", 0)
         return

@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.dates import format_datetime
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -87,7 +88,7 @@ async def accept(update: Update, context: BotContext, payload: str) -> None:
             if pending is not None:
                 await join_requests.decide(session, pending.id, RequestStatus.APPROVED, user_id, now)
     if not accepted:
-        log.info("Invite link refused for user %s: used up, expired or unknown", user_id)
+        log.info("Invite link refused for user %s: used up, expired or unknown", who(user_id))
         await respond(update, html(t(
             "This invite link is no longer valid: it has been used up or has expired. "
             "Ask the council office for a new one, or ask to join with /join."

@@ -13,6 +13,7 @@ from bot.i18n import N_, translator
 from bot.keyboards import keyboard
 from bot.answers import clean_text_answer
 from bot.membership import NAME_LIMITS, ORGANISATION_LIMITS
+from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers.members import DECIDE
 from handlers.menu import MENU
@@ -121,7 +122,7 @@ async def send_request(update: Update, context: BotContext) -> int:
         await respond(update, html(t("Your request to join is with the coordinators. I will tell you as soon as they decide.")), edit=True)
         return ConversationHandler.END
     await respond(update, html(t("Thank you! Your request has been sent to the coordinators. I will tell you their decision.")), edit=True)
-    log.info("Join request %s filed by user %s", request.id, user_id)
+    log.info("Join request %s filed by user %s", request.id, who(user_id))
     await notify_coordinators(context, request, coordinators)
     return ConversationHandler.END
 
@@ -141,7 +142,7 @@ async def notify_coordinators(context: BotContext, request, coordinators) -> Non
             message = await context.bot.send_message(coordinator.id, text, reply_markup=markup, parse_mode="HTML")
         except TelegramError as error:
             # The request stays in /members, so a coordinator who cannot be reached loses nothing.
-            log.warning("Could not tell coordinator %s about join request %s: %s", coordinator.id, request.id, error)
+            log.warning("Could not tell coordinator %s about join request %s: %s", who(coordinator.id), request.id, error)
             continue
         sent.append((coordinator.id, message.message_id))
     async with context.db.begin() as session:

@@ -22,6 +22,7 @@ from bot.i18n import N_, NP_, Translator
 from bot.keyboards import Keyboard, keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
+from bot.pseudonym import who
 from handlers.menu import COORDINATOR_MENU
 from handlers.outbox import Content
 from handlers.permissions import may_lead
@@ -228,7 +229,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
-    log.info("User %s answered %s for meeting %s", user_id, attendance.value, meeting_id)
+    log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
     await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
     message = update.callback_query.message
     if context.match["on"] == "card":
@@ -388,7 +389,7 @@ async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, 
     await acknowledge(update)
     for cancelled in gone:
         reminders.unschedule(context.application, cancelled.id)
-    log.info("User %s cancelled meeting(s) %s", update.effective_user.id, [m.id for m in gone])
+    log.info("User %s cancelled meeting(s) %s", who(update.effective_user.id), [m.id for m in gone])
     await respond(update, html(t.plural("Cancelled: {count} meeting. Everyone is being told.",
                                         "Cancelled: {count} meetings. Everyone is being told.", len(gone))),
                   edit=True)

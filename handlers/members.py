@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.i18n import N_, translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
+from bot.pseudonym import who
 from handlers.permissions import coordinators_only, refuse
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -118,7 +119,7 @@ async def role_pressed(update: Update, context: BotContext) -> None:
             (t("No"), CARD.data(user=target_id, page=0)),
         ]]), edit=True)
         return
-    log.info("User %s gave user %s the role %s", update.effective_user.id, target_id, new_role.value)
+    log.info("User %s gave user %s the role %s", who(update.effective_user.id), who(target_id), new_role.value)
     await respond(update, html(t("{name} now has the role {role}.", name=target.display_name, role=role_name)), edit=True)
     await tell_about_role(context, target_id, target.language, new_role)
 
@@ -145,7 +146,7 @@ async def tell(context: BotContext, user_id: int, language: str | None, message:
     try:
         await context.bot.send_message(user_id, html(t(message, **values)), parse_mode="HTML")
     except TelegramError as error:
-        log.warning("Could not send a message to user %s: %s", user_id, error)
+        log.warning("Could not send a message to user %s: %s", who(user_id), error)
 
 
 async def decide_pressed(update: Update, context: BotContext) -> None:
@@ -170,7 +171,7 @@ async def decide_pressed(update: Update, context: BotContext) -> None:
         await acknowledge(update, t("This request has already been decided."), alert=True)
         return
     await acknowledge(update, t("Done."))
-    log.info("Join request %s %s by coordinator %s", request_id, "approved" if approve else "declined", coordinator_id)
+    log.info("Join request %s %s by coordinator %s", request_id, "approved" if approve else "declined", who(coordinator_id))
     await _close_notices(context, notices, request.name, approve, update.effective_user.full_name)
     if update.callback_query.message and not any(n.message_id == update.callback_query.message.message_id
                                                   and n.chat_id == update.effective_chat.id for n, _ in notices):
@@ -196,7 +197,7 @@ async def _close_notices(context: BotContext, notices: list, name: str, approved
                 f"{bold(t('Join request'))}: {html(name)}\n\n{html(verdict)}",
                 chat_id=notice.chat_id, message_id=notice.message_id, parse_mode="HTML")
         except TelegramError as error:
-            log.info("Could not update request notice in chat %s: %s", notice.chat_id, error)
+            log.info("Could not update request notice in chat %s: %s", who(notice.chat_id), error)
 
 
 HANDLERS = [

@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.i18n import translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_NAMES
+from bot.pseudonym import who
 from handlers import invites
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
@@ -160,7 +161,7 @@ async def publish_commands(bot: Bot, *, role: Role = Role.APPLICANT, language: s
             else:
                 await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
     except TelegramError as error:
-        log.warning("Could not set the command menu (chat %s): %s", chat_id, error)
+        log.warning("Could not set the command menu (chat %s): %s", who(chat_id), error)
 
 
 async def publish_default_commands(bot: Bot, default_language: str) -> None:

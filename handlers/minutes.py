@@ -12,6 +12,7 @@ from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.flows import ANY_MESSAGE, NEW, draft, flow
 from handlers.meetings import MINUTES, MeetingView
 from handlers.permissions import may_lead
@@ -97,7 +98,7 @@ async def send(update: Update, context: BotContext) -> int:
         await acknowledge(update, t(problem), alert=True)
         return ConversationHandler.END
     await acknowledge(update)
-    log.info("User %s sent the minutes of meeting %s to %d people", update.effective_user.id, data["meeting"], sent)
+    log.info("User %s sent the minutes of meeting %s to %d people", who(update.effective_user.id), data["meeting"], sent)
     await respond(update, html(t.plural("The minutes are going out to {count} person.",
                                         "The minutes are going out to {count} people.", sent)), edit=True)
     context.services.wake_sender()

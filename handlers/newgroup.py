@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.groups import DESCRIPTION_LIMITS, MAX_CAPACITY, NAME_LIMITS, capacity_problem, parse_capacity
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers import groups
 from handlers.groups import KIND_NAMES, PAGE_SIZE
@@ -201,7 +202,7 @@ async def create(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await acknowledge(update)
     context.user_data.pop(_DRAFT, None)
-    log.info("User %s created group %s", update.effective_user.id, group.id)
+    log.info("User %s created group %s", who(update.effective_user.id), group.id)
     await groups.card(update, context, group.id, note=t("The group is set up. Members find it under /groups."))
     return ConversationHandler.END
 

@@ -15,6 +15,7 @@ from bot.context import BotContext
 from bot.dates import DateProblem, format_datetime, parse_date, parse_datetime, problem_text
 from bot.i18n import N_
 from bot.keyboards import keyboard
+from bot.pseudonym import who
 from bot.meetings import (
     AGENDA_LIMITS,
     MAX_OCCURRENCES,
@@ -364,7 +365,7 @@ async def create(update: Update, context: BotContext) -> int:
     context.user_data.pop(_DRAFT, None)
     for view in views:
         await reminders.schedule(context.application, view)
-    log.info("User %s created meeting(s) %s, %d invited", update.effective_user.id, [v.id for v in views], invited)
+    log.info("User %s created meeting(s) %s, %d invited", who(update.effective_user.id), [v.id for v in views], invited)
     await respond(update, html(t.plural("Created. {count} person is being invited.",
                                         "Created. {count} people are being invited.", invited)), edit=True)
     context.services.wake_sender()

@@ -13,6 +13,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.i18n import N_
+from bot.pseudonym import who
 from handlers.gate import command_of
 from handlers.respond import refuse as say_no
 from storage import permissions
@@ -47,7 +48,7 @@ async def refuse(update: Update, context: BotContext, *, group_id: int | None = 
     # Button data or the command, never typed text: what people write stays out of the log.
     command = command_of(update)
     what = update.callback_query.data if update.callback_query else f"/{command}" if command else "a typed answer"
-    log.warning("Refused %r for user %s (not a coordinator%s)", (what or "?")[:64], update.effective_user.id,
+    log.warning("Refused %r for user %s (not a coordinator%s)", (what or "?")[:64], who(update.effective_user.id),
                 f" nor a lead of group {group_id}" if leads and group_id is not None else "")
     await say_no(update, context.t(COORDINATORS_AND_LEADS if leads else COORDINATORS_ONLY))
 

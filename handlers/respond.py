@@ -15,6 +15,7 @@ from telegram.error import BadRequest
 
 from bot.botapi import KprBot
 from bot.keyboards import Keyboard
+from bot.pseudonym import who
 from handlers.text import html
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ async def best_effort(sending: Awaitable[object], update: Update) -> None:
         async with asyncio.timeout(NOTICE_WITHIN):
             await sending
     except Exception as error:  # noqa: BLE001 - the decision must not depend on the notice
-        sender = update.effective_user.id if update.effective_user else None
+        sender = who(update.effective_user.id) if update.effective_user else None
         log.warning("Could not tell user %s (update %s): %s: %s", sender, update.update_id,
                     type(error).__name__, error)
 

@@ -10,6 +10,7 @@ from tests.e2e import COORD, BotRunner
 
 # Distinctive enough that finding them in a log can only mean a leak.
 NAME, SURNAME, SECRET_TEXT = "Zacharias", "Quellwasser", "Geheimnis-Text-4711"
+PERSON_ID = 731904577
 
 
 def unreadable(user_id: int, **message: object) -> dict:
@@ -53,12 +54,12 @@ async def test_an_update_that_cannot_be_read_is_skipped_and_polling_goes_on(tg: 
     assert "CRITICAL" not in log
 
 
-async def test_no_log_line_holds_names_or_texts_even_at_debug(tg: FakeTelegram, tmp_path: Path) -> None:
+async def test_no_log_line_holds_names_texts_or_ids_even_at_debug(tg: FakeTelegram, tmp_path: Path) -> None:
     runner = BotRunner(tg, tmp_path)
     assert runner.env["LOG_LEVEL"] == "DEBUG"
     await runner.start()
     try:
-        person = tg.user(1001, NAME, last_name=SURNAME, username="zquellwasser")
+        person = tg.user(PERSON_ID, NAME, last_name=SURNAME, username="zquellwasser")
         coordinator = tg.user(COORD, "Chris")
         await person.send("/start")
         await person.expect_message(contains=f"Hallo, {NAME} {SURNAME}!")
@@ -71,9 +72,18 @@ async def test_no_log_line_holds_names_or_texts_even_at_debug(tg: FakeTelegram, 
         await person.expect_edit(contains="Gesendet")
         incoming = await coordinator.expect_message(contains=SECRET_TEXT)
         assert NAME in incoming.text
+        await person.send("/members")  # refused, with a warning naming who asked
+        await person.expect_message(contains="nur die Koordinatorinnen")
+        await person.send("/deleteme")
+        question = await person.expect_message(contains="Alle Ihre Daten löschen?")
+        await person.press(question, "Ja, alles löschen")
+        await person.expect_edit(contains="Alles, was über Sie gespeichert war, ist gelöscht")
     finally:
         await runner.stop()
     assert runner.process is not None
     log = runner.process.log_text()
-    for leak in (NAME, SURNAME, "zquellwasser", SECRET_TEXT):
+    # After the erasure nothing in the log may lead back to the person: people are named by a
+    # pseudonym (bot.pseudonym), which is in the log instead.
+    assert "erased their data" in log
+    for leak in (NAME, SURNAME, "zquellwasser", SECRET_TEXT, str(PERSON_ID)):
         assert leak not in log, f"{leak!r} in the log"

@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from telegram.error import NetworkError
 
+from bot.pseudonym import who
 from bot.delivery import MAX_NETWORK_ATTEMPTS, classify
 from bot.i18n import translator
 from bot.logs import OWN_PACKAGES, QUIET_LIBRARIES, setup_logging
@@ -348,7 +349,7 @@ async def test_malformed_button_data_gets_a_notice_and_a_warning(h: Harness, cap
         with caplog.at_level(logging.WARNING):
             await assert_refused(h, COORD, pressed)
         warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-        assert any(str(COORD) in message for message in warnings), f"no warning about {pressed!r}: {warnings}"
+        assert any(who(COORD) in message for message in warnings), f"no warning about {pressed!r}: {warnings}"
 
 
 # Longer than the database's integers can hold: users' ids are 64-bit, other ids (meetings, groups,
