@@ -58,8 +58,9 @@ def notice(context: BotContext) -> str:
         "", bold(t("How long")),
         html(t("Eligibility checks, questions with their replies, the records of messages sent and of "
                "acknowledgements, unfinished steps, join requests (once decided, or when never decided) and answers "
-               "to past meetings are deleted after {days} days; so is the account of an applicant Telegram could not "
-               "reach for that long. Membership data is kept while you are a member.", days=days)),
+               "to past meetings are deleted after {days} days; so is the account of an applicant who has not written "
+               "to the bot for that long (unless they get the news) or whom Telegram could not reach for that long. "
+               "Membership data is kept while you are a member.", days=days)),
         "", bold(t("Your rights")),
         html(t("/mydata sends you everything stored about you. /deleteme erases it at once; announcements you "
                "received stay counted, without your name or id. To correct something, ask the council office "

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -75,6 +76,9 @@ class User(Base):
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # None: on. Which offsets someone does not want is in reminder_opt_outs.
     reminders: Mapped[bool | None] = mapped_column(Boolean)
+    # The day (no more precise) someone last wrote to the bot, so that an applicant who went quiet
+    # can be erased after RETENTION_DAYS; None: not since this was recorded (count from first_seen).
+    last_seen: Mapped[date | None] = mapped_column(Date)
 
 
 class CoordinatorSeed(Base):

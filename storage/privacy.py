@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, func, or_, select, update
@@ -56,7 +56,7 @@ def _row(row: Base) -> dict:
 
 def _plain(value: object) -> object:
     """A value as JSON has it."""
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
@@ -236,7 +236,8 @@ class Purged:
 
 async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
     """What is older than `cutoff`: eligibility checks, questions (by their last change) with their
-    replies, the outbox's finished rows, applicants Telegram could not reach since then, unfinished
+    replies, the outbox's finished rows, applicants Telegram could not reach since then or who have not
+    written since then (unless they get the news or wait for a decision on joining), unfinished
     flows untouched since then, join requests decided (or made and never decided) before it, invite
     links that expired before it, acknowledgements, and the answers to meetings that began before it.
     The README's "Where the data lives" lists the same."""
@@ -250,8 +251,14 @@ async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
         Delivery.chat_id.is_not(None)
     purged.deliveries = await session.scalar(select(func.count()).select_from(Delivery).where(finished)) or 0
     await _forget_deliveries(session, finished)
-    gone = list(await session.scalars(select(User.id).where(
-        User.role == Role.APPLICANT, User.unreachable_since < cutoff)))
+    # Applicants Telegram could not reach since then, and those who have not written since then
+    # unless they asked for the council's news (which is what keeps them here) or wait for a
+    # decision on joining.
+    quiet = or_(User.last_seen < cutoff.date(), User.last_seen.is_(None) & (User.first_seen < cutoff))
+    waiting = select(JoinRequest.id).where(JoinRequest.user_id == User.id, JoinRequest.status == RequestStatus.PENDING,
+                                           JoinRequest.created_at >= cutoff)
+    gone = list(await session.scalars(select(User.id).where(User.role == Role.APPLICANT, or_(
+        User.unreachable_since < cutoff, quiet & User.news.is_not(True) & ~waiting.exists()))))
     for user_id in gone:
         await erase(session, user_id)
     purged.applicants = len(gone)

@@ -26,12 +26,12 @@ async def ensure(session: AsyncSession, user_id: int, display_name: str, languag
     them on its own speak it too. One statement, which no race between two first updates of one
     person (in two processes) can turn into an error."""
     row = (await run(session, _ENSURE[session.bind.dialect.name], id=user_id, name=display_name[:200],
-                     language=language, now=now)).one()
+                     language=language, now=now, today=now.date())).one()
     return _account(row)
 
 
 # What handlers read of the account of the person an update is from; the rest stays unloaded.
-_ACCOUNT = ("SELECT id, display_name, language, role, news, unreachable_since IS NOT NULL "
+_ACCOUNT = ("SELECT id, display_name, language, role, news, unreachable_since IS NOT NULL, last_seen "
             "FROM users WHERE id = :id")
 
 
@@ -61,7 +61,9 @@ async def account(db: Database, user_id: int) -> Account | None:
 async def current_account(db: Database, user_id: int, display_name: str, language: str, now: datetime) -> Account:
     """ensure() for every update: most of the time nothing needs writing and one plain read does."""
     row = await db.fetch_one(_ACCOUNT, id=user_id)
-    if row is None or row[1] != display_name[:200] or row[2] is None or row[5]:
+    # The day last seen as the driver gives it (a date, or SQLite's "YYYY-MM-DD"): written once a day.
+    seen_today = row is not None and str(row[6])[:10] == now.date().isoformat()
+    if row is None or row[1] != display_name[:200] or row[2] is None or row[5] or not seen_today:
         async with db.begin() as session:
             return await ensure(session, user_id, display_name, language, now)
     return _account(row)
@@ -185,10 +187,11 @@ def _ensure(insert: Callable[[Any], Any]) -> Any:
     users = User.__table__
     new = insert(users).values(id=bindparam("id"), display_name=bindparam("name"),
                                language=bindparam("language"), role=Role.APPLICANT,
-                               first_seen=bindparam("now", type_=users.c.first_seen.type))
+                               first_seen=bindparam("now", type_=users.c.first_seen.type),
+                               last_seen=bindparam("today", type_=users.c.last_seen.type))
     return new.on_conflict_do_update(index_elements=["id"], set_={
         "display_name": new.excluded.display_name, "language": func.coalesce(users.c.language, new.excluded.language),
-        "unreachable_since": None,
+        "unreachable_since": None, "last_seen": new.excluded.last_seen,
     }).returning(users.c.id, users.c.display_name, users.c.language, users.c.role, users.c.news,
                  users.c.unreachable_since.is_not(None))
 

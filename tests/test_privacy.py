@@ -191,6 +191,7 @@ async def test_retention_purges_what_is_older_and_keeps_the_rest(db: Database) -
             await users.ensure(session, uid, f"Person {uid}", "de", old)
             await users.set_role(session, uid, role)
         await users.mark_unreachable(session, [MEMBER, OTHER_COORD], old)  # a member is kept regardless
+        await users.ensure(session, WAITING, f"Person {WAITING}", "de", recent)  # for the recent check
         for when in (old, recent):
             check_id = await funding.start_check(session, WAITING, when)
             await funding.finish_check(session, check_id, {}, None, "depends", "depends", when)

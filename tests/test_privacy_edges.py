@@ -21,7 +21,7 @@ from storage import broadcasts, funding, invites, join_requests, meetings, priva
 from storage.db import Database
 from storage.models import (
     Acknowledgement, Attendance, Audience, Base, ConversationState, FlowData, Invite, JoinRequest, JoinRequestNotice,
-    RequestStatus, Role, Rsvp,
+    Question, RequestStatus, Role, Rsvp, User,
 )
 from tests.harness import TOKEN, Harness, buttons, start_harness
 from tests.test_privacy import COORD, MEMBER, OTHER_COORD, a_member_with_everything, places_holding, sent_document
@@ -115,6 +115,7 @@ async def test_retention_purges_abandoned_drafts_old_requests_invites_acknowledg
         for uid, role in ((COORD, Role.COORDINATOR), (MEMBER, Role.MEMBER), (APPLICANT, Role.APPLICANT),
                           (OTHER_COORD, Role.APPLICANT), (OTHER_COORD + 1, Role.APPLICANT)):
             await users.ensure(session, uid, f"Person {uid}", "de", OLD)
+            await users.ensure(session, uid, f"Person {uid}", "de", RECENT)  # they still write
             await users.set_role(session, uid, role)
         for uid, when in ((APPLICANT, OLD), (MEMBER, RECENT)):
             session.add(FlowData(user_id=uid, data={"join": {"name": f"Entwurf {uid}"}}, updated_at=when))
@@ -157,6 +158,36 @@ async def test_retention_purges_abandoned_drafts_old_requests_invites_acknowledg
         assert [i.code for i in await session.scalars(select(Invite))] == ["newcode"]
         assert [a.user_id for a in await session.scalars(select(Acknowledgement))] == [COORD]
         assert [r.meeting_id for r in await session.scalars(select(Rsvp))] == [coming.id]
+
+
+async def test_applicants_quiet_for_the_retention_period_are_erased_unless_they_get_the_news(
+        db: Database) -> None:
+    quiet, chatty, reader, waiting, member = 4101, 4102, 4103, 4104, 4105
+    async with db.begin() as session:
+        for uid in (quiet, chatty, reader, waiting, member):
+            await users.ensure(session, uid, f"Person {uid}", "de", OLD)
+        await users.set_role(session, member, Role.MEMBER)
+        await users.set_news(session, reader, True)
+        await users.ensure(session, chatty, "Person", "de", RECENT)
+        await funding.ask(session, quiet, "Gibt es Vordrucke?", None, RECENT)  # the office was slow
+        await join_requests.open_request(session, waiting, "Wer Wartet", "Verein", RECENT)
+    async with db.begin() as session:
+        purged = await privacy.purge(session, CUTOFF)
+    assert purged.applicants == 1
+    async with db.begin() as session:
+        left = set(await session.scalars(select(User.id).where(User.id.in_([quiet, chatty, reader, waiting, member]))))
+        assert left == {chatty, reader, waiting, member}
+        assert not list(await session.scalars(select(Question).where(Question.user_id == quiet)))
+
+
+async def test_writing_to_the_bot_keeps_the_day_last_seen(h: Harness, db: Database) -> None:
+    await h.send(4201, "/start", language="de")
+    async with db.begin() as session:
+        assert (await session.get(User, 4201)).last_seen == datetime.now(timezone.utc).date()
+        await session.execute(update(User).where(User.id == 4201).values(last_seen=OLD.date()))
+    await h.send(4201, "/help", language="de")
+    async with db.begin() as session:
+        assert (await session.get(User, 4201)).last_seen == datetime.now(timezone.utc).date()
 
 
 async def test_the_daily_purge_forgets_an_abandoned_draft_in_memory_too(h: Harness, db: Database) -> None:
