@@ -63,7 +63,9 @@ async def test_a_silent_database_holds_no_chat_for_good(tg: FakeTelegram, proxie
     # next one is answered.
     started = time.monotonic()
     for person in people:
-        await person.expect_message(timeout=UPDATE_DEADLINE + 5, contains="hat zu lange gedauert")
+        # Given up at the deadline, or failed at the database's own timeout first: either way told.
+        told = (await person.expect_message(timeout=UPDATE_DEADLINE + 5)).text or ""
+        assert "hat zu lange gedauert" in told or "etwas schiefgegangen" in told, told
     await greeted(people, "/start", within=UPDATE_DEADLINE + 5)
     assert time.monotonic() - started < UPDATE_DEADLINE + 5
     assert proxy.dead_connections > 0, "the silence caught connections in use"
