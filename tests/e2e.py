@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,16 +28,21 @@ class BotRunner:
     """Starts, kills and restarts the bot process against one database.
 
     `command` replaces `python -m bot run` (benchmarks start the bot with settings lifted beyond
-    what production allows)."""
+    what production allows). `template`, a migrated SQLite
+    file (the `sqlite_template` fixture), is copied into place first: the bot's migration at start
+    then has nothing to do."""
 
     def __init__(self, tg: FakeTelegram, workdir: Path, command: list[str] | None = None,
-                 database_url: str | None = None) -> None:
+                 database_url: str | None = None, template: Path | None = None) -> None:
         self.tg = tg
         self.command = command
         self.workdir = workdir
         self.database = workdir / "data" / "bot.db"
         self.database_url = database_url or f"sqlite+aiosqlite:///{self.database}"
         self.postgres = self.database_url.startswith("postgresql")
+        if template is not None and not self.postgres:
+            self.database.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, self.database)
         self.env = {
             "BOT_TOKEN": TOKEN,
             "BOT_API_URL": tg.api_url,
@@ -131,20 +137,14 @@ def _on_postgres(url: str, sql: str, rows: Sequence[Sequence[object]]) -> list[t
         return pool.submit(asyncio.run, run()).result()
 
 
-def reset_postgres(url: str) -> None:
-    """An empty schema for the next bot process to migrate."""
-    _on_postgres(url, "drop schema public cascade", [()])
-    _on_postgres(url, "create schema public", [()])
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def bot(request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    """The bot as its own process, on SQLite and on PostgreSQL."""
-    url = None
+async def bot(request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path,
+              sqlite_template: Path) -> AsyncIterator[BotRunner]:
+    """The bot as its own process, on SQLite and on PostgreSQL, on a migrated database of its own."""
     if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        reset_postgres(url)
-    runner = BotRunner(tg, tmp_path, database_url=url)
+        runner = BotRunner(tg, tmp_path, database_url=request.getfixturevalue("postgres_url"))
+    else:
+        runner = BotRunner(tg, tmp_path, template=sqlite_template)
     await runner.start()
     yield runner
     await runner.stop()
