@@ -1,5 +1,5 @@
 """Shared fixtures: migrated databases copied from templates migrated once per run, on SQLite and on
-PostgreSQL."""
+PostgreSQL; the handler harness."""
 from __future__ import annotations
 
 import asyncio
@@ -8,8 +8,9 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,8 +18,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import bot  # noqa: F401 - sets PTB_TIMEDELTA before anything imports telegram
+from bot.runner import seed_coordinators
+from storage import users
 from storage.db import Database
-from storage.models import Base
+from storage.models import Base, Role
+from tests.harness import Harness, MakeHarness, start_harness
 
 # End-to-end fixtures (`tg`, `bot`) live beside their helpers.
 pytest_plugins = ("tests.e2e",)
@@ -26,6 +30,7 @@ pytest_plugins = ("tests.e2e",)
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # .ci/run sets this: there a PostgreSQL test that cannot reach its server fails instead of skipping.
 REQUIRE_POSTGRES = os.environ.get("KPR_REQUIRE_POSTGRES") == "1"
+COORD = 500  # the coordinator the `h` harness knows, as in tests/e2e.py
 
 T = TypeVar("T")
 
@@ -192,3 +197,44 @@ async def db(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
         await empty(database)
     yield database
     await database.dispose()
+
+
+# ---- The handler harness ----
+
+
+@pytest.fixture
+async def make_harness() -> AsyncIterator[MakeHarness]:
+    """Starts handler harnesses on a database; at the end shuts them down and fails the test if a
+    handler raised (process_update swallows what handlers raise).
+
+    COORD is a coordinator; `members` (id -> name) are members speaking `language`, first seen at
+    `seen_at` (now if None); with `greeted`, COORD has sent /start in English. `coordinator_ids` and
+    `flood_limit` are the bot's settings (start_harness)."""
+    started: list[Harness] = []
+
+    async def make(db: Database, *, members: Mapping[int, str] = {}, language: str = "de",
+                   seen_at: datetime | None = None, greeted: bool = False, **settings: Any) -> Harness:
+        await seed_coordinators(db, (COORD,))
+        if members:
+            async with db.begin() as session:
+                for user_id, name in members.items():
+                    await users.ensure(session, user_id, name, language, seen_at or datetime.now(timezone.utc))
+                    await users.set_role(session, user_id, Role.MEMBER)
+        harness = await start_harness(db, **settings)
+        started.append(harness)
+        if greeted:
+            await harness.send(COORD, "/start", language="en")
+        return harness
+
+    yield make
+    for harness in started:
+        await harness.app.shutdown()
+    for harness in started:
+        assert not harness.errors, f"handlers raised: {harness.errors!r}"
+
+
+@pytest.fixture
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    """The harness on the test's database, with COORD a coordinator. Modules whose tests need more
+    people or COORD's /start first override it with make_harness's options."""
+    return await make_harness(db)
