@@ -1,5 +1,5 @@
 """Shared fixtures: migrated databases copied from templates migrated once per run, on SQLite and on
-PostgreSQL; the handler harness."""
+PostgreSQL; the handler harness; the `e2e` marker for tests that start processes."""
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +34,26 @@ REQUIRE_POSTGRES = os.environ.get("KPR_REQUIRE_POSTGRES") == "1"
 COORD = 500  # the coordinator the `h` harness knows, as in tests/e2e.py
 
 T = TypeVar("T")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks e2e what runs the bot as a process: the `bot` fixture's users and tests/test_e2e*.py.
+    Other tests that start a process carry the mark themselves (see processes_only_in_e2e_tests)."""
+    for item in items:
+        if "bot" in getattr(item, "fixturenames", ()) or item.path.name.startswith("test_e2e"):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def processes_only_in_e2e_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that starts a process must be marked e2e, so that `-m "not e2e"` stays fast."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        pytest.fail(f"{request.node.nodeid} starts a process: mark it @pytest.mark.e2e", pytrace=False)
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
 
 
 def in_thread(work: Coroutine[Any, Any, T]) -> T:

@@ -510,6 +510,7 @@ async def test_a_coordinator_s_button_pressed_in_a_group_does_nothing(h: Harness
     assert await snapshot(db) == before
 
 
+@pytest.mark.e2e
 def test_the_anonymous_admin_can_never_be_made_a_coordinator(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="anonymous group admins"):
         load_settings(_env_file=None, bot_token=TOKEN, coordinator_ids=f"{COORD},{ANONYMOUS_ADMIN}")
