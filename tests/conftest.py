@@ -228,14 +228,15 @@ async def make_harness() -> AsyncIterator[MakeHarness]:
     """Starts handler harnesses on a database; at the end shuts them down and fails the test if a
     handler raised (process_update swallows what handlers raise).
 
-    COORD is a coordinator; `members` (id -> name) are members speaking `language`, first seen at
-    `seen_at` (now if None); with `greeted`, COORD has sent /start in English. `coordinator_ids` and
-    `flood_limit` are the bot's settings (start_harness)."""
+    `coordinators` are coordinators; `members` (id -> name) are members speaking `language`, first
+    seen at `seen_at` (now if None); with `greeted`, COORD has sent /start in English.
+    `coordinator_ids` and `flood_limit` are the bot's settings (start_harness)."""
     started: list[Harness] = []
 
-    async def make(db: Database, *, members: Mapping[int, str] = {}, language: str = "de",
-                   seen_at: datetime | None = None, greeted: bool = False, **settings: Any) -> Harness:
-        await seed_coordinators(db, (COORD,))
+    async def make(db: Database, *, coordinators: tuple[int, ...] = (COORD,), members: Mapping[int, str] = {},
+                   language: str = "de", seen_at: datetime | None = None, greeted: bool = False,
+                   **settings: Any) -> Harness:
+        await seed_coordinators(db, coordinators)
         if members:
             async with db.begin() as session:
                 for user_id, name in members.items():
