@@ -25,23 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e import COORD, TOKEN, BotRunner  # noqa: E402
+from tests.e2e import COORD, TOKEN, BotRunner, lifted_rate  # noqa: E402
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.flows import compose_and_send, final_report  # noqa: E402
 
 TARGETS = {"paced": ("rate_per_s", 29.0), "engine": ("rate_per_s", 300.0), "memory": ("peak_rss_mb", 150.0)}
-
-# The real bot with BROADCAST_RATE lifted beyond the 30/s that settings allow in production.
-LIFTED = """
-import asyncio, sys
-from bot.content import load
-from bot.logs import setup_logging
-from bot.runner import serve
-from bot.settings import load_settings
-settings = load_settings().model_copy(update={"broadcast_rate": float(sys.argv[1])})
-setup_logging(settings.log_level, [settings.token])
-sys.exit(asyncio.run(serve(settings, load(settings.content_file))))
-"""
 
 # What a bot without an engine would do: await each send in turn, record nothing.
 PLAIN_LOOP = """
@@ -76,7 +64,7 @@ async def run_broadcast(case: str, recipients: int, rate: float | None, latency:
     first = 1_000_000
     with tempfile.TemporaryDirectory() as workdir:
         async with FakeTelegram(token=TOKEN) as tg:
-            command = None if rate is None else [sys.executable, "-c", LIFTED, str(rate)]
+            command = None if rate is None else lifted_rate(rate)
             runner = BotRunner(tg, Path(workdir), command=command)
             runner.env.update(LOG_LEVEL="WARNING", BROADCAST_RATE="30")
             await runner.start()

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -23,20 +25,43 @@ async def tg() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
+# The real bot with BROADCAST_RATE lifted beyond the 30/s that settings allow in production: for
+# benchmarks, and for tests of what happens around an announcement rather than of its pace.
+LIFTED_RATE = """
+import asyncio, sys
+from bot.content import load
+from bot.logs import setup_logging
+from bot.runner import serve
+from bot.settings import load_settings
+settings = load_settings().model_copy(update={"broadcast_rate": float(sys.argv[1])})
+setup_logging(settings.log_level, settings.secrets)
+sys.exit(asyncio.run(serve(settings, load(settings.content_file))))
+"""
+
+
+def lifted_rate(rate: float) -> list[str]:
+    """The command that runs the bot as `python -m bot run` does, sending up to `rate` messages a second."""
+    return [sys.executable, "-c", LIFTED_RATE, str(rate)]
+
+
 class BotRunner:
     """Starts, kills and restarts the bot process against one database.
 
-    `command` replaces `python -m bot run` (benchmarks start the bot with settings lifted beyond
-    what production allows)."""
+    `command` replaces `python -m bot run` (e.g. `lifted_rate`). `template`, a migrated SQLite
+    file (the `sqlite_template` fixture), is copied into place first: the bot's migration at start
+    then has nothing to do."""
 
     def __init__(self, tg: FakeTelegram, workdir: Path, command: list[str] | None = None,
-                 database_url: str | None = None) -> None:
+                 database_url: str | None = None, template: Path | None = None) -> None:
         self.tg = tg
         self.command = command
         self.workdir = workdir
         self.database = workdir / "data" / "bot.db"
         self.database_url = database_url or f"sqlite+aiosqlite:///{self.database}"
         self.postgres = self.database_url.startswith("postgresql")
+        if template is not None and not self.postgres:
+            self.database.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(template, self.database)
         self.env = {
             "BOT_TOKEN": TOKEN,
             "BOT_API_URL": tg.api_url,
@@ -131,20 +156,17 @@ def _on_postgres(url: str, sql: str, rows: Sequence[Sequence[object]]) -> list[t
         return pool.submit(asyncio.run, run()).result()
 
 
-def reset_postgres(url: str) -> None:
-    """An empty schema for the next bot process to migrate."""
-    _on_postgres(url, "drop schema public cascade", [()])
-    _on_postgres(url, "create schema public", [()])
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def bot(request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    """The bot as its own process, on SQLite and on PostgreSQL."""
-    url = None
+async def bot(request: pytest.FixtureRequest, tg: FakeTelegram, tmp_path: Path,
+              sqlite_template: Path) -> AsyncIterator[BotRunner]:
+    """The bot as its own process, on SQLite and on PostgreSQL, on a migrated database of its own.
+    A test marked `broadcast_rate(n)` has it send up to n messages a second (`lifted_rate`)."""
+    marker = request.node.get_closest_marker("broadcast_rate")
+    command = lifted_rate(marker.args[0]) if marker else None
     if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-        reset_postgres(url)
-    runner = BotRunner(tg, tmp_path, database_url=url)
+        runner = BotRunner(tg, tmp_path, command, database_url=request.getfixturevalue("postgres_url"))
+    else:
+        runner = BotRunner(tg, tmp_path, command, template=sqlite_template)
     await runner.start()
     yield runner
     await runner.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,8 @@ from storage.db import Database
 TOKEN = "123456:HANDLER-test-token-0000000000"
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "KPR Test", "username": "kpr_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+# The `make_harness` fixture (tests/conftest.py): (db, **options) -> a started Harness.
+MakeHarness = Callable[..., Awaitable["Harness"]]
 
 
 @dataclass

@@ -2,34 +2,24 @@
 changes nothing; only coordinators get anywhere."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.announcements import content_problem, telegram_length
-from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
 from storage.models import Broadcast, Delivery, Role
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MEMBER, APPLICANT = 500, 2001, 3001
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    async with db.begin() as session:
-        await users.ensure(session, MEMBER, "Mia Member", "de", NOW)
-        await users.set_role(session, MEMBER, Role.MEMBER)
-    harness = await start_harness(db)
-    await harness.send(COORD, "/start", language="en")
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, members={MEMBER: "Mia Member"}, seen_at=NOW, greeted=True)
 
 
 async def count(db: Database, model: type) -> int:

@@ -52,6 +52,7 @@ def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.e2e
 def test_content_check_on_the_command_line(tmp_path: Path) -> None:
     good = _cli("content", "check", env={}, cwd=tmp_path)
     assert good.returncode == 0 and ": ok" in good.stdout
@@ -66,6 +67,7 @@ def test_content_check_on_the_command_line(tmp_path: Path) -> None:
     assert from_env.returncode == 2 and "contact.checked" in from_env.stderr
 
 
+@pytest.mark.e2e
 def test_a_faulty_file_stops_the_start(tmp_path: Path) -> None:
     faulty = tmp_path / "kpr.toml"
     faulty.write_text(SHIPPED.replace("[topics]", "[topics", 1), encoding="utf-8")

@@ -7,6 +7,8 @@ import io
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tests.e2e import COORD, BotRunner
 from bot.fake_telegram import FakeTelegram
 from tests.flows import compose_and_send, final_report
@@ -108,18 +110,18 @@ async def test_429_makes_every_send_wait_and_403_marks_unreachable(tg: FakeTeleg
     assert bot.query("select count(*) from users where unreachable_since is not null") == [(1,)]
 
 
+@pytest.mark.broadcast_rate(1000)  # about the resume, not the pace
 async def test_kill_in_the_middle_of_1000_recipients_then_resume(tg: FakeTelegram, bot: BotRunner) -> None:
     coordinator = tg.user(COORD, "Chris", language_code="en")
     ids = list(range(100_000, 101_000))
     bot.add_people(ids)
     members = {uid: tg.user(uid, "M") for uid in ids}
     await compose_and_send(coordinator, "Einladung")
-    while sum(1 for c in tg.calls if c.method == "sendMessage" and c.status == 200) < 300:
-        await asyncio.sleep(0.05)
+    await tg.wait_for_call("sendMessage", timeout=60, count=300)
     bot.kill()
+    assert bot.query("select count(*) from deliveries where status = 'sent'")[0][0] < 1000, "killed too late"
     await bot.start()
-    while bot.query("select count(*) from deliveries where status in ('pending', 'sending')") != [(0,)]:
-        await asyncio.sleep(0.25)
+    await bot.wait_until("select count(*) from deliveries where status in ('pending', 'sending')", [(0,)], timeout=60)
     received = Counter({uid: len(m.log.new_messages) for uid, m in members.items()})
     assert min(received.values()) == 1, "someone was left out"
     duplicates = sum(n - 1 for n in received.values())

@@ -156,6 +156,7 @@ async def test_latency_overlaps_concurrent_calls(tg: FakeTelegram, transport: st
         assert time.monotonic() - started < 1.0
 
 
+@pytest.mark.e2e
 async def test_bot_process_kill_and_restart(tg: FakeTelegram, tmp_path: Path) -> None:
     script = tmp_path / "echo.py"
     script.write_text(

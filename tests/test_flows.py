@@ -2,25 +2,18 @@
 leaves the flow the user is in."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.runner import seed_coordinators
 from storage.db import Database
-from tests.harness import Harness, start_harness
+from tests.harness import Harness, MakeHarness
 
 COORD = 500
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    harness = await start_harness(db)
-    await harness.send(COORD, "/start", language="en")
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, greeted=True)
 
 
 async def test_starting_a_flow_ends_the_one_left_open(h: Harness) -> None:

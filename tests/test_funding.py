@@ -3,7 +3,6 @@ questions, Back with earlier answers kept, "Don't know", every bad input, the su
 consent and the office's reply, /inbox, /stats, and answers to questions typed outside any flow."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,14 +13,12 @@ from bot.content import load
 from bot.eligibility import Answers, check
 from bot.explain import day
 from bot.i18n import translator
-from bot.runner import seed_coordinators
 from handlers.ask import QuestionRenderer
 from handlers.check import result_text
-from storage import users
 from storage.db import Database
-from storage.models import Delivery, DeliveryKind, EligibilityCheck, Question, QuestionStatus, Reply, Role
+from storage.models import Delivery, DeliveryKind, EligibilityCheck, Question, QuestionStatus, Reply
 from storage.outbox import DueRow
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, MakeHarness, buttons
 
 COORD, APPLICANT, MEMBER = 500, 3001, 2001
 NOW = datetime.now(timezone.utc)
@@ -31,15 +28,8 @@ CONTENT = load()
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    async with db.begin() as session:
-        await users.ensure(session, MEMBER, "Mia Muster", "en", NOW)
-        await users.set_role(session, MEMBER, Role.MEMBER)
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, members={MEMBER: "Mia Muster"}, language="en", seen_at=NOW)
 
 
 def screen(h: Harness, user_id: int = APPLICANT) -> dict:

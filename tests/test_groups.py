@@ -2,34 +2,24 @@
 leads' lists and their limits, archiving, adding and removing by hand, and every bad input."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bot.runner import seed_coordinators
-from storage import groups, users
+from storage import groups
 from storage.db import Database
-from storage.models import Delivery, DeliveryKind, Group, GroupKind, GroupStatus, Role
-from tests.harness import Harness, buttons, start_harness
+from storage.models import Delivery, DeliveryKind, Group, GroupKind, GroupStatus
+from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MIA, MAX, ADA, APPLICANT = 500, 2001, 2002, 2003, 3001
 NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    async with db.begin() as session:
-        for uid, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann"), (ADA, "Ada Lovelace")):
-            await users.ensure(session, uid, name, "en", NOW)
-            await users.set_role(session, uid, Role.MEMBER)
-    harness = await start_harness(db)
-    await harness.send(COORD, "/start", language="en")
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, members={MIA: "Mia Muster", MAX: "Max Mustermann", ADA: "Ada Lovelace"},
+                              language="en", seen_at=NOW, greeted=True)
 
 
 def screen(h: Harness, user_id: int) -> dict:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,18 +11,9 @@ from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
 from storage.models import Role
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, buttons
 
 COORD, ALICE, BOB = 500, 1001, 1002
-
-
-@pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
 
 
 async def role_of(db: Database, user_id: int) -> Role:

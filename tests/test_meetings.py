@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -13,14 +12,13 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from bot.i18n import translator
-from bot.runner import seed_coordinators
 from bot.settings import load_settings
 from handlers.meetings import MeetingRenderer, MeetingView
 from storage import meetings, users
 from storage.db import Database
 from storage.models import Attendance, Delivery, DeliveryKind, Meeting, MeetingStatus, ReminderOptOut, Role, Rsvp
 from storage.outbox import DueRow
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MIA, MAX, APPLICANT = 500, 2001, 2002, 3001
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -28,17 +26,8 @@ NOW = datetime.now(timezone.utc)
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    async with db.begin() as session:
-        for uid, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann")):
-            await users.ensure(session, uid, name, "de", NOW)
-            await users.set_role(session, uid, Role.MEMBER)
-    harness = await start_harness(db)
-    await harness.send(COORD, "/start", language="en")
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, members={MIA: "Mia Muster", MAX: "Max Mustermann"}, seen_at=NOW, greeted=True)
 
 
 def last(h: Harness, user_id: int) -> dict:

@@ -187,6 +187,7 @@ def _package_files(top: Path) -> list[str]:
                   and not any(part.startswith(".") for part in p.relative_to(ROOT).parts))
 
 
+@pytest.mark.e2e
 def test_the_image_source_builds_a_wheel_with_everything_the_bot_reads(tmp_path: Path) -> None:
     ignore = _dockerignore()
     for secret_or_state in (".env", "data/kpr-bot.db", "data/kpr-bot.db.lock", ".venv/bin/python", ".git/HEAD"):

@@ -5,33 +5,21 @@ controlled clock. Also the flood guard, as a rule and in the bot."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select, text, update
 
 from bot.flood import FloodGuard, Verdict
-from bot.runner import seed_coordinators
 from storage import broadcasts, funding, groups, join_requests, meetings, outbox, privacy, users
 from storage.db import Database
 from storage.models import (
     Attendance, Audience, Base, Delivery, DeliveryKind, DeliveryStatus, EligibilityCheck, GroupKind, GroupStatus,
     Question, Role, User,
 )
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, MakeHarness, buttons
 
 COORD, OTHER_COORD, MEMBER, WAITING = 500, 501, 987650123, 2002
 NOW = datetime.now(timezone.utc)
-
-
-@pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
 
 
 async def a_member_with_everything(db: Database) -> dict[str, int]:
@@ -236,15 +224,14 @@ def test_a_steady_pace_is_never_throttled() -> None:
     assert {guard.check(1, now=i * 0.55) for i in range(500)} == {Verdict.ALLOW}
 
 
-async def test_a_flooding_user_gets_one_notice_and_others_are_served(db: Database) -> None:
-    h = await start_harness(db, flood_limit=20)
+async def test_a_flooding_user_gets_one_notice_and_others_are_served(db: Database, make_harness: MakeHarness) -> None:
+    h = await make_harness(db, flood_limit=20)
     for n in range(40):
         await h.send(MEMBER, f"hallo {n}", language="en")
     notices = [t for t in h.request.texts(MEMBER) if "sending a lot at once" in t]
     assert len(notices) == 1 and len(h.request.texts(MEMBER)) == 21
     await h.send(WAITING, "/start", language="en")
     assert "Hello" in h.request.latest(WAITING)["text"]
-    await h.app.shutdown()
 
 
 async def test_the_databases_scan_helper_finds_ids(db: Database) -> None:

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Any
 
 import pytest
 from telegram import Update
@@ -14,19 +12,15 @@ from bot.callbacks import PATTERN_PREFIXES
 from bot.routing import Router
 from handlers import fallback
 from storage.db import Database
-from tests.harness import BOT_USER, Harness, start_harness
+from tests.harness import BOT_USER, Harness, MakeHarness
 
 USER = 4242
 
 
 @pytest.fixture
-async def h(tmp_path: Path) -> Any:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/routing.db")
-    await db.migrate()
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    await db.dispose()
+async def h(sqlite_db: Database, make_harness: MakeHarness) -> Harness:
+    # SQLite only: which handler takes an update does not depend on the database.
+    return await make_harness(sqlite_db)
 
 
 def plain() -> list[BaseHandler]:

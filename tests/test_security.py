@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,7 +43,7 @@ from storage.models import (
     GroupKind,
     Role,
 )
-from tests.harness import BOT_USER, TOKEN, Harness, buttons, start_harness
+from tests.harness import BOT_USER, TOKEN, Harness, MakeHarness, buttons
 
 COORD, LEAD, MEMBER, OUTSIDER = 500, 2001, 2002, 2003
 APPLICANT, STRANGER, JOINER = 3001, 3002, 3003
@@ -143,11 +143,8 @@ async def world(db: Database) -> World:
 
 
 @pytest.fixture
-async def h(db: Database, world: World) -> AsyncIterator[Harness]:
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, world: World, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db)
 
 
 # ---- helpers ----
@@ -514,6 +511,7 @@ async def test_a_coordinator_s_button_pressed_in_a_group_does_nothing(h: Harness
     assert await snapshot(db) == before
 
 
+@pytest.mark.e2e
 def test_the_anonymous_admin_can_never_be_made_a_coordinator(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="anonymous group admins"):
         load_settings(_env_file=None, bot_token=TOKEN, coordinator_ids=f"{COORD},{ANONYMOUS_ADMIN}")

@@ -77,6 +77,7 @@ def test_missing_token() -> None:
         load_settings()
 
 
+@pytest.mark.e2e
 def test_cli_exits_2_with_one_line_and_no_secret(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": "123456:SECRETSECRETSECRET", "BOT_TIMEZONE": "Nowhere/Else"}
     result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
@@ -87,6 +88,7 @@ def test_cli_exits_2_with_one_line_and_no_secret(tmp_path) -> None:
     assert "SECRET" not in result.stderr
 
 
+@pytest.mark.e2e
 def test_cli_token_shape_error_does_not_echo_the_value(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "BOT_TOKEN": "SECRETSECRET"}
     result = subprocess.run([sys.executable, "-m", "bot", "check-config"], env=env, cwd=tmp_path,

@@ -102,6 +102,7 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
         yield started
 
 
+@pytest.mark.e2e
 async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path: Path) -> None:
     await terminal.expect("Sie sind Anna Berger (Antragstellende Person).", "Dateien, die der Bot schickt")
 
@@ -144,6 +145,7 @@ async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.e2e
 async def test_numbers_and_commands_of_the_console(tmp_path: Path) -> None:
     """Piped all at once, each line waits for the answer to the one before, as typed lines do."""
     lines = ["1", "'1", "/start", "2", "/as member", "/meetings", "/try", "/quit"]
@@ -162,6 +164,7 @@ async def test_numbers_and_commands_of_the_console(tmp_path: Path) -> None:
     assert shown.rstrip().endswith("Bye! The bot is stopped and the demo database deleted.")
 
 
+@pytest.mark.e2e
 async def test_sigterm_stops_the_bot_and_tidies_up(tmp_path: Path) -> None:
     async with console(tmp_path, "--as", "coordinator") as terminal:
         await terminal.expect("Sie sind Katrin Vogel (Koordination).", "Dateien, die der Bot schickt")
@@ -171,6 +174,7 @@ async def test_sigterm_stops_the_bot_and_tidies_up(tmp_path: Path) -> None:
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
+@pytest.mark.e2e
 async def test_the_demo_data_command_adds_once(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
     env = {**_env(tmp_path), "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
