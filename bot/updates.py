@@ -3,6 +3,7 @@ each within a deadline."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +12,23 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
+
+
+class _Handling:
+    """What the task handling one update can learn about itself."""
+
+    given_up = False
+
+
+_handling: contextvars.ContextVar[_Handling] = contextvars.ContextVar("handling")
+
+
+def given_up() -> bool:
+    """Whether the update the current task handles has been given up at its deadline. Then it is
+    being cancelled, and says nothing more: the person has been told. (The cancellation itself
+    cannot tell: a timeout inside the handling may have taken it for its own.)"""
+    handling = _handling.get(None)
+    return handling is not None and handling.given_up
 
 
 def ordering_key(update: object) -> int | None:
@@ -82,7 +100,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                     log.exception("Could not store flow state after update")
 
     async def _within_deadline(self, update: object, coroutine: Awaitable[Any]) -> None:
-        handling = asyncio.ensure_future(coroutine)
+        state = _Handling()
+        # The task copies this context, and with it `state`, which given_up() reads there.
+        token = _handling.set(state)
+        try:
+            handling = asyncio.ensure_future(coroutine)
+        finally:
+            _handling.reset(token)
         loop = asyncio.get_running_loop()
         began = loop.time()
         give_up_at = began + self.deadline
@@ -98,6 +122,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         except TimeoutError:
             if not deadline.expired():
                 raise  # the handling's own
+            state.given_up = True
             log.error("Update %s was given up: still not handled after %.1f s",
                       getattr(update, "update_id", "?"), loop.time() - began)
             if self.on_given_up is not None and self._give_up_at is None:

@@ -5,6 +5,7 @@ nothing here reads more of it than a message id."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable
 from typing import cast
@@ -16,6 +17,7 @@ from telegram.error import BadRequest
 from bot.botapi import KprBot
 from bot.keyboards import Keyboard
 from bot.pseudonym import who
+from bot.updates import given_up
 from handlers.text import html
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,12 @@ async def acknowledge(update: Update, text: str | None = None, *, alert: bool = 
 async def best_effort(sending: Awaitable[object], update: Update) -> None:
     """Awaits a notice on which nothing depends (a refusal, a request to slow down): whatever becomes
     of it (a press too old to answer, Telegram away, no answer in time), what was decided stands, so a
-    failure is logged in one line and swallowed, and the wait is bounded."""
+    failure is logged in one line and swallowed, and the wait is bounded. Nothing is said by an update
+    being given up (bot.updates cancels it at its deadline): the person has been told that already."""
+    if given_up():
+        if inspect.iscoroutine(sending):
+            sending.close()
+        return
     try:
         async with asyncio.timeout(NOTICE_WITHIN):
             await sending

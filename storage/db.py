@@ -52,6 +52,7 @@ class Database:
             self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=POOL_RECYCLE,
                                               pool_reset_on_return=None, hide_parameters=True,
                                               connect_args=_postgres_bounds(timeout))
+            _discard_timed_out_connections(self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
         # polling, beats retrying on "database is locked" (storage.sqlite), which is left for
@@ -170,6 +171,17 @@ def _first_line(error: BaseException) -> str:
     link on further lines."""
     lines = str(error).strip().splitlines()
     return f"{type(error).__name__}: {lines[0] if lines else 'no details'}"
+
+
+def _discard_timed_out_connections(sync_engine: Any) -> None:
+    """A connection on which a statement timed out is in a state nobody knows (the statement may
+    still run, the network may have dropped it silently): it is treated as disconnected, so the
+    pool drops it, and the next unit of work gets a fresh one instead of an error from it."""
+
+    @event.listens_for(sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if isinstance(context.original_exception, (TimeoutError, ConnectionError, OSError)):
+            context.is_disconnect = True
 
 
 def _postgres_bounds(timeout: float) -> dict[str, Any]:

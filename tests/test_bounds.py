@@ -13,7 +13,9 @@ from sqlalchemy.engine import make_url
 from bot.fake_telegram import FakeTelegram, FakeUser
 from bot.runner import STOP_DEADLINE
 from tests.blackhole import BlackholeProxy, blackhole_proxy
-from tests.e2e import BotRunner, reset_postgres
+from tests.e2e import BotRunner
+
+pytestmark = pytest.mark.e2e
 
 UPDATE_DEADLINE = 2.0
 DATABASE_TIMEOUT = 1.0
@@ -22,7 +24,6 @@ DATABASE_TIMEOUT = 1.0
 @pytest.fixture
 async def proxied(tg: FakeTelegram, tmp_path: Path, postgres_url: str) -> AsyncIterator[tuple[BotRunner, BlackholeProxy]]:
     """The bot on PostgreSQL through a proxy that can go silent; the test reads the database directly."""
-    reset_postgres(postgres_url)
     url = make_url(postgres_url)
     async with blackhole_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
         runner = BotRunner(tg, tmp_path, database_url=postgres_url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -13,7 +13,7 @@ from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
 from storage.models import Role
-from tests.harness import Harness, buttons, start_harness
+from tests.harness import Harness, buttons, MakeHarness
 from tests.test_storage import NOW
 
 ANNA, BERND = 500, 501
@@ -24,17 +24,14 @@ _TAKES_ROLE_AWAY = re.compile(r"^(UPDATE users SET role|DELETE FROM users WHERE)
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (ANNA,))
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
     async with db.begin() as session:
         await users.ensure(session, BERND, "Bernd", "de", NOW)
         await users.set_role(session, BERND, Role.COORDINATOR)
-    harness = await start_harness(db)
+    harness = await make_harness(db, coordinators=(ANNA,))
     for coordinator in (ANNA, BERND):
         await harness.send(coordinator, "/start")  # their accounts as the presses below find them
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+    return harness
 
 
 @contextmanager

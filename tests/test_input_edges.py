@@ -3,7 +3,6 @@ latest possible day, and names and titles of nothing but invisible characters ar
 without Telegram and on a real Application, where nothing is stored."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -14,11 +13,10 @@ from bot.answers import clean_text_answer, strip_invisible, visible
 from bot.dates import DateProblem, format_day, latest_day, parse_datetime, problem_text
 from bot.i18n import translator
 from bot.meetings import Repeat, Repetition, repetition_problem
-from bot.runner import seed_coordinators
-from storage import meetings, users
+from storage import meetings
 from storage.db import Database
-from storage.models import Broadcast, Delivery, Group, JoinRequest, Meeting, Role
-from tests.harness import Harness, buttons, start_harness
+from storage.models import Broadcast, Delivery, Group, JoinRequest, Meeting
+from tests.harness import Harness, buttons, MakeHarness
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -101,17 +99,8 @@ def test_answers_of_invisible_characters_are_refused_as_such() -> None:
 # Handlers, on a real Application.
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    async with db.begin() as session:
-        for uid, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann")):
-            await users.ensure(session, uid, name, "de", NOW)
-            await users.set_role(session, uid, Role.MEMBER)
-    harness = await start_harness(db)
-    await harness.send(COORD, "/start", language="en")
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db, members={MIA: "Mia Muster", MAX: "Max Mustermann"}, seen_at=NOW, greeted=True)
 
 
 def shown(h: Harness, user_id: int = COORD) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from storage.models import (
     Acknowledgement, Attendance, Audience, Base, ConversationState, FlowData, Invite, JoinRequest, JoinRequestNotice,
     Question, RequestStatus, Role, Rsvp, User,
 )
-from tests.harness import TOKEN, Harness, buttons, start_harness
+from tests.harness import TOKEN, Harness, buttons, start_harness, MakeHarness
 from tests.test_privacy import COORD, MEMBER, OTHER_COORD, a_member_with_everything, places_holding, sent_document
 
 APPLICANT = 3001
@@ -34,12 +33,8 @@ MARK = "Zyxwvut"  # in everything the person below leaves, and nowhere else
 
 
 @pytest.fixture
-async def h(db: Database) -> AsyncIterator[Harness]:
-    await seed_coordinators(db, (COORD,))
-    harness = await start_harness(db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(db: Database, make_harness: MakeHarness) -> Harness:
+    return await make_harness(db)
 
 
 # No trace in the files.

@@ -20,6 +20,7 @@ from telegram.ext import TypeHandler
 from bot.pseudonym import who
 from bot.app import FEATURES, GATE_GROUP
 from bot.flood import FloodGuard
+from bot.updates import PerChatUpdateProcessor
 from handlers import fallback, respond
 from handlers.gate import Gate
 from storage import users
@@ -27,7 +28,7 @@ from storage.db import Database
 from storage.models import Role
 from tests.e2e import BotRunner
 from bot.fake_telegram import FakeTelegram
-from tests.harness import Call, Harness, start_harness
+from tests.harness import Call, Harness, start_harness, MakeHarness
 from tests.test_security import (
     APPLICANT,
     COORD,
@@ -115,11 +116,8 @@ async def world(sqlite_db: Database) -> World:
 
 
 @pytest.fixture
-async def h(sqlite_db: Database, world: World) -> AsyncIterator[Harness]:
-    harness = await start_harness(sqlite_db)
-    yield harness
-    await harness.app.shutdown()
-    assert not harness.errors, f"handlers raised: {harness.errors!r}"
+async def h(sqlite_db: Database, world: World, make_harness: MakeHarness) -> Harness:
+    return await make_harness(sqlite_db, coordinators=())  # the world has its coordinators
 
 
 def let_everything_through(h: Harness) -> None:
@@ -173,6 +171,30 @@ async def test_a_refusal_that_hangs_is_given_up_and_still_holds(h: Harness, worl
     monkeypatch.setattr(respond, "NOTICE_WITHIN", 0.05)
     seen, changed = await asyncio.wait_for(attempt(h, MEMBER, world.fill("role:{member}:coordinator:1")), 5)
     assert [method for method, _ in seen] == ["answerCallbackQuery"] and not changed, (seen, changed)
+
+
+async def test_an_update_being_given_up_says_nothing_more() -> None:
+    """bot.updates gives an update up at its deadline and tells the person; whatever the abandoned
+    handling fails with on its way out (a gate whose database read now times out) sends no second
+    apology after that notice."""
+    processor = PerChatUpdateProcessor(8, deadline=0.05)
+    said: list[int] = []
+
+    async def notice(update_id: int) -> None:
+        said.append(update_id)
+
+    async def handling(update: Update, *, stuck: bool) -> None:
+        try:
+            if stuck:
+                await asyncio.Event().wait()  # a database that does not answer
+        finally:
+            # On the way out, as the gate does when its read fails: an apology, best effort.
+            await respond.best_effort(notice(update.update_id), update)
+
+    await processor.process_update(Update(1), handling(Update(1), stuck=True))
+    await asyncio.sleep(0.05)  # the abandoned handling winds down
+    await processor.process_update(Update(2), handling(Update(2), stuck=False))
+    assert said == [2]
 
 
 async def test_on_both_databases_a_refused_role_change_holds_when_telegram_fails(db: Database) -> None:

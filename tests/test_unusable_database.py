@@ -59,6 +59,7 @@ def says_once(result: subprocess.CompletedProcess, text: str) -> None:
                                                                        if line.strip()], output
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_read_only_database_is_named_by_run_and_health(database: Path, tmp_path: Path, what: str) -> None:
     url = f"sqlite+aiosqlite:///{database}"
@@ -73,6 +74,7 @@ def test_a_read_only_database_is_named_by_run_and_health(database: Path, tmp_pat
     says_once(run, f"Not starting: {problem}")
 
 
+@pytest.mark.e2e
 def test_a_database_server_that_does_not_answer_is_named_by_run(tmp_path: Path) -> None:
     run = kpr_bot("run", database_url="postgresql+asyncpg://kpr:pw-Geheim-42@127.0.0.1:1/kpr", cwd=tmp_path)
     assert run.returncode == EXIT_DATABASE_UNUSABLE
