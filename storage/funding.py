@@ -5,10 +5,9 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
 from storage.db import run
-from storage.models import EligibilityCheck, Question, QuestionStatus, Reply, Role, User
+from storage.models import EligibilityCheck, Question, QuestionStatus, Reply, User
 
 
 async def start_check(session: AsyncSession, user_id: int, now: datetime) -> int:
@@ -88,15 +87,6 @@ async def inbox(session: AsyncSession, limit: int) -> list[tuple[Question, str]]
 
 async def replies_to(session: AsyncSession, question_id: int) -> list[Reply]:
     return list(await session.scalars(select(Reply).where(Reply.question_id == question_id).order_by(Reply.id)))
-
-
-def coordinators() -> Select:
-    """Who gets the questions: the coordinators Telegram can reach."""
-    return select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
-
-
-def asker(user_id: int) -> Select:
-    return select(User.id).where(User.id == user_id)
 
 
 async def stats(session: AsyncSession) -> dict[str, object]:

@@ -30,8 +30,8 @@ class DueRow:
 
 async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select, *, now: datetime,
                   not_before: datetime | None = None, status: DeliveryStatus = DeliveryStatus.PENDING,
-                  broadcast_id: int | None = None, meeting_id: int | None = None, payload: dict | None = None,
-                  dedupe_prefix: str | None = None) -> int:
+                  broadcast_id: int | None = None, meeting_id: int | None = None, join_request_id: int | None = None,
+                  payload: dict | None = None, dedupe_prefix: str | None = None) -> int:
     """One row per user id that `recipients` selects, written by the database itself (INSERT ...
     SELECT), so an audience of any size costs one statement and no memory here. With
     `dedupe_prefix`, each row's key is the prefix and the user id; a row whose key exists already
@@ -47,6 +47,7 @@ async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select,
         "created_at": literal(now, UTCDateTime()),
         "broadcast_id": literal(broadcast_id, Integer()),
         "meeting_id": literal(meeting_id, Integer()),
+        "join_request_id": literal(join_request_id, Integer()),
         "payload": literal(payload, JSON(none_as_null=True)),
         "dedupe_key": (literal(dedupe_prefix, String()) + cast(user_id, String())) if dedupe_prefix else
         literal(None, String()),
@@ -134,13 +135,17 @@ async def record(session: AsyncSession, answers: list[Answer]) -> None:
 
 
 async def cancel_pending(session: AsyncSession, *, broadcast_id: int | None = None,
-                         meeting_ids: list[int] | None = None, kinds: list[DeliveryKind] | None = None) -> int:
-    """Rows not sent yet that belong to a broadcast or to meetings (of some kinds) will not be sent."""
+                         meeting_ids: list[int] | None = None, join_request_id: int | None = None,
+                         kinds: list[DeliveryKind] | None = None) -> int:
+    """Rows not sent yet that belong to a broadcast, to meetings or to a join request (of some kinds)
+    will not be sent."""
     query = update(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
     if broadcast_id is not None:
         query = query.where(Delivery.broadcast_id == broadcast_id)
     if meeting_ids is not None:
         query = query.where(Delivery.meeting_id.in_(meeting_ids))
+    if join_request_id is not None:
+        query = query.where(Delivery.join_request_id == join_request_id)
     if kinds is not None:
         query = query.where(Delivery.kind.in_(kinds))
     result = await session.execute(query.values(status=DeliveryStatus.CANCELLED)

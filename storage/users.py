@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
-from storage import upsert
+from storage import outbox, upsert
 from storage.db import Database, run
-from storage.models import CoordinatorSeed, Role, User
+from storage.models import CoordinatorSeed, DeliveryKind, Role, User
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -118,6 +119,21 @@ async def lock_coordinators(session: AsyncSession) -> list[int]:
     transactions lock the rows in the same order and never deadlock."""
     return list(await session.scalars(
         select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id).with_for_update()))
+
+
+async def tell_new_role(session: AsyncSession, user_id: int, role: Role, now: datetime) -> None:
+    """Queues the news of their new role for the person, in the transaction that changed it."""
+    await outbox.enqueue(session, DeliveryKind.ROLE, just(user_id), now=now, payload={"role": role.value})
+
+
+def just(user_id: int) -> Select:
+    """The audience of a message to one person (storage.outbox.enqueue)."""
+    return select(User.id).where(User.id == user_id)
+
+
+def reachable_coordinators() -> Select:
+    """The audience of what every coordinator gets (questions, join requests): those Telegram can reach."""
+    return select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
 
 
 async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
