@@ -88,7 +88,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
                  DeliveryKind.ROLE: members.render_news, DeliveryKind.JOIN_DECISION: members.render_news,
-                 DeliveryKind.JOIN_REQUEST: join.render_request}
+                 DeliveryKind.JOIN_REQUEST: join.render_request, DeliveryKind.REPORT: broadcasts.ReportRenderer(db)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
     application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),
                                                 sender=sender)

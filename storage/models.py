@@ -227,6 +227,7 @@ class DeliveryKind(str, enum.Enum):
     ROLE = "role"  # a person's new role, to them (payload)
     JOIN_REQUEST = "join_request"  # a request to join, to each coordinator with Approve / Decline (payload)
     JOIN_DECISION = "join_decision"  # the coordinators' decision on a request, to the applicant (payload)
+    REPORT = "report"  # who an announcement did not reach, to its author (payload: the broadcast)
 
 
 class Delivery(Base):

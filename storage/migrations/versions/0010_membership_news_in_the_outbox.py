@@ -1,5 +1,6 @@
-"""role changes and join requests go through the outbox: three kinds of rows, each tied to its join
-request; the coordinators' copies of a request are outbox rows, so join_request_notices goes
+"""role changes, join requests and an announcement's list of those not reached go through the
+outbox: four kinds of rows, those about a join request tied to it; the coordinators' copies of a
+request are outbox rows, so join_request_notices goes
 
 Revision ID: 0010
 Revises: 0009
@@ -14,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 KINDS = ('broadcast', 'reminder', 'meeting', 'group', 'question', 'reply')
-NEW_KINDS = ('role', 'join_request', 'join_decision')
+NEW_KINDS = ('role', 'join_request', 'join_decision', 'report')
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -52,7 +53,7 @@ def downgrade() -> None:
         "SELECT join_request_id, chat_id, MAX(message_id) FROM deliveries "
         "WHERE kind = 'join_request' AND status = 'sent' AND message_id IS NOT NULL AND chat_id IS NOT NULL "
         "GROUP BY join_request_id, chat_id")
-    op.execute("DELETE FROM deliveries WHERE kind IN ('role', 'join_request', 'join_decision')")
+    op.execute("DELETE FROM deliveries WHERE kind IN ('role', 'join_request', 'join_decision', 'report')")
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_constraint('delivery_kind', type_='check')
         batch_op.create_check_constraint('delivery_kind', sa.text(_in(KINDS)))
