@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ParseMode
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import calendar
@@ -153,27 +152,12 @@ def card(t: Translator, meeting: Meeting | MeetingRow, zone: ZoneInfo, *, answer
     return "\n".join(lines), keyboard(rows)
 
 
-async def managed(session: AsyncSession, context: BotContext, user_id: int) -> set[int | None]:
-    """The groups whose meetings /meetings shows this person as theirs to manage (None in it: the
-    council's): all for coordinators, a group's leads its meetings. Each action checks again."""
-    if context.role is Role.COORDINATOR:
-        return {None, *(g.id for g in await groups.listing(session)), *(g.id for g in await groups.listing(
-            session, archived=True))}
-    return {g.id for g in await groups.led_by(session, user_id)}
-
-
-async def manages(session: AsyncSession, user_id: int, meeting: Meeting | MeetingRow) -> bool:
-    """Whether this person manages this meeting, as the database says now: a coordinator every meeting,
-    a group's leads the group's meetings."""
-    return await permissions.may_act(session, user_id, meeting.group_id)
-
-
 async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
     t, now, zone = context.t, context.now(), context.settings.timezone
     user_id = update.effective_user.id
     coordinator = context.role is Role.COORDINATOR
     async with context.db.begin() as session:
-        managed_groups = await managed(session, context, user_id)
+        managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
         if past:
             found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
             total = len(found)
@@ -225,7 +209,8 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and await manages(session, user_id, meeting)
+            manager = context.match["on"] == "card" and await permissions.may_act(session, user_id,
+                                                                                  meeting.group_id)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
@@ -252,10 +237,11 @@ def answer_problem(meeting: Meeting | MeetingRow | None, now: datetime) -> str |
 
 async def _visible(update: Update, context: BotContext) -> MeetingRow | None:
     """The pressed button's meeting, if it is scheduled and one of the user's (or one they manage)."""
+    user_id = update.effective_user.id
     async with context.db.begin() as session:
         meeting = await store.find(session, int(context.match["meeting"]))
-        mine = meeting is not None and (await store.is_for(session, meeting.id, update.effective_user.id)
-                                        or await manages(session, update.effective_user.id, meeting))
+        mine = meeting is not None and (await store.is_for(session, meeting.id, user_id)
+                                        or await permissions.may_act(session, user_id, meeting.group_id))
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         await acknowledge(update, context.t("This meeting has been cancelled."), alert=True)
         return None

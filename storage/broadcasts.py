@@ -75,6 +75,11 @@ async def create(session: AsyncSession, *, author_id: int, author_name: str, aud
     return broadcast
 
 
+async def drop(session: AsyncSession, broadcast: Broadcast) -> None:
+    """A broadcast written for nobody (its audience emptied since the preview): nothing of it is kept."""
+    await session.delete(broadcast)
+
+
 async def reminder_running(session: AsyncSession, original_id: int) -> bool:
     """Whether a reminder of this broadcast is scheduled or still going out."""
     return bool(await session.scalar(select(func.count()).select_from(Broadcast).where(
