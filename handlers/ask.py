@@ -176,8 +176,9 @@ async def inbox(update: Update, context: BotContext) -> None:
     if count > len(waiting):
         heading += "\n" + html(t("The {shown} oldest are shown; mark them done to see the next.", shown=len(waiting)))
     await respond(update, heading)
-    for question, name in waiting:
-        await respond(update, question_text(t, context.content, context.settings.timezone, question.id, name,
+    for entry in waiting:
+        question = entry.question
+        await respond(update, question_text(t, context.content, context.settings.timezone, question.id, entry.asker,
                                             question.text, question.shared_check, question.status),
                       question_buttons(t, question.id))
 

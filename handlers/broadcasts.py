@@ -87,7 +87,7 @@ async def report_progress(context: BotContext) -> None:
             if problems:
                 context.services.wake_sender()
         t = translator(broadcast.progress_language or context.settings.default_language)
-        reasons = Counter(reason or "?" for _, _, status, reason in problems if status == DeliveryStatus.FAILED.value)
+        reasons = Counter(p.reason or "?" for p in problems if p.status is DeliveryStatus.FAILED)
         text = progress_text(t, numbers, final=final, late=broadcast.late, reasons=reasons)
         if broadcast.progress_chat_id is not None and shown.get(broadcast.id) != text:
             shown[broadcast.id] = text
@@ -128,7 +128,8 @@ class ReportRenderer:
             problems = await outbox.problems(session, broadcast_id)
         caption = t.plural("{count} recipient was not reached; the list is attached.",
                            "{count} recipients were not reached; the list is attached.", len(problems))
-        return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], problems),
+        table = [(p.chat_id, p.name, p.status.value, p.reason) for p in problems]
+        return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], table),
                        filename=f"announcement-{broadcast_id}-not-delivered.csv")
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from bot.groups import Joined, promotions
 from storage import outbox, upsert
-from storage.db import run
 from storage.models import DeliveryKind, Group, GroupKind, GroupMember, GroupStatus, Role, User
 
 
@@ -166,10 +165,12 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
         GroupMember.status == GroupStatus.MEMBER)))
 
 
-async def led_by(session: AsyncSession, user_id: int) -> list[Row]:
-    """The groups this person leads, as rows (id, name): asked on every RSVP and /meetings of a
-    member, so read with a statement built once (see storage.db.run)."""
-    return list(await run(session, _LED_BY, user=user_id))
+async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
+    """The groups this person leads, not archived, by name."""
+    return list(await session.scalars(
+        select(Group).join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.user_id == user_id, GroupMember.lead.is_(True), Group.archived_at.is_(None))
+        .order_by(Group.name)))
 
 
 async def managed_by(session: AsyncSession, user_id: int, *, coordinator: bool) -> set[int | None]:
@@ -179,13 +180,6 @@ async def managed_by(session: AsyncSession, user_id: int, *, coordinator: bool) 
     if coordinator:
         return {None, *await session.scalars(select(Group.id))}
     return {group.id for group in await led_by(session, user_id)}
-
-
-_LED_BY = (select(Group.__table__.c.id, Group.__table__.c.name)
-           .join(GroupMember.__table__, GroupMember.__table__.c.group_id == Group.__table__.c.id)
-           .where(GroupMember.__table__.c.user_id == bindparam("user"), GroupMember.__table__.c.lead.is_(True),
-                  Group.__table__.c.archived_at.is_(None))
-           .order_by(Group.__table__.c.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,15 +82,15 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
     for question in questions:
         question["replies"] = await rows(select(Reply).where(Reply.question_id == question["id"]).order_by(Reply.id))
     copies = [_copy(copy) for copy in await _question_copies(session, [question["id"] for question in questions])]
+    their_requests = select(JoinRequest.id).where(JoinRequest.user_id == user_id)
     request_copies = [_copy(copy) for copy in await session.scalars(select(Delivery).where(
-        Delivery.kind == DeliveryKind.JOIN_REQUEST,
-        Delivery.join_request_id.in_(select(JoinRequest.id).where(JoinRequest.user_id == user_id))).order_by(Delivery.id))]
-    memberships = [dict(_row(member), group=name) for member, name in (await session.execute(
+        Delivery.kind == DeliveryKind.JOIN_REQUEST, Delivery.join_request_id.in_(their_requests)).order_by(Delivery.id))]
+    memberships = [dict(_row(row.GroupMember), group=row.name) for row in await session.execute(
         select(GroupMember, Group.name).join(Group, Group.id == GroupMember.group_id)
-        .where(GroupMember.user_id == user_id).order_by(GroupMember.id))).all()]
-    answers = [dict(_row(rsvp), meeting=title, starts_at=starts) for rsvp, title, starts in (await session.execute(
+        .where(GroupMember.user_id == user_id).order_by(GroupMember.id))]
+    answers = [dict(_row(row.Rsvp), meeting=row.title, starts_at=row.starts_at) for row in await session.execute(
         select(Rsvp, Meeting.title, Meeting.starts_at).join(Meeting, Meeting.id == Rsvp.meeting_id)
-        .where(Rsvp.user_id == user_id).order_by(Meeting.starts_at))).all()]
+        .where(Rsvp.user_id == user_id).order_by(Meeting.starts_at))]
     data: dict[str, object] = {
         "profile": _row(user) if user is not None else None,
         "join_requests": await rows(select(JoinRequest).where(JoinRequest.user_id == user_id)),

@@ -58,10 +58,10 @@ async def test_an_erased_person_leaves_no_trace_in_the_sqlite_files(tmp_path: Pa
     await h.send(APPLICANT, f"{MARK} question: is a Quokka project funded?", language="en", name=name)
     await h.press(APPLICANT, buttons(h.request.latest(APPLICANT))["Send"], language="en", name=name)
     async with db.begin() as session:
-        [question] = await funding.inbox(session, 10)
-    await h.press(COORD, f"qrep:{question[0].id}", language="en")
+        [entry] = await funding.inbox(session, 10)
+    await h.press(COORD, f"qrep:{entry.question.id}", language="en")
     await h.send(COORD, f"{MARK} reply: yes, from 1 March", language="en")
-    await h.press(COORD, f"qreps:{question[0].id}:send", language="en")
+    await h.press(COORD, f"qreps:{entry.question.id}:send", language="en")
     await h.send(APPLICANT, "/ask", language="en", name=name)
     await h.send(APPLICANT, f"{MARK} draft: and a Platypus?", language="en", name=name)  # left unsent
     files = [tmp_path / "kpr.db", tmp_path / "kpr.db-wal", tmp_path / "kpr.db-shm"]
