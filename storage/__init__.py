@@ -10,9 +10,13 @@ How a repository (a module here named after what it stores) talks to the databas
   `Attendee`, `NotReached`), read from the result by column name, never by position.
 - Counters and "only if still ..." changes are one `update()` with the condition in its WHERE
   (`rowcount` says whether it happened), never a read and then a write.
-- Upserts are built per database by `storage.upsert.insert` (`on_conflict_do_nothing` / `_do_update`).
-- Statements are built where they run. One built once with `bindparam()` needs a reason it names
-  (the delivery engine's two, `storage.outbox`). Raw SQL text only where SQLAlchemy has no
-  statement for it (SQLite's PRAGMAs, data moved by a migration).
+- Upserts are built for the session's database by `storage.upsert.insert` (`per_database` for one
+  built once), with `on_conflict_do_nothing` / `on_conflict_do_update`.
+- Statements are built where they run, unless a comment names why one is built once with
+  `bindparam()` and kept in a module constant: building a statement with subqueries costs about
+  what running it does, which counts only where someone waits on it many times a second (the
+  permission rule, an RSVP, the delivery engine). Such a statement runs through the session too.
+- Raw SQL text only where SQLAlchemy has no statement for it (SQLite's PRAGMAs, data moved by a
+  migration).
 - Handlers never build SQL: they call these functions (a test in tests/ scans handlers/ for it).
 """

@@ -1,10 +1,12 @@
 """Meetings, their audience and the members' answers (RSVP)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, false, func, literal, select, update
+from sqlalchemy import Integer, bindparam, false, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -104,33 +106,46 @@ def audience(meeting_id: int | None, *, group_id: int | None = None, without_dec
 
 
 async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
-    return await session.scalar(audience(meeting_id).where(User.id == user_id)) is not None
+    return await session.scalar(_IS_FOR, {"meeting": meeting_id, "user": user_id}) is not None
 
 
 async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
     """Records the person's answer, or changes the one they gave."""
-    new = upsert.insert(session, Rsvp).values(meeting_id=meeting_id, user_id=user_id, answer=attendance,
-                                              answered_at=now)
-    await session.execute(new.on_conflict_do_update(
-        index_elements=["meeting_id", "user_id"],
-        set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at}))
+    await session.execute(_ANSWER[session.bind.dialect.name],
+                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now})
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
     """The person's answers to these meetings, by meeting."""
-    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer).where(
-        Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids)))
+    rows = await session.execute(_ANSWERS_OF, {"user": user_id, "meetings": meeting_ids})
     return {row.meeting_id: row.answer for row in rows}
 
 
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
     """How many gave each answer, by meeting."""
     found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}
-    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.answer, func.count().label("n"))
-                                 .where(Rsvp.meeting_id.in_(meeting_ids)).group_by(Rsvp.meeting_id, Rsvp.answer))
-    for row in rows:
+    for row in await session.execute(_COUNTS, {"meetings": meeting_ids}):
         found[row.meeting_id][row.answer] = row.n
     return found
+
+
+def _answer(insert: Callable[[Any], Any]) -> Any:
+    new = insert(Rsvp).values(meeting_id=bindparam("meeting"), user_id=bindparam("user"),
+                              answer=bindparam("answer", type_=Rsvp.answer.type),
+                              answered_at=bindparam("at", type_=Rsvp.answered_at.type))
+    return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
+                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
+
+
+# Built once: an RSVP runs these (with the permission rule) while the person waits for the button,
+# and building a statement with subqueries costs about what running it does (storage/__init__.py).
+_IS_FOR = audience(bindparam("meeting")).where(User.id == bindparam("user"))
+_ANSWER = upsert.per_database(_answer)
+_ANSWERS_OF = select(Rsvp.meeting_id, Rsvp.answer).where(
+    Rsvp.user_id == bindparam("user"), Rsvp.meeting_id.in_(bindparam("meetings", expanding=True)))
+_COUNTS = (select(Rsvp.meeting_id, Rsvp.answer, func.count().label("n"))
+           .where(Rsvp.meeting_id.in_(bindparam("meetings", expanding=True)))
+           .group_by(Rsvp.meeting_id, Rsvp.answer))
 
 
 @dataclass(frozen=True, slots=True)
