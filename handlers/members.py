@@ -134,8 +134,8 @@ async def update_commands(update: Update, context: BotContext, user_id: int, lan
     so not the outbox's; best effort, since the commands work without it."""
     from handlers.menu import publish_commands
 
-    await best_effort(publish_commands(context.bot, role=role, language=language or context.settings.default_language,
-                                       chat_id=user_id), update)
+    language = language or context.settings.default_language
+    await best_effort(publish_commands(context.bot, role=role, language=language, chat_id=user_id), update)
 
 
 _ROLE_NEWS = {

@@ -73,6 +73,8 @@ async def asked_since(session: AsyncSession, user_id: int, since: datetime) -> i
 
 @dataclass(frozen=True, slots=True)
 class OpenQuestion:
+    """A question not done yet, for /inbox."""
+
     question: Question
     asker: str  # their name as Telegram gives it now
 
