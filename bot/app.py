@@ -86,7 +86,9 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,
-                 DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions}
+                 DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
+                 DeliveryKind.ROLE: members.render_news, DeliveryKind.JOIN_DECISION: members.render_news,
+                 DeliveryKind.JOIN_REQUEST: join.render_request, DeliveryKind.REPORT: broadcasts.ReportRenderer(db)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
     application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),
                                                 sender=sender)

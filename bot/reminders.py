@@ -32,6 +32,14 @@ class Reminder:
         return self.starts_at.astimezone(timezone.utc) - self.offset
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingDate:
+    """A scheduled meeting that has not begun, as far as its reminders care."""
+
+    meeting_id: int
+    starts_at: datetime  # aware
+
+
 def decide(reminder: Reminder, now: datetime, grace: timedelta) -> Decision:
     if now >= reminder.starts_at:
         return Decision.SKIP
@@ -47,11 +55,10 @@ def reminders_of(meeting_id: int, starts_at: datetime, offsets: tuple[timedelta,
     return [Reminder(meeting_id, starts_at, offset) for offset in offsets]
 
 
-def outstanding(upcoming: list[tuple[int, datetime]], offsets: tuple[timedelta, ...],
-                dealt_with: set[tuple[int, datetime, int]]) -> list[Reminder]:
-    """After a (re)start: every reminder of the upcoming meetings not yet dealt with, soonest first.
-    `dealt_with` holds (meeting, start, offset in seconds) as the database records them."""
-    found = [reminder for meeting_id, starts_at in upcoming
-             for reminder in reminders_of(meeting_id, starts_at, offsets)
-             if (meeting_id, starts_at, int(reminder.offset.total_seconds())) not in dealt_with]
+def outstanding(upcoming: list[MeetingDate], offsets: tuple[timedelta, ...],
+                dealt_with: set[Reminder]) -> list[Reminder]:
+    """After a (re)start: every reminder of the upcoming meetings not yet dealt with, soonest first."""
+    found = [reminder for meeting in upcoming
+             for reminder in reminders_of(meeting.meeting_id, meeting.starts_at, offsets)
+             if reminder not in dealt_with]
     return sorted(found, key=lambda r: r.due_at)

@@ -26,7 +26,7 @@ from handlers.outbox import Content
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
-from storage import funding, outbox
+from storage import funding, outbox, users
 from storage.models import DeliveryKind, QuestionStatus, Role
 from storage.outbox import DueRow
 
@@ -114,7 +114,7 @@ async def send(update: Update, context: BotContext) -> int:
             if stored is not None and stored.user_id == update.effective_user.id:
                 shared = {"answers": stored.answers, "micro": stored.micro, "lfk": stored.lfk}
         question = await funding.ask(session, update.effective_user.id, data["text"], shared, now)
-        told = await outbox.enqueue(session, DeliveryKind.QUESTION, funding.coordinators(), now=now, payload={
+        told = await outbox.enqueue(session, DeliveryKind.QUESTION, users.reachable_coordinators(), now=now, payload={
             "question": question.id, "name": update.effective_user.full_name, "text": data["text"],
             "shared": shared})
     context.user_data.pop(_DRAFT, None)
@@ -176,8 +176,9 @@ async def inbox(update: Update, context: BotContext) -> None:
     if count > len(waiting):
         heading += "\n" + html(t("The {shown} oldest are shown; mark them done to see the next.", shown=len(waiting)))
     await respond(update, heading)
-    for question, name in waiting:
-        await respond(update, question_text(t, context.content, context.settings.timezone, question.id, name,
+    for entry in waiting:
+        question = entry.question
+        await respond(update, question_text(t, context.content, context.settings.timezone, question.id, entry.asker,
                                             question.text, question.shared_check, question.status),
                       question_buttons(t, question.id))
 
@@ -226,7 +227,7 @@ async def send_reply(update: Update, context: BotContext) -> int | str:
         sent = question is not None and await funding.reply(session, question_id, update.effective_user.id,
                                                             update.effective_user.full_name, data["text"], now)
         if sent:
-            await outbox.enqueue(session, DeliveryKind.REPLY, funding.asker(question.user_id), now=now,
+            await outbox.enqueue(session, DeliveryKind.REPLY, users.just(question.user_id), now=now,
                                  payload={"question": question.text, "text": data["text"]})
     context.user_data.pop(_REPLY_DRAFT, None)
     if not sent:

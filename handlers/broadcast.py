@@ -343,8 +343,8 @@ async def send(update: Update, context: BotContext) -> int:
             meeting_id=draft.get("meeting_id"), group_id=draft.get("group_id"),
             progress_chat_id=update.effective_chat.id, progress_message_id=progress.message_id if progress else None,
             language=context.language)
-        if broadcast.recipients == 0:  # the audience emptied since the preview: keep nothing
-            await session.delete(broadcast)
+        if broadcast.recipients == 0:  # the audience emptied since the preview
+            await broadcasts.drop(session, broadcast)
     context.user_data.pop(_DRAFT, None)
     log.info("Broadcast %s by user %s to %s: %d recipients, at %s", broadcast.id, who(update.effective_user.id),
              broadcast.audience.value, broadcast.recipients, send_at.isoformat())

@@ -19,12 +19,14 @@ from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.broadcast import audience_name
-from handlers.outbox import ACKNOWLEDGE
+from handlers.outbox import ACKNOWLEDGE, Content
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import broadcasts, groups, meetings, outbox, users
+from storage.db import Database
 from storage.models import Audience, BroadcastStatus, DeliveryStatus, Role
+from storage.outbox import DueRow
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +63,13 @@ def progress_text(t: Translator, counts: dict[DeliveryStatus, int], *, final: bo
 
 async def report_progress(context: BotContext) -> None:
     """Runs every few seconds: edits each running broadcast's progress message; once nothing is left
-    to send, marks it done and gives the author the final report with a CSV of who was not reached.
-    Everything is derived from the outbox, so a restart in between loses no report."""
+    to send, marks it done, shows the author the final counts and queues the list of who was not
+    reached (a message of its own, so through the outbox). Everything is derived from the outbox, so
+    a restart in between loses no report.
+
+    The progress message itself is edited directly, best effort: it is the author's view of their own
+    action, replaced by the next look a few seconds later, so pacing or retrying an old one serves
+    nobody."""
     shown: dict[int, str] = context.bot_data.setdefault("progress_texts", {})
     async with context.db.begin() as session:
         running = await broadcasts.to_report(session)
@@ -75,14 +82,16 @@ async def report_progress(context: BotContext) -> None:
             async with context.db.begin() as session:
                 await broadcasts.finish(session, broadcast.id, context.now())
                 problems = await outbox.problems(session, broadcast.id)
+                if problems:
+                    await broadcasts.send_report(session, broadcast, context.now())
+            if problems:
+                context.services.wake_sender()
         t = translator(broadcast.progress_language or context.settings.default_language)
-        reasons = Counter(reason or "?" for _, _, status, reason in problems if status == DeliveryStatus.FAILED.value)
+        reasons = Counter(p.reason or "?" for p in problems if p.status is DeliveryStatus.FAILED)
         text = progress_text(t, numbers, final=final, late=broadcast.late, reasons=reasons)
         if broadcast.progress_chat_id is not None and shown.get(broadcast.id) != text:
             shown[broadcast.id] = text
             await _show_progress(context, broadcast.progress_chat_id, broadcast.progress_message_id, text)
-            if final and problems:
-                await _send_problems(context, broadcast.progress_chat_id, broadcast.id, problems, t)
         if final:
             shown.pop(broadcast.id, None)
             async with context.db.begin() as session:
@@ -107,16 +116,21 @@ async def _show_progress(context: BotContext, chat_id: int, message_id: int | No
         log.warning("Could not report progress to chat %s: %s", who(chat_id), error)
 
 
-async def _send_problems(context: BotContext, chat_id: int, broadcast_id: int, problems: list,
-                         t: Translator) -> None:
-    try:
-        await context.bot.send_document(
-            chat_id, csv_bytes(["telegram_id", "name", "status", "reason"], problems),
-            filename=f"announcement-{broadcast_id}-not-delivered.csv",
-            caption=t.plural("{count} recipient was not reached; the list is attached.",
-                             "{count} recipients were not reached; the list is attached.", len(problems)))
-    except TelegramError as error:
-        log.warning("Could not send the failure list of broadcast %s: %s", broadcast_id, error)
+class ReportRenderer:
+    """The list of an announcement's recipients not reached, for its author, as it stands when it is sent."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def __call__(self, row: DueRow, t: Translator) -> Content:
+        broadcast_id = (row.payload or {})["broadcast"]
+        async with self._db.begin() as session:
+            problems = await outbox.problems(session, broadcast_id)
+        caption = t.plural("{count} recipient was not reached; the list is attached.",
+                           "{count} recipients were not reached; the list is attached.", len(problems))
+        table = [(p.chat_id, p.name, p.status.value, p.reason) for p in problems]
+        return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], table),
+                       filename=f"announcement-{broadcast_id}-not-delivered.csv")
 
 
 @coordinators_only

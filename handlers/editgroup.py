@@ -108,7 +108,7 @@ async def _set_capacity(update: Update, context: BotContext, capacity: int | Non
         members, promoted = await store.set_capacity(session, _group_id(context), capacity)
         group = await store.get(session, _group_id(context))
         if promoted and group is not None:
-            await groups.notify(session, group, "promoted", promoted, now)
+            await store.send_notice(session, group, "promoted", promoted, now)
     problem = capacity_problem(capacity, members or 0)
     if problem:
         await respond(update, html(t(problem, count=members)))

@@ -4,10 +4,7 @@ meetings; coordinators archive and restore groups and add or remove people by ha
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -27,8 +24,9 @@ from handlers.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups as store
-from storage import outbox, users
-from storage.models import DeliveryKind, Group, GroupKind, GroupStatus, Role, User
+from storage import users
+from storage.groups import GroupPerson
+from storage.models import Group, GroupKind, GroupStatus, Role
 from storage.outbox import DueRow
 
 log = logging.getLogger(__name__)
@@ -52,14 +50,6 @@ NOTICES = {
     "archived": N_("“{group}” has been archived. It takes no sign-ups for now; your membership is kept."),
     "restored": N_("“{group}” is active again."),
 }
-
-
-async def notify(session: AsyncSession, group: Group, event: str, user_ids: list[int] | None,
-                 now: datetime) -> int:
-    """Queues news of the group for these people (None: all its members) through the delivery engine."""
-    audience = store.audience(group.id) if user_ids is None else select(User.id).where(User.id.in_(user_ids))
-    return await outbox.enqueue(session, DeliveryKind.GROUP, audience, now=now,
-                                payload={"event": event, "group": group.name})
 
 
 async def render_notice(row: DueRow, t: Translator) -> Content:
@@ -127,9 +117,9 @@ async def card(update: Update, context: BotContext, group_id: int, *, edit: bool
         await acknowledge(update, t("This group is archived or no longer exists."), alert=True)
         return
     coordinator = context.role is Role.COORDINATOR
-    mine = next(((status, lead) for uid, _, status, lead in people if uid == user_id), None)
-    waiting = [uid for uid, _, status, _ in people if status is GroupStatus.WAITING]
-    leads = [name for _, name, status, lead in people if lead and status is GroupStatus.MEMBER]
+    mine = next((person for person in people if person.user_id == user_id), None)
+    waiting = [person for person in people if person.status is GroupStatus.WAITING]
+    leads = [person.name for person in people if person.lead and person.status is GroupStatus.MEMBER]
     lines = [bold(group.name) + " · " + html(t(KIND_NAMES[group.kind]))]
     if group.description:
         lines.append(html(group.description))
@@ -142,10 +132,10 @@ async def card(update: Update, context: BotContext, group_id: int, *, edit: bool
         lines.append("🗄 " + html(t("This group is archived.")))
     if mine is None:
         lines.append(html(t("You are not in this group.")))
-    elif mine[0] is GroupStatus.WAITING:
-        lines.append(html(t("You are number {place} on the waitlist.", place=waiting.index(user_id) + 1)))
+    elif mine.status is GroupStatus.WAITING:
+        lines.append(html(t("You are number {place} on the waitlist.", place=mine.place)))
     else:
-        lines.append(html(t("You lead this group.") if mine[1] else t("You are a member of this group.")))
+        lines.append(html(t("You lead this group.") if mine.lead else t("You are a member of this group.")))
     if note:
         lines += ["", html(note)]
     rows = []
@@ -154,9 +144,9 @@ async def card(update: Update, context: BotContext, group_id: int, *, edit: bool
             full = places_left(group.capacity, group.members) == 0
             rows.append([(t("Join the waitlist") if full else t("Join"), ACT.data(group=group.id, action="join"))])
         else:
-            leave = t("Leave the waitlist") if mine[0] is GroupStatus.WAITING else t("Leave the group")
+            leave = t("Leave the waitlist") if mine.status is GroupStatus.WAITING else t("Leave the group")
             rows.append([(leave, ACT.data(group=group.id, action="leave"))])
-    if coordinator or (mine is not None and mine[1]):
+    if coordinator or (mine is not None and mine.lead):
         rows.append([(t("Members"), ACT.data(group=group.id, action="members"))])
         if not group.archived_at:
             rows.append([(t("Announcement to the group"), ANNOUNCE.data(group=group.id)),
@@ -194,9 +184,8 @@ async def act_pressed(update: Update, context: BotContext) -> None:
     if action == "join":
         async with context.db.begin() as session:
             given = await store.join(session, group_id, user_id, now)
-            people = await store.people(session, group_id)
-        waiting = [uid for uid, _, status, _ in people if status is GroupStatus.WAITING]
-        place = waiting.index(user_id) + 1 if user_id in waiting else None
+            me = next((person for person in await store.people(session, group_id) if person.user_id == user_id), None)
+        place = me.place if me is not None else None
         log.info("User %s pressed Join on group %s: %s", who(user_id), group_id, given.value)
         await acknowledge(update, _answer(t, given, place), alert=given is not Joined.MEMBER)
         if given is not Joined.CLOSED:
@@ -221,7 +210,7 @@ async def act_pressed(update: Update, context: BotContext) -> None:
             was, promoted = await store.leave(session, group_id, user_id)
             group = await store.get(session, group_id)
             if promoted and group is not None:
-                await notify(session, group, "promoted", promoted, now)
+                await store.send_notice(session, group, "promoted", promoted, now)
         if was is None:
             await acknowledge(update, t("You are not in this group."), alert=True)
             return
@@ -249,21 +238,22 @@ async def act_pressed(update: Update, context: BotContext) -> None:
     else:
         await update.effective_chat.send_document(
             csv_bytes(["telegram_id", "name", "status", "lead"],
-                      [(uid, name, status.value, "yes" if lead else "") for uid, name, status, lead in people]),
+                      [(person.user_id, person.name, person.status.value, "yes" if person.lead else "")
+                       for person in people]),
             filename=f"kpr-gruppe-{group_id}.csv")
 
 
-def member_messages(t: Translator, group: Group, people: list[tuple[int, str, GroupStatus, bool]]) -> list[str]:
+def member_messages(t: Translator, group: Group, people: list[GroupPerson]) -> list[str]:
     """Names by leads, members and the waitlist (numbered: its order is who gets the next place),
     split into messages below Telegram's limit."""
-    members = [(name, lead) for _, name, status, lead in people if status is GroupStatus.MEMBER]
-    waiting = [name for _, name, status, _ in people if status is GroupStatus.WAITING]
+    members = [person for person in people if person.status is GroupStatus.MEMBER]
+    waiting = [person for person in people if person.status is GroupStatus.WAITING]
     lines = [bold(group.name)]
-    for words, names in ((NP_("{count} lead", "{count} leads"), [n for n, lead in members if lead]),
-                         (NP_("{count} member", "{count} members"), [n for n, lead in members if not lead])):
+    for words, names in ((NP_("{count} lead", "{count} leads"), [p.name for p in members if p.lead]),
+                         (NP_("{count} member", "{count} members"), [p.name for p in members if not p.lead])):
         lines += ["", bold(t.plural(*words, len(names)))] + [f"• {html(name)}" for name in names]
     lines += ["", bold(t.plural("{count} on the waitlist", "{count} on the waitlist", len(waiting)))]
-    lines += [f"{n}. {html(name)}" for n, name in enumerate(waiting, 1)]
+    lines += [f"{person.place}. {html(person.name)}" for person in waiting]
     return split_lines(lines)
 
 
@@ -287,7 +277,7 @@ async def admin_pressed(update: Update, context: BotContext) -> None:
     async with context.db.begin() as session:
         changed = await store.set_archived(session, group_id, now if archive else None)
         if changed:
-            await notify(session, group, "archived" if archive else "restored", None, now)
+            await store.send_notice(session, group, "archived" if archive else "restored", None, now)
     if not changed:
         await acknowledge(update, t("Nothing to do: it was so already."), alert=True)
         return
@@ -313,17 +303,16 @@ async def show_pick(update: Update, context: BotContext, group_id: int, action: 
     if group is None:
         await respond(update, html(t("This group is archived or no longer exists.")), edit=True)
         return
-    inside = {uid for uid, _, status, _ in people if status is GroupStatus.MEMBER}
+    inside = {person.user_id for person in people if person.status is GroupStatus.MEMBER}
     if action == "add":
         choices = sorted(((u.id, u.display_name, "add") for u in council if u.id not in inside), key=lambda c: c[1])
         question = t("Whom do you add to “{group}”?", group=group.name)
     elif action == "remove":
-        choices = [(uid, name + (" ⏳" if status is GroupStatus.WAITING else ""), "remove")
-                   for uid, name, status, _ in people]
+        choices = [(p.user_id, p.name + (" ⏳" if p.status is GroupStatus.WAITING else ""), "remove") for p in people]
         question = t("Whom do you take out of “{group}”?", group=group.name)
     else:
-        choices = [(uid, ("⭐ " if lead else "") + name, "unlead" if lead else "lead")
-                   for uid, name, status, lead in people if status is GroupStatus.MEMBER]
+        choices = [(p.user_id, ("⭐ " if p.lead else "") + p.name, "unlead" if p.lead else "lead")
+                   for p in people if p.status is GroupStatus.MEMBER]
         question = t("Tap a member to make them lead, or a lead (⭐) to end that.")
     shown = choices[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     rows = [[(name[:40], PERSON.data(group=group_id, user=uid, action=act))] for uid, name, act in shown]
@@ -367,16 +356,16 @@ async def person_pressed(update: Update, context: BotContext) -> None:
                                           count=group.capacity or 0),
                         Joined.CLOSED: t("This group is archived or no longer exists.")}[given]
                 if given is Joined.MEMBER:
-                    await notify(session, group, "added", [user_id], now)
+                    await store.send_notice(session, group, "added", [user_id], now)
         elif action == "removeok":
             was, promoted = await store.leave(session, group_id, user_id)
             if was is None:
                 note = t("{name} is not in this group.", name=person.display_name)
             else:
                 note = t("{name} is no longer in the group.", name=person.display_name)
-                await notify(session, group, "removed", [user_id], now)
+                await store.send_notice(session, group, "removed", [user_id], now)
                 if promoted:
-                    await notify(session, group, "promoted", promoted, now)
+                    await store.send_notice(session, group, "promoted", promoted, now)
         else:
             if not await store.set_lead(session, group_id, user_id, action == "lead"):
                 note = t("Only a member of the group can lead it.")

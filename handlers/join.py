@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.callbacks import Callback
 from bot.context import BotContext
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.answers import clean_text_answer
 from bot.membership import NAME_LIMITS, ORGANISATION_LIMITS
@@ -17,10 +16,12 @@ from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers.members import DECIDE
 from handlers.menu import MENU
+from handlers.outbox import Content
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
-from storage import join_requests, users
+from storage import join_requests
 from storage.models import Role
+from storage.outbox import DueRow
 
 log = logging.getLogger(__name__)
 
@@ -112,42 +113,32 @@ async def send_request(update: Update, context: BotContext) -> int:
         await acknowledge(update)
         await ask_name(update, context)
         return NAME
-    user_id = update.effective_user.id
+    user_id, now = update.effective_user.id, context.now()
     async with context.db.begin() as session:
-        request = await join_requests.open_request(session, user_id, draft["name"], draft["organisation"], context.now())
-        coordinators = await users.with_role(session, Role.COORDINATOR)
+        request = await join_requests.open_request(session, user_id, draft["name"], draft["organisation"], now)
+        told = 0 if request is None else await join_requests.send_to_coordinators(session, request, now)
     context.user_data.pop(_DRAFT, None)
     await acknowledge(update)
     if request is None:
         await respond(update, html(t("Your request to join is with the coordinators. I will tell you as soon as they decide.")), edit=True)
         return ConversationHandler.END
     await respond(update, html(t("Thank you! Your request has been sent to the coordinators. I will tell you their decision.")), edit=True)
-    log.info("Join request %s filed by user %s", request.id, who(user_id))
-    await notify_coordinators(context, request, coordinators)
+    log.info("Join request %s filed by user %s, to %d coordinator(s)", request.id, who(user_id), told)
+    context.services.wake_sender()
     return ConversationHandler.END
 
 
-async def notify_coordinators(context: BotContext, request, coordinators) -> None:  # type: ignore[no-untyped-def]
-    sent = []
-    for coordinator in coordinators:
-        t = translator(coordinator.language or context.settings.default_language)
-        text = "\n".join([
-            bold(t("Join request")),
-            html(t("Name: {name}", name=request.name)),
-            html(t("Organisation: {organisation}", organisation=request.organisation)),
-        ])
-        markup = keyboard([[(t("Approve"), DECIDE.data(request=request.id, verdict="a")),
-                            (t("Decline"), DECIDE.data(request=request.id, verdict="d"))]])
-        try:
-            message = await context.bot.send_message(coordinator.id, text, reply_markup=markup, parse_mode="HTML")
-        except TelegramError as error:
-            # The request stays in /members, so a coordinator who cannot be reached loses nothing.
-            log.warning("Could not tell coordinator %s about join request %s: %s", who(coordinator.id), request.id, error)
-            continue
-        sent.append((coordinator.id, message.message_id))
-    async with context.db.begin() as session:
-        for chat_id, message_id in sent:
-            await join_requests.add_notice(session, request.id, chat_id, message_id)
+async def render_request(row: DueRow, t: Translator) -> Content:
+    """A coordinator's copy of a join request (the delivery engine sends it), with Approve and Decline.
+    The request stays in /members too, so a coordinator who cannot be reached loses nothing."""
+    payload = row.payload or {}
+    text = "\n".join([
+        bold(t("Join request")),
+        html(t("Name: {name}", name=payload["name"])),
+        html(t("Organisation: {organisation}", organisation=payload["organisation"])),
+    ])
+    return Content(text, keyboard([[(t("Approve"), DECIDE.data(request=payload["request"], verdict="a")),
+                                    (t("Decline"), DECIDE.data(request=payload["request"], verdict="d"))]]))
 
 
 CONVERSATION = flow(

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.constants import ParseMode
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import calendar
@@ -30,7 +29,7 @@ from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
 from storage import groups, permissions
 from storage import meetings as store
-from storage.meetings import MeetingRow
+from storage.meetings import Attendee
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
 from storage.outbox import DueRow
 
@@ -77,7 +76,7 @@ class MeetingView:
     agenda_file_id: str | None = None  # the agenda as a document, where it was given as one
 
     @classmethod
-    def of(cls, meeting: Meeting | MeetingRow) -> MeetingView:
+    def of(cls, meeting: Meeting) -> MeetingView:
         return cls(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda, meeting.repetition,
                    meeting.sequence, meeting.agenda_file_id)
 
@@ -132,7 +131,7 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
             [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
 
 
-def card(t: Translator, meeting: Meeting | MeetingRow, zone: ZoneInfo, *, answer: Attendance | None,
+def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None,
          counts: dict[Attendance, int], manager: bool, now: datetime) -> tuple[str, Keyboard]:
     """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
     lines = [meeting_text(t, MeetingView.of(meeting), zone)]
@@ -153,27 +152,12 @@ def card(t: Translator, meeting: Meeting | MeetingRow, zone: ZoneInfo, *, answer
     return "\n".join(lines), keyboard(rows)
 
 
-async def managed(session: AsyncSession, context: BotContext, user_id: int) -> set[int | None]:
-    """The groups whose meetings /meetings shows this person as theirs to manage (None in it: the
-    council's): all for coordinators, a group's leads its meetings. Each action checks again."""
-    if context.role is Role.COORDINATOR:
-        return {None, *(g.id for g in await groups.listing(session)), *(g.id for g in await groups.listing(
-            session, archived=True))}
-    return {g.id for g in await groups.led_by(session, user_id)}
-
-
-async def manages(session: AsyncSession, user_id: int, meeting: Meeting | MeetingRow) -> bool:
-    """Whether this person manages this meeting, as the database says now: a coordinator every meeting,
-    a group's leads the group's meetings."""
-    return await permissions.may_act(session, user_id, meeting.group_id)
-
-
 async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
     t, now, zone = context.t, context.now(), context.settings.timezone
     user_id = update.effective_user.id
     coordinator = context.role is Role.COORDINATOR
     async with context.db.begin() as session:
-        managed_groups = await managed(session, context, user_id)
+        managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
         if past:
             found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
             total = len(found)
@@ -218,14 +202,15 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
     meeting_id, attendance = int(context.match["meeting"]), Attendance(context.match["answer"])
     user_id = update.effective_user.id
     async with context.db.begin() as session:
-        meeting = await store.find(session, meeting_id)
+        meeting = await store.get(session, meeting_id)
         problem = answer_problem(meeting, now)
         if problem is None and not await store.is_for(session, meeting_id, user_id):
             problem = N_("This meeting is not one of yours.")
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and await manages(session, user_id, meeting)
+            manager = context.match["on"] == "card" and await permissions.may_act(session, user_id,
+                                                                                  meeting.group_id)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
         return
@@ -241,7 +226,7 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         await replace_buttons(update, keyboard(rsvp_rows(t, meeting_id, "note", attendance)))
 
 
-def answer_problem(meeting: Meeting | MeetingRow | None, now: datetime) -> str | None:
+def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
     """Why an answer can no longer be given, or None. Answers can change until the meeting begins."""
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         return N_("This meeting has been cancelled.")
@@ -250,12 +235,13 @@ def answer_problem(meeting: Meeting | MeetingRow | None, now: datetime) -> str |
     return None
 
 
-async def _visible(update: Update, context: BotContext) -> MeetingRow | None:
+async def _visible(update: Update, context: BotContext) -> Meeting | None:
     """The pressed button's meeting, if it is scheduled and one of the user's (or one they manage)."""
+    user_id = update.effective_user.id
     async with context.db.begin() as session:
-        meeting = await store.find(session, int(context.match["meeting"]))
-        mine = meeting is not None and (await store.is_for(session, meeting.id, update.effective_user.id)
-                                        or await manages(session, update.effective_user.id, meeting))
+        meeting = await store.get(session, int(context.match["meeting"]))
+        mine = meeting is not None and (await store.is_for(session, meeting.id, user_id)
+                                        or await permissions.may_act(session, user_id, meeting.group_id))
     if meeting is None or meeting.status is MeetingStatus.CANCELLED:
         await acknowledge(update, context.t("This meeting has been cancelled."), alert=True)
         return None
@@ -288,7 +274,7 @@ async def calendar_pressed(update: Update, context: BotContext) -> None:
         parse_mode=ParseMode.HTML)
 
 
-def calendar_entry(meeting: Meeting | MeetingRow | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
+def calendar_entry(meeting: Meeting | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
     return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda,
                                   meeting.sequence, cancelled=cancelled)
 
@@ -324,12 +310,11 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
         await cancel_pressed(update, context, meeting, action)
 
 
-def attendance_messages(t: Translator, meeting: Meeting, people: list[tuple[int, str, Attendance | None]],
-                        zone: ZoneInfo) -> list[str]:
+def attendance_messages(t: Translator, meeting: Meeting, people: list[Attendee], zone: ZoneInfo) -> list[str]:
     """Names by answer, split into messages below Telegram's limit."""
     lines = [bold(meeting.title), html(format_datetime(meeting.starts_at, zone, t.language))]
     for attendance in (Attendance.YES, Attendance.MAYBE, Attendance.NO, None):
-        names = [name for _, name, given in people if given is attendance]
+        names = [person.name for person in people if person.answer is attendance]
         lines += ["", bold(t.plural(*ANSWER_HEADINGS[attendance], len(names)))]
         lines += [f"• {html(name)}" for name in names]
     return split_lines(lines)
@@ -347,9 +332,9 @@ def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     return ["\n".join(part) for part in parts]
 
 
-def attendance_csv(people: list[tuple[int, str, Attendance | None]]) -> bytes:
+def attendance_csv(people: list[Attendee]) -> bytes:
     return csv_bytes(["telegram_id", "name", "answer"],
-                     ((user_id, name, given.value if given else "") for user_id, name, given in people))
+                     ((person.user_id, person.name, person.answer.value if person.answer else "") for person in people))
 
 
 async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, action: str) -> None:

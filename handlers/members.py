@@ -4,20 +4,21 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ROW_ID, USER_ID, Callback
 from bot.context import BotContext
-from bot.i18n import N_, translator
+from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
 from bot.pseudonym import who
+from handlers.outbox import Content
 from handlers.permissions import coordinators_only, refuse
-from handlers.respond import acknowledge, respond
+from handlers.respond import acknowledge, best_effort, respond
 from handlers.text import bold, html
 from storage import join_requests, permissions, users
-from storage.models import RequestStatus, Role
+from storage.models import DeliveryKind, RequestStatus, Role
+from storage.outbox import DueRow
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ async def card_pressed(update: Update, context: BotContext) -> None:
 
 
 async def role_pressed(update: Update, context: BotContext) -> None:
-    t = context.t
+    t, now = context.t, context.now()
     target_id, new_role = int(context.match["user"]), Role(context.match["role"])
     confirmed = context.match["confirmed"] == "1"
     async with context.db.begin() as session:
@@ -100,6 +101,8 @@ async def role_pressed(update: Update, context: BotContext) -> None:
         target = await users.get(session, target_id) if allowed else None
         change = None if target is None else await users.change_role(
             session, target_id, new_role, check_only=not confirmed)
+        if confirmed and change is users.RoleChange.CHANGED:
+            await users.tell_new_role(session, target_id, new_role, now)
     if not allowed:
         await refuse(update, context)
         return
@@ -120,17 +123,19 @@ async def role_pressed(update: Update, context: BotContext) -> None:
         ]]), edit=True)
         return
     log.info("User %s gave user %s the role %s", who(update.effective_user.id), who(target_id), new_role.value)
+    context.services.wake_sender()
     await respond(update, html(t("{name} now has the role {role}.", name=target.display_name, role=role_name)), edit=True)
-    await tell_about_role(context, target_id, target.language, new_role)
+    await update_commands(update, context, target_id, target.language, new_role)
 
 
-async def tell_about_role(context: BotContext, user_id: int, language: str | None, role: Role) -> None:
-    """Tells a person their new role in their own language and updates their command menu."""
+async def update_commands(update: Update, context: BotContext, user_id: int, language: str | None,
+                          role: Role) -> None:
+    """Gives the person the command menu of their new role: a setting of their chat, not a message,
+    so not the outbox's; best effort, since the commands work without it."""
     from handlers.menu import publish_commands
 
-    await tell(context, user_id, language, _ROLE_NEWS[role])
-    await publish_commands(context.bot, role=role, language=language or context.settings.default_language,
-                           chat_id=user_id)
+    language = language or context.settings.default_language
+    await best_effort(publish_commands(context.bot, role=role, language=language, chat_id=user_id), update)
 
 
 _ROLE_NEWS = {
@@ -138,15 +143,17 @@ _ROLE_NEWS = {
     Role.MEMBER: N_("You are now a member of the council. /help shows what you can do."),
     Role.APPLICANT: N_("You are no longer a member of the council. You can still ask me about funding."),
 }
+_DECLINED = N_("Your request to join the council was not approved. "
+               "If you have questions, please contact the council office.")
 
 
-async def tell(context: BotContext, user_id: int, language: str | None, message: str, **values: object) -> None:
-    """Sends someone other than the current user a message in their own language; failures are logged."""
-    t = translator(language or context.settings.default_language)
-    try:
-        await context.bot.send_message(user_id, html(t(message, **values)), parse_mode="HTML")
-    except TelegramError as error:
-        log.warning("Could not send a message to user %s: %s", who(user_id), error)
+async def render_news(row: DueRow, t: Translator) -> Content:
+    """What the delivery engine sends a person about their place in the council: a new role, or the
+    coordinators' decision on their request to join (approved: they are a member now)."""
+    payload = row.payload or {}
+    if row.kind is DeliveryKind.ROLE:
+        return Content(html(t(_ROLE_NEWS[Role(payload["role"])])))
+    return Content(html(t(_ROLE_NEWS[Role.MEMBER] if payload["approved"] else _DECLINED)))
 
 
 async def decide_pressed(update: Update, context: BotContext) -> None:
@@ -160,10 +167,12 @@ async def decide_pressed(update: Update, context: BotContext) -> None:
         request = await join_requests.get(session, request_id) if allowed else None
         decided = request is not None and await join_requests.decide(
             session, request_id, RequestStatus.APPROVED if approve else RequestStatus.DECLINED, coordinator_id, now)
-        applicant = await users.get(session, request.user_id) if request is not None else None
-        if decided and approve and applicant is not None and applicant.role is Role.APPLICANT:
-            await users.set_role(session, applicant.id, Role.MEMBER)
-        notices = await join_requests.notices_with_language(session, request_id) if decided else []
+        applicant = await users.get(session, request.user_id) if decided else None
+        if applicant is not None:
+            if approve and applicant.role is Role.APPLICANT:
+                await users.set_role(session, applicant.id, Role.MEMBER)
+            await join_requests.tell_decision(session, request, approve, now)
+        copies = await join_requests.close_copies(session, request_id) if decided else []
     if not allowed:
         await refuse(update, context)
         return
@@ -172,32 +181,27 @@ async def decide_pressed(update: Update, context: BotContext) -> None:
         return
     await acknowledge(update, t("Done."))
     log.info("Join request %s %s by coordinator %s", request_id, "approved" if approve else "declined", who(coordinator_id))
-    await _close_notices(context, notices, request.name, approve, update.effective_user.full_name)
-    if update.callback_query.message and not any(n.message_id == update.callback_query.message.message_id
-                                                  and n.chat_id == update.effective_chat.id for n, _ in notices):
+    context.services.wake_sender()
+    await _close_copies(update, context, copies, request.name, approve, update.effective_user.full_name)
+    pressed = update.callback_query.message
+    if pressed and not any(c.message_id == pressed.message_id and c.chat_id == update.effective_chat.id
+                           for c in copies):
         # Pressed in /members rather than on the request's own message: refresh the list.
         await show_page(update, context, page=0, edit=True)
-    if applicant is None:
-        return
-    if approve:
-        await tell_about_role(context, applicant.id, applicant.language, Role.MEMBER)
-    else:
-        await tell(context, applicant.id, applicant.language, N_(
-            "Your request to join the council was not approved. "
-            "If you have questions, please contact the council office."))
+    if applicant is not None and approve:
+        await update_commands(update, context, applicant.id, applicant.language, Role.MEMBER)
 
 
-async def _close_notices(context: BotContext, notices: list, name: str, approved: bool, by: str) -> None:
-    """Replaces the buttons on every coordinator's copy of the request with who decided it."""
-    for notice, language in notices:
-        t = translator(language or context.settings.default_language)
+async def _close_copies(update: Update, context: BotContext, copies: list[join_requests.SentCopy], name: str,
+                        approved: bool, by: str) -> None:
+    """Replaces the buttons on every coordinator's copy of the request with who decided it: changes to
+    messages sent before, each best effort (a copy deleted meanwhile changes nothing)."""
+    for copy in copies:
+        t = translator(copy.language or context.settings.default_language)
         verdict = t("Approved by {by}.", by=by) if approved else t("Declined by {by}.", by=by)
-        try:
-            await context.bot.edit_message_text(
-                f"{bold(t('Join request'))}: {html(name)}\n\n{html(verdict)}",
-                chat_id=notice.chat_id, message_id=notice.message_id, parse_mode="HTML")
-        except TelegramError as error:
-            log.info("Could not update request notice in chat %s: %s", who(notice.chat_id), error)
+        await best_effort(context.bot.edit_message_text(
+            f"{bold(t('Join request'))}: {html(name)}\n\n{html(verdict)}",
+            chat_id=copy.chat_id, message_id=copy.message_id, parse_mode="HTML"), update)
 
 
 HANDLERS = [

@@ -82,6 +82,9 @@ class OutboxSender:
     """The delivery engine's `send`: renders a row by its kind and sends it; returns the message id."""
 
     def __init__(self, bot: Bot, default_language: str, renderers: dict[DeliveryKind, Renderer]) -> None:
+        missing = set(DeliveryKind) - set(renderers)
+        if missing:  # found at start, not when the first such row fails
+            raise ValueError(f"no renderer for {sorted(kind.value for kind in missing)}")
         self._bot = bot
         self._default_language = default_language
         self._renderers = renderers

@@ -18,8 +18,7 @@ from handlers.flows import flow
 from handlers.menu import MENU
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
-from storage import privacy
-from storage.models import Group
+from storage import groups, privacy
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +103,13 @@ async def begin(update: Update, context: BotContext) -> str | int:
 
 
 async def confirmed(update: Update, context: BotContext) -> int:
-    from handlers.groups import notify  # the group feature's notice to who got a freed place
-
     t, user_id, now = context.t, update.effective_user.id, context.now()
     async with context.db.begin() as session:
         erasure = await privacy.erase(session, user_id)
         for group_id, promoted in erasure.promoted.items():
-            group = await session.get(Group, group_id)
+            group = await groups.get(session, group_id)
             if group is not None:
-                await notify(session, group, "promoted", promoted, now)
+                await groups.send_notice(session, group, "promoted", promoted, now)
     if erasure.outcome is privacy.Erased.LAST_COORDINATOR:
         await acknowledge(update, t("You are the last coordinator: make someone else coordinator first (/members)."),
                           alert=True)

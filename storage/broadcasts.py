@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from storage import groups, outbox, upsert
+from storage import groups, outbox, upsert, users
 from storage.models import (
     Acknowledgement,
     Attendance,
@@ -75,6 +75,11 @@ async def create(session: AsyncSession, *, author_id: int, author_name: str, aud
     return broadcast
 
 
+async def drop(session: AsyncSession, broadcast: Broadcast) -> None:
+    """A broadcast written for nobody (its audience emptied since the preview): nothing of it is kept."""
+    await session.delete(broadcast)
+
+
 async def reminder_running(session: AsyncSession, original_id: int) -> bool:
     """Whether a reminder of this broadcast is scheduled or still going out."""
     return bool(await session.scalar(select(func.count()).select_from(Broadcast).where(
@@ -102,6 +107,13 @@ async def finish(session: AsyncSession, broadcast_id: int, now: datetime) -> Non
     await session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
         .values(status=BroadcastStatus.DONE, finished_at=now))
+
+
+async def send_report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> None:
+    """Queues for the author the list of the recipients not reached, once however often it is asked."""
+    if broadcast.progress_chat_id is not None:
+        await outbox.enqueue(session, DeliveryKind.REPORT, users.just(broadcast.progress_chat_id), now=now,
+                             payload={"broadcast": broadcast.id}, dedupe_prefix=f"report:{broadcast.id}:")
 
 
 async def reported(session: AsyncSession, broadcast_id: int, now: datetime) -> None:

@@ -1,18 +1,20 @@
 """Eligibility checks and questions to the council office, with their replies; counts for /stats."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
 
-from storage.db import run
-from storage.models import EligibilityCheck, Question, QuestionStatus, Reply, Role, User
+from storage.models import EligibilityCheck, Question, QuestionStatus, Reply, User
 
 
 async def start_check(session: AsyncSession, user_id: int, now: datetime) -> int:
-    return (await run(session, _START_CHECK, user=user_id, now=now)).scalar_one()
+    check = EligibilityCheck(user_id=user_id, started_at=now, answers={})
+    session.add(check)
+    await session.flush()
+    return check.id
 
 
 async def get_check(session: AsyncSession, check_id: int) -> EligibilityCheck | None:
@@ -21,17 +23,8 @@ async def get_check(session: AsyncSession, check_id: int) -> EligibilityCheck | 
 
 async def finish_check(session: AsyncSession, check_id: int, answers: dict, topic: str | None, micro: str,
                        lfk: str, now: datetime) -> None:
-    await run(session, _FINISH_CHECK, check=check_id, answers=answers, topic=topic, micro=micro, lfk=lfk, now=now)
-
-
-# Every /check starts and finishes one: statements built once (see storage.db.run).
-_CHECKS = EligibilityCheck.__table__
-_START_CHECK = insert(_CHECKS).values(
-    user_id=bindparam("user"), started_at=bindparam("now", type_=_CHECKS.c.started_at.type), answers={},
-).returning(_CHECKS.c.id)
-_FINISH_CHECK = update(_CHECKS).where(_CHECKS.c.id == bindparam("check")).values(
-    answers=bindparam("answers", type_=_CHECKS.c.answers.type), topic=bindparam("topic"), micro=bindparam("micro"),
-    lfk=bindparam("lfk"), finished_at=bindparam("now", type_=_CHECKS.c.finished_at.type))
+    await session.execute(update(EligibilityCheck).where(EligibilityCheck.id == check_id).values(
+        answers=answers, topic=topic, micro=micro, lfk=lfk, finished_at=now))
 
 
 async def ask(session: AsyncSession, user_id: int, text: str, shared_check: dict | None, now: datetime) -> Question:
@@ -78,25 +71,24 @@ async def asked_since(session: AsyncSession, user_id: int, since: datetime) -> i
                                 .where(Question.user_id == user_id, Question.created_at >= since)) or 0
 
 
-async def inbox(session: AsyncSession, limit: int) -> list[tuple[Question, str]]:
+@dataclass(frozen=True, slots=True)
+class OpenQuestion:
+    """A question not done yet, for /inbox."""
+
+    question: Question
+    asker: str  # their name as Telegram gives it now
+
+
+async def inbox(session: AsyncSession, limit: int) -> list[OpenQuestion]:
     """Questions not done, oldest first, with the asker's name."""
     rows = await session.execute(select(Question, User.display_name).join(User, User.id == Question.user_id)
                                  .where(Question.status != QuestionStatus.DONE)
                                  .order_by(Question.created_at, Question.id).limit(limit))
-    return [(question, name) for question, name in rows.all()]
+    return [OpenQuestion(row.Question, row.display_name) for row in rows]
 
 
 async def replies_to(session: AsyncSession, question_id: int) -> list[Reply]:
     return list(await session.scalars(select(Reply).where(Reply.question_id == question_id).order_by(Reply.id)))
-
-
-def coordinators() -> Select:
-    """Who gets the questions: the coordinators Telegram can reach."""
-    return select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
-
-
-def asker(user_id: int) -> Select:
-    return select(User.id).where(User.id == user_id)
 
 
 async def stats(session: AsyncSession) -> dict[str, object]:

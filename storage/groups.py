@@ -4,16 +4,16 @@ twice is stopped by a unique constraint, and the waitlist is ordered by the rows
 frees a place locks the group's row first, so two changes to one group never interleave."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from bot.groups import Joined, promotions
-from storage import upsert
-from storage.db import run
-from storage.models import Group, GroupKind, GroupMember, GroupStatus, Role, User
+from storage import outbox, upsert
+from storage.models import DeliveryKind, Group, GroupKind, GroupMember, GroupStatus, Role, User
 
 
 async def create(session: AsyncSession, *, name: str, kind: GroupKind, description: str, capacity: int | None,
@@ -165,26 +165,43 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
         GroupMember.status == GroupStatus.MEMBER)))
 
 
-async def led_by(session: AsyncSession, user_id: int) -> list[Row]:
-    """The groups this person leads, as rows (id, name): asked on every RSVP and /meetings of a
-    member, so read with a statement built once (see storage.db.run)."""
-    return list(await run(session, _LED_BY, user=user_id))
+async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
+    """The groups this person leads, not archived, by name."""
+    return list(await session.scalars(
+        select(Group).join(GroupMember, GroupMember.group_id == Group.id)
+        .where(GroupMember.user_id == user_id, GroupMember.lead.is_(True), Group.archived_at.is_(None))
+        .order_by(Group.name)))
 
 
-_LED_BY = (select(Group.__table__.c.id, Group.__table__.c.name)
-           .join(GroupMember.__table__, GroupMember.__table__.c.group_id == Group.__table__.c.id)
-           .where(GroupMember.__table__.c.user_id == bindparam("user"), GroupMember.__table__.c.lead.is_(True),
-                  Group.__table__.c.archived_at.is_(None))
-           .order_by(Group.__table__.c.name))
+async def managed_by(session: AsyncSession, user_id: int, *, coordinator: bool) -> set[int | None]:
+    """The groups whose meetings this person manages (None in it: the council's own): every one for a
+    coordinator, archived ones too; a lead the groups they lead. What they may do is asked again at
+    each action (storage.permissions)."""
+    if coordinator:
+        return {None, *await session.scalars(select(Group.id))}
+    return {group.id for group in await led_by(session, user_id)}
 
 
-async def people(session: AsyncSession, group_id: int) -> list[tuple[int, str, GroupStatus, bool]]:
-    """(id, name, member or waiting, lead) in the order of sign-up."""
+@dataclass(frozen=True, slots=True)
+class GroupPerson:
+    """Someone in a group or on its waitlist."""
+
+    user_id: int
+    name: str
+    status: GroupStatus
+    lead: bool
+    place: int | None  # on the waitlist, from 1 (the next free place) in the order of sign-up; None: a member
+
+
+async def people(session: AsyncSession, group_id: int) -> list[GroupPerson]:
+    """Everyone in the group and on its waitlist, in the order of sign-up."""
+    place = func.row_number().over(partition_by=GroupMember.status, order_by=GroupMember.id)
     rows = await session.execute(
-        select(User.id, User.display_name, GroupMember.status, GroupMember.lead)
+        select(User.id, User.display_name, GroupMember.status, GroupMember.lead,
+               case((GroupMember.status == GroupStatus.WAITING, place)).label("place"))
         .join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.group_id == group_id)
         .order_by(GroupMember.id))
-    return [(uid, name, status, lead) for uid, name, status, lead in rows.all()]
+    return [GroupPerson(row.id, row.display_name, row.status, row.lead, row.place) for row in rows]
 
 
 def audience(group_id: int) -> Select:
@@ -193,6 +210,15 @@ def audience(group_id: int) -> Select:
     return (select(User.id).join(GroupMember, GroupMember.user_id == User.id)
             .where(GroupMember.group_id == group_id, GroupMember.status == GroupStatus.MEMBER,
                    User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None)))
+
+
+async def send_notice(session: AsyncSession, group: Group, event: str, user_ids: list[int] | None,
+                      now: datetime) -> int:
+    """Queues news of the group (a place came free, someone was added or taken out, it was archived
+    or restored: `event`) for these people, None: all its members; returns for how many."""
+    recipients = audience(group.id) if user_ids is None else select(User.id).where(User.id.in_(user_ids))
+    return await outbox.enqueue(session, DeliveryKind.GROUP, recipients, now=now,
+                                payload={"event": event, "group": group.name})
 
 
 async def set_archived(session: AsyncSession, group_id: int, archived_at: datetime | None) -> bool:

@@ -1,13 +1,15 @@
-"""Requests to join the council, and the coordinator messages that announced them."""
+"""Requests to join the council, and the coordinators' copies of them in the outbox."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import JoinRequest, JoinRequestNotice, RequestStatus, User
+from storage import outbox, users
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, JoinRequest, RequestStatus, User
 
 
 async def open_request(
@@ -21,6 +23,14 @@ async def open_request(
     except IntegrityError:
         return None
     return request
+
+
+async def send_to_coordinators(session: AsyncSession, request: JoinRequest, now: datetime) -> int:
+    """Queues a copy of the request, with Approve and Decline, for every coordinator Telegram can
+    reach; returns how many. The copies go with the request when it is erased or purged."""
+    return await outbox.enqueue(
+        session, DeliveryKind.JOIN_REQUEST, users.reachable_coordinators(), now=now, join_request_id=request.id,
+        payload={"request": request.id, "name": request.name, "organisation": request.organisation})
 
 
 async def pending_for(session: AsyncSession, user_id: int) -> JoinRequest | None:
@@ -52,15 +62,30 @@ async def decide(
     return result.rowcount == 1
 
 
-async def add_notice(session: AsyncSession, request_id: int, chat_id: int, message_id: int) -> None:
-    session.add(JoinRequestNotice(request_id=request_id, chat_id=chat_id, message_id=message_id))
+async def tell_decision(session: AsyncSession, request: JoinRequest, approved: bool, now: datetime) -> None:
+    """Queues the decision for the applicant, in the transaction that made it."""
+    await outbox.enqueue(session, DeliveryKind.JOIN_DECISION, users.just(request.user_id), now=now,
+                         join_request_id=request.id, payload={"approved": approved})
 
 
-async def notices_with_language(session: AsyncSession, request_id: int) -> list[tuple[JoinRequestNotice, str | None]]:
-    """The request's coordinator messages, each with that coordinator's language."""
+@dataclass(frozen=True, slots=True)
+class SentCopy:
+    """A coordinator's message about a request, as Telegram took it."""
+
+    chat_id: int
+    message_id: int
+    language: str | None  # the coordinator's
+
+
+async def close_copies(session: AsyncSession, request_id: int) -> list[SentCopy]:
+    """Once the request is decided: its copies not sent yet will not be, and those sent are returned
+    to be updated."""
+    await outbox.cancel_pending(session, join_request_id=request_id, kinds=[DeliveryKind.JOIN_REQUEST])
     rows = await session.execute(
-        select(JoinRequestNotice, User.language)
-        .outerjoin(User, User.id == JoinRequestNotice.chat_id)
-        .where(JoinRequestNotice.request_id == request_id)
-    )
-    return [(notice, language) for notice, language in rows.all()]
+        select(Delivery.chat_id, Delivery.message_id, User.language)
+        .outerjoin(User, User.id == Delivery.chat_id)
+        .where(Delivery.join_request_id == request_id, Delivery.kind == DeliveryKind.JOIN_REQUEST,
+               Delivery.status == DeliveryStatus.SENT, Delivery.chat_id.is_not(None),
+               Delivery.message_id.is_not(None))
+        .order_by(Delivery.id))
+    return [SentCopy(row.chat_id, row.message_id, row.language) for row in rows]

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 
 from storage.db import Database
 
@@ -92,8 +92,7 @@ async def _advisory_lock(db: Database, wait: float) -> AsyncIterator[None]:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
 
         async def attempt() -> None:
-            query = text("select pg_try_advisory_lock(:key)")
-            if not (await connection.execute(query, {"key": ADVISORY_KEY})).scalar():
+            if not await connection.scalar(select(func.pg_try_advisory_lock(ADVISORY_KEY))):
                 raise AlreadyRunning("another kpr-bot is already running against this database "
                                      f"(PostgreSQL advisory lock {ADVISORY_KEY} is held)")
 
@@ -104,7 +103,7 @@ async def _advisory_lock(db: Database, wait: float) -> AsyncIterator[None]:
             try:
                 # Not long: the server ends the lock with the session anyway, and a stop has a deadline.
                 async with asyncio.timeout(RELEASE_WAIT):
-                    await connection.execute(text("select pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
+                    await connection.execute(select(func.pg_advisory_unlock(ADVISORY_KEY)))
             except Exception as error:  # noqa: BLE001 - a database that does not answer now
                 log.warning("Could not release the sender lock (%s); it ends with the connection",
                             type(error).__name__)

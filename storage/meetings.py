@@ -1,23 +1,16 @@
-"""Meetings, their audience and the members' answers (RSVP).
-
-What /meetings and an RSVP read and write (find, upcoming, is_for, answer, answers_of, counts) is
-SQL on the tables, run on the session's connection past the ORM: the ORM cost about a millisecond
-per statement, an RSVP four of them, and an announcement brings every member's RSVP at once. They
-give rows whose attributes are the columns, converted as the ORM would (dates, enums), to read, not
-to change; what changes a meeting takes it with get().
-"""
+"""Meetings, their audience and the members' answers (RSVP)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, false, func, literal, select, true, update
+from sqlalchemy import Integer, bindparam, false, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from storage import outbox, upsert
-from storage.db import run
 from storage.models import (
     Attendance,
     DeliveryKind,
@@ -30,9 +23,6 @@ from storage.models import (
     Rsvp,
     User,
 )
-
-MEETINGS, RSVPS, USERS, GROUP_MEMBERS = Meeting.__table__, Rsvp.__table__, User.__table__, GroupMember.__table__
-MeetingRow = Row  # a row of MEETINGS: a Meeting's columns as attributes
 
 
 async def create_series(session: AsyncSession, *, title: str, dates: list[datetime], place: str, agenda: str,
@@ -54,19 +44,19 @@ async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
     return await session.get(Meeting, meeting_id)
 
 
-async def find(session: AsyncSession, meeting_id: int) -> MeetingRow | None:
-    """The meeting to show or answer, as a row (see the module's doc)."""
-    return (await run(session, _FIND, meeting=meeting_id)).first()
-
-
 async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
-                   for_user: int | None = None) -> tuple[list[MeetingRow], int]:
-    """Scheduled meetings that have not begun, soonest first, as rows, and how many there are in
-    all; `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
-    count, page = _UPCOMING_FOR if for_user is not None else _UPCOMING
-    total = (await run(session, count, now=now, user=for_user)).scalar() or 0
-    rows = await run(session, page, now=now, user=for_user, limit=limit, offset=offset)
-    return list(rows), total
+                   for_user: int | None = None) -> tuple[list[Meeting], int]:
+    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
+    `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+    where = [Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now]
+    if for_user is not None:
+        their_groups = select(GroupMember.group_id).where(GroupMember.user_id == for_user,
+                                                          GroupMember.status == GroupStatus.MEMBER)
+        where.append(Meeting.group_id.is_(None) | Meeting.group_id.in_(their_groups))
+    total = await session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
+    page = await session.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at, Meeting.id)
+                                 .offset(offset).limit(limit))
+    return list(page), total
 
 
 async def recent_past(session: AsyncSession, now: datetime, limit: int,
@@ -101,46 +91,74 @@ def audience(meeting_id: int | None, *, group_id: int | None = None, without_dec
              leave_out: int | None = None) -> Select:
     """Ids of the people a meeting is for: the council's members and coordinators Telegram can reach,
     or of those the members of the meeting's group (`group_id` for a meeting not yet written)."""
-    query = select(USERS.c.id).where(USERS.c.role.in_([Role.MEMBER, Role.COORDINATOR]),
-                                     USERS.c.unreachable_since.is_(None))
-    group = (select(MEETINGS.c.group_id).where(MEETINGS.c.id == meeting_id).scalar_subquery()
+    query = select(User.id).where(User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None))
+    group = (select(Meeting.group_id).where(Meeting.id == meeting_id).scalar_subquery()
              if meeting_id is not None else literal(group_id, Integer()))
-    in_group = select(GROUP_MEMBERS.c.user_id).where(GROUP_MEMBERS.c.group_id == group,
-                                                    GROUP_MEMBERS.c.status == GroupStatus.MEMBER)
-    query = query.where(group.is_(None) | USERS.c.id.in_(in_group))
+    in_group = select(GroupMember.user_id).where(GroupMember.group_id == group,
+                                                 GroupMember.status == GroupStatus.MEMBER)
+    query = query.where(group.is_(None) | User.id.in_(in_group))
     if without_declined:
-        declined = select(RSVPS.c.user_id).where(RSVPS.c.meeting_id == meeting_id, RSVPS.c.answer == Attendance.NO)
-        query = query.where(USERS.c.id.not_in(declined))
+        declined = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id, Rsvp.answer == Attendance.NO)
+        query = query.where(User.id.not_in(declined))
     if leave_out is not None:
-        query = query.where(USERS.c.id != leave_out)
+        query = query.where(User.id != leave_out)
     return query
 
 
 async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
-    return (await run(session, _IS_FOR, meeting=meeting_id, user=user_id)).first() is not None
+    return await session.scalar(_IS_FOR, {"meeting": meeting_id, "user": user_id}) is not None
 
 
 async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
-    await run(session, _ANSWER[session.bind.dialect.name], meeting=meeting_id, user=user_id, answer=attendance,
-               at=now)
+    """Records the person's answer, or changes the one they gave."""
+    await session.execute(_ANSWER[session.bind.dialect.name],
+                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now})
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
-    if not meeting_ids:
-        return {}
-    return dict((await run(session, _ANSWERS_OF, user=user_id, meetings=meeting_ids)).all())
+    """The person's answers to these meetings, by meeting."""
+    rows = await session.execute(_ANSWERS_OF, {"user": user_id, "meetings": meeting_ids})
+    return {row.meeting_id: row.answer for row in rows}
 
 
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
+    """How many gave each answer, by meeting."""
     found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}
-    if meeting_ids:
-        for meeting_id, attendance, n in (await run(session, _COUNTS, meetings=meeting_ids)).all():
-            found[meeting_id][attendance] = n
+    for row in await session.execute(_COUNTS, {"meetings": meeting_ids}):
+        found[row.meeting_id][row.answer] = row.n
     return found
 
 
-async def attendance_list(session: AsyncSession, meeting_id: int) -> list[tuple[int, str, Attendance | None]]:
-    """Everyone the meeting is for and everyone who answered, with their answer (None: no answer yet)."""
+def _answer(insert: Callable[[Any], Any]) -> Any:
+    new = insert(Rsvp).values(meeting_id=bindparam("meeting"), user_id=bindparam("user"),
+                              answer=bindparam("answer", type_=Rsvp.answer.type),
+                              answered_at=bindparam("at", type_=Rsvp.answered_at.type))
+    return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
+                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
+
+
+# Built once: an RSVP runs these (with the permission rule) while the person waits for the button,
+# and building a statement with subqueries costs about what running it does (storage/__init__.py).
+_IS_FOR = audience(bindparam("meeting")).where(User.id == bindparam("user"))
+_ANSWER = upsert.per_database(_answer)
+_ANSWERS_OF = select(Rsvp.meeting_id, Rsvp.answer).where(
+    Rsvp.user_id == bindparam("user"), Rsvp.meeting_id.in_(bindparam("meetings", expanding=True)))
+_COUNTS = (select(Rsvp.meeting_id, Rsvp.answer, func.count().label("n"))
+           .where(Rsvp.meeting_id.in_(bindparam("meetings", expanding=True)))
+           .group_by(Rsvp.meeting_id, Rsvp.answer))
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """Someone a meeting is for, or who answered, with their answer (None: none yet)."""
+
+    user_id: int
+    name: str
+    answer: Attendance | None
+
+
+async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attendee]:
+    """Everyone the meeting is for and everyone who answered, by name."""
     invited = audience(meeting_id).subquery()
     answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
     rows = await session.execute(
@@ -148,7 +166,7 @@ async def attendance_list(session: AsyncSession, meeting_id: int) -> list[tuple[
         .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
         .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
         .order_by(User.display_name, User.id))
-    return [(user_id, name, attendance) for user_id, name, attendance in rows.all()]
+    return [Attendee(row.id, row.display_name, row.answer) for row in rows]
 
 
 async def edit(session: AsyncSession, meeting: Meeting, now: datetime, **changes: object) -> None:
@@ -187,33 +205,3 @@ async def mark_minutes(session: AsyncSession, meeting_id: int, file_id: str, now
     result = await session.execute(update(Meeting).where(Meeting.id == meeting_id, Meeting.minutes_sent_at.is_(None))
                                    .values(minutes_file_id=file_id, minutes_sent_at=now))
     return result.rowcount == 1
-
-
-# The statements of the reads and writes above, built once (see storage.db.run).
-def _upcoming(visible: object) -> tuple[Select, Select]:
-    where = (MEETINGS.c.status == MeetingStatus.SCHEDULED, MEETINGS.c.starts_at > bindparam("now"), visible)
-    return (select(func.count()).select_from(MEETINGS).where(*where),
-            select(MEETINGS).where(*where).order_by(MEETINGS.c.starts_at, MEETINGS.c.id)
-            .offset(bindparam("offset")).limit(bindparam("limit")))
-
-
-def _answer(insert: Callable[[Any], Any]) -> Any:
-    new = insert(RSVPS).values(
-        meeting_id=bindparam("meeting"), user_id=bindparam("user"),
-        answer=bindparam("answer", type_=RSVPS.c.answer.type), answered_at=bindparam("at", type_=RSVPS.c.answered_at.type))
-    return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
-                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
-
-
-_FIND = select(MEETINGS).where(MEETINGS.c.id == bindparam("meeting"))
-_UPCOMING = _upcoming(true())
-_UPCOMING_FOR = _upcoming(MEETINGS.c.group_id.is_(None) | MEETINGS.c.group_id.in_(
-    select(GROUP_MEMBERS.c.group_id).where(GROUP_MEMBERS.c.user_id == bindparam("user"),
-                                           GROUP_MEMBERS.c.status == GroupStatus.MEMBER)))
-_IS_FOR = audience(bindparam("meeting")).where(USERS.c.id == bindparam("user"))
-_ANSWER = upsert.per_database(_answer)
-_ANSWERS_OF = select(RSVPS.c.meeting_id, RSVPS.c.answer).where(
-    RSVPS.c.user_id == bindparam("user"), RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
-_COUNTS = (select(RSVPS.c.meeting_id, RSVPS.c.answer, func.count())
-           .where(RSVPS.c.meeting_id.in_(bindparam("meetings", expanding=True)))
-           .group_by(RSVPS.c.meeting_id, RSVPS.c.answer))

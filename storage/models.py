@@ -158,18 +158,6 @@ class FlowData(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class JoinRequestNotice(Base):
-    """Which coordinator got which message about a request, so all can be updated once decided."""
-
-    __tablename__ = "join_request_notices"
-
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("join_requests.id", ondelete="CASCADE"), primary_key=True
-    )
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    message_id: Mapped[int] = mapped_column(BigInteger)
-
-
 class Audience(str, enum.Enum):
     MEMBERS = "members"
     NEWS = "news"
@@ -236,6 +224,10 @@ class DeliveryKind(str, enum.Enum):
     GROUP = "group"  # news of a group: a place came free, it was archived or restored (payload)
     QUESTION = "question"  # an applicant's question, to each coordinator (payload)
     REPLY = "reply"  # the council office's reply, to the applicant (payload)
+    ROLE = "role"  # a person's new role, to them (payload)
+    JOIN_REQUEST = "join_request"  # a request to join, to each coordinator with Approve / Decline (payload)
+    JOIN_DECISION = "join_decision"  # the coordinators' decision on a request, to the applicant (payload)
+    REPORT = "report"  # who an announcement did not reach, to its author (payload: the broadcast)
 
 
 class Delivery(Base):
@@ -253,6 +245,10 @@ class Delivery(Base):
     broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE", name="fk_deliveries_meeting_id"), index=True)
+    # The request a row is about (JOIN_REQUEST, JOIN_DECISION): its copies go with it, and their
+    # message ids say which messages to update once it is decided.
+    join_request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("join_requests.id", ondelete="CASCADE", name="fk_deliveries_join_request_id"), index=True)
     # What the row shows, for kinds that are not a broadcast: taken when the row is written.
     payload: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     # A row that must exist at most once, such as one reminder to one person.

@@ -5,7 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Integer, String, and_, bindparam, case, cast, func, literal, select, true, update
+from sqlalchemy import JSON, Integer, String, bindparam, case, cast, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -30,8 +30,8 @@ class DueRow:
 
 async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select, *, now: datetime,
                   not_before: datetime | None = None, status: DeliveryStatus = DeliveryStatus.PENDING,
-                  broadcast_id: int | None = None, meeting_id: int | None = None, payload: dict | None = None,
-                  dedupe_prefix: str | None = None) -> int:
+                  broadcast_id: int | None = None, meeting_id: int | None = None, join_request_id: int | None = None,
+                  payload: dict | None = None, dedupe_prefix: str | None = None) -> int:
     """One row per user id that `recipients` selects, written by the database itself (INSERT ...
     SELECT), so an audience of any size costs one statement and no memory here. With
     `dedupe_prefix`, each row's key is the prefix and the user id; a row whose key exists already
@@ -47,6 +47,7 @@ async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select,
         "created_at": literal(now, UTCDateTime()),
         "broadcast_id": literal(broadcast_id, Integer()),
         "meeting_id": literal(meeting_id, Integer()),
+        "join_request_id": literal(join_request_id, Integer()),
         "payload": literal(payload, JSON(none_as_null=True)),
         "dedupe_key": (literal(dedupe_prefix, String()) + cast(user_id, String())) if dedupe_prefix else
         literal(None, String()),
@@ -72,8 +73,9 @@ class Answer:
     retry_at: datetime | None = None  # a pending row goes out again from then on
 
 
-# Built once: the engine runs these several hundred times a second while an announcement goes
-# out, and building, caching and compiling them anew each time cost more than running them.
+# The engine's two statements, built once with bindparam(): it runs them for every few rows while an
+# announcement goes out (hundreds of rows a second with the rate lifted), and building one costs
+# about what running it does. The answers are written with one executemany.
 _DUE = (
     select(Delivery.id, Delivery.chat_id, Delivery.kind, Delivery.broadcast_id, Delivery.payload, Delivery.attempts,
            User.language, Broadcast.status.label("broadcast_status"))
@@ -101,8 +103,7 @@ async def read_due(session: AsyncSession, now: datetime, limit: int, in_flight: 
     Rows stay "pending" until their answer is recorded: after a crash, whatever was in flight is
     simply due again. A broadcast starts when its first row is read; a row of a broadcast that was
     cancelled meanwhile is not read."""
-    connection = await session.connection()
-    rows = (await connection.execute(_DUE, {"now": now, "in_flight": list(in_flight), "limit": limit})).all()
+    rows = (await session.execute(_DUE, {"now": now, "in_flight": list(in_flight), "limit": limit})).all()
     starting = {r.broadcast_id for r in rows if r.broadcast_status is BroadcastStatus.SCHEDULED}
     started: set[int] = set()
     if starting:
@@ -120,8 +121,7 @@ async def read_due(session: AsyncSession, now: datetime, limit: int, in_flight: 
 
 async def record(session: AsyncSession, answers: list[Answer]) -> None:
     """Writes the outcomes of several rows in one statement."""
-    connection = await session.connection()
-    await connection.execute(_RECORD, [{
+    await session.execute(_RECORD, [{
         "delivery_id": a.delivery_id,
         "status": a.status,
         "attempts": a.attempts,
@@ -134,13 +134,17 @@ async def record(session: AsyncSession, answers: list[Answer]) -> None:
 
 
 async def cancel_pending(session: AsyncSession, *, broadcast_id: int | None = None,
-                         meeting_ids: list[int] | None = None, kinds: list[DeliveryKind] | None = None) -> int:
-    """Rows not sent yet that belong to a broadcast or to meetings (of some kinds) will not be sent."""
+                         meeting_ids: list[int] | None = None, join_request_id: int | None = None,
+                         kinds: list[DeliveryKind] | None = None) -> int:
+    """Rows not sent yet that belong to a broadcast, to meetings or to a join request (of some kinds)
+    will not be sent."""
     query = update(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
     if broadcast_id is not None:
         query = query.where(Delivery.broadcast_id == broadcast_id)
     if meeting_ids is not None:
         query = query.where(Delivery.meeting_id.in_(meeting_ids))
+    if join_request_id is not None:
+        query = query.where(Delivery.join_request_id == join_request_id)
     if kinds is not None:
         query = query.where(Delivery.kind.in_(kinds))
     result = await session.execute(query.values(status=DeliveryStatus.CANCELLED)
@@ -155,10 +159,11 @@ async def next_due(session: AsyncSession, in_flight: Collection[int]) -> datetim
 
 
 async def counts(session: AsyncSession, broadcast_id: int) -> dict[DeliveryStatus, int]:
-    rows = await session.execute(
-        select(Delivery.status, func.count()).where(Delivery.broadcast_id == broadcast_id).group_by(Delivery.status))
+    """How many of a broadcast's rows are in each status."""
+    rows = await session.execute(select(Delivery.status, func.count().label("n"))
+                                 .where(Delivery.broadcast_id == broadcast_id).group_by(Delivery.status))
     found = {status: 0 for status in DeliveryStatus}
-    found.update({status: n for status, n in rows.all()})
+    found.update({row.status: row.n for row in rows})
     return found
 
 
@@ -166,22 +171,36 @@ async def counts_for(session: AsyncSession, broadcast_ids: list[int]) -> dict[in
     """Sent / failed (incl. unreachable) / open counts for several broadcasts in one query."""
     if not broadcast_ids:
         return {}
+    def how_many(condition: object) -> object:
+        return func.sum(case((condition, 1), else_=0))
+
     rows = await session.execute(
         select(
             Delivery.broadcast_id,
-            func.sum(case((Delivery.status == DeliveryStatus.SENT, 1), else_=0)),
-            func.sum(case((Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE]), 1), else_=0)),
-            func.sum(case((Delivery.status == DeliveryStatus.PENDING, 1), else_=0)),
+            how_many(Delivery.status == DeliveryStatus.SENT).label("sent"),
+            how_many(Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE])).label("failed"),
+            how_many(Delivery.status == DeliveryStatus.PENDING).label("open"),
         ).where(Delivery.broadcast_id.in_(broadcast_ids)).group_by(Delivery.broadcast_id))
-    return {bid: {"sent": int(s or 0), "failed": int(f or 0), "open": int(o or 0)} for bid, s, f, o in rows.all()}
+    return {row.broadcast_id: {"sent": int(row.sent or 0), "failed": int(row.failed or 0), "open": int(row.open or 0)}
+            for row in rows}
 
 
-async def problems(session: AsyncSession, broadcast_id: int) -> list[tuple[int, str | None, str, str | None]]:
-    """(chat id, name, status, reason) of every recipient not reached."""
+@dataclass(frozen=True, slots=True)
+class NotReached:
+    """A recipient a broadcast did not reach, and Telegram's word why."""
+
+    chat_id: int | None  # None: they erased their data since
+    name: str | None
+    status: DeliveryStatus  # failed or unreachable
+    reason: str | None
+
+
+async def problems(session: AsyncSession, broadcast_id: int) -> list[NotReached]:
+    """Every recipient a broadcast did not reach, in the order they were written."""
     rows = await session.execute(
         select(Delivery.chat_id, User.display_name, Delivery.status, Delivery.error)
         .outerjoin(User, User.id == Delivery.chat_id)
-        .where(and_(Delivery.broadcast_id == broadcast_id,
-                    Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE])))
+        .where(Delivery.broadcast_id == broadcast_id,
+               Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE]))
         .order_by(Delivery.id))
-    return [(chat_id, name, status.value, error) for chat_id, name, status, error in rows.all()]
+    return [NotReached(row.chat_id, row.display_name, row.status, row.error) for row in rows]

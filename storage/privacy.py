@@ -21,7 +21,7 @@ from storage import groups, users
 from storage.db import Database
 from storage.models import (
     Acknowledgement, Base, Broadcast, ConversationState, CoordinatorSeed, Delivery, DeliveryKind, DeliveryStatus,
-    EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, JoinRequestNotice, Meeting, Question, Reply, ReminderOptOut,
+    EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting, Question, Reply, ReminderOptOut,
     RequestStatus, Role, Rsvp, User,
 )
 
@@ -31,11 +31,11 @@ WHAT_EACH_TABLE_HOLDS = {
     "users": "profile",
     "invites": "invites_created: the coordinator who made the link",
     "join_requests": "join_requests: the applicant's; join_requests_decided: the coordinator's decisions",
-    "join_request_notices": "join_request_messages: the coordinator's message about a request",
     "conversation_states": "steps_in_progress: the step of a flow someone is at",
     "flow_data": "unfinished_steps: the answers of a flow not finished yet",
     "broadcasts": "announcements_written: the author, and the chat that showed the progress",
-    "deliveries": "messages_to_you; question_copies_sent_to_coordinators: their name and question",
+    "deliveries": "messages_to_you; question_copies_sent_to_coordinators: their name and question; "
+                  "join_request_copies_sent_to_coordinators: their name and organisation",
     "acknowledgements": "acknowledgements",
     "meetings": "meetings_planned",
     "rsvps": "meeting_answers",
@@ -52,6 +52,12 @@ WHAT_EACH_TABLE_HOLDS = {
 
 def _row(row: Base) -> dict:
     return {column.key: getattr(row, column.key) for column in row.__mapper__.column_attrs}
+
+
+def _copy(delivery: Delivery) -> dict:
+    """A coordinator's copy of what someone sent the council, as theirs to see: which coordinator got
+    it, its message there and Telegram's word about that chat are the coordinator's, not theirs."""
+    return {key: value for key, value in _row(delivery).items() if key not in ("chat_id", "message_id", "error")}
 
 
 def _plain(value: object) -> object:
@@ -75,16 +81,16 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
     questions = await rows(select(Question).where(Question.user_id == user_id).order_by(Question.id))
     for question in questions:
         question["replies"] = await rows(select(Reply).where(Reply.question_id == question["id"]).order_by(Reply.id))
-    # Which coordinator got a copy, its message there and Telegram's word about that chat are the
-    # coordinator's, not theirs.
-    copies = [{key: value for key, value in _row(copy).items() if key not in ("chat_id", "message_id", "error")}
-              for copy in await _question_copies(session, [question["id"] for question in questions])]
-    memberships = [dict(_row(member), group=name) for member, name in (await session.execute(
+    copies = [_copy(copy) for copy in await _question_copies(session, [question["id"] for question in questions])]
+    their_requests = select(JoinRequest.id).where(JoinRequest.user_id == user_id)
+    request_copies = [_copy(copy) for copy in await session.scalars(select(Delivery).where(
+        Delivery.kind == DeliveryKind.JOIN_REQUEST, Delivery.join_request_id.in_(their_requests)).order_by(Delivery.id))]
+    memberships = [dict(_row(row.GroupMember), group=row.name) for row in await session.execute(
         select(GroupMember, Group.name).join(Group, Group.id == GroupMember.group_id)
-        .where(GroupMember.user_id == user_id).order_by(GroupMember.id))).all()]
-    answers = [dict(_row(rsvp), meeting=title, starts_at=starts) for rsvp, title, starts in (await session.execute(
+        .where(GroupMember.user_id == user_id).order_by(GroupMember.id))]
+    answers = [dict(_row(row.Rsvp), meeting=row.title, starts_at=row.starts_at) for row in await session.execute(
         select(Rsvp, Meeting.title, Meeting.starts_at).join(Meeting, Meeting.id == Rsvp.meeting_id)
-        .where(Rsvp.user_id == user_id).order_by(Meeting.starts_at))).all()]
+        .where(Rsvp.user_id == user_id).order_by(Meeting.starts_at))]
     data: dict[str, object] = {
         "profile": _row(user) if user is not None else None,
         "join_requests": await rows(select(JoinRequest).where(JoinRequest.user_id == user_id)),
@@ -97,6 +103,7 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "acknowledgements": await rows(select(Acknowledgement).where(Acknowledgement.user_id == user_id)),
         "messages_to_you": await rows(select(Delivery).where(Delivery.chat_id == user_id).order_by(Delivery.id)),
         "question_copies_sent_to_coordinators": copies,
+        "join_request_copies_sent_to_coordinators": request_copies,
         "unfinished_steps": await rows(select(FlowData).where(FlowData.user_id == user_id)),
         "steps_in_progress": [{"flow": state.name, "step": state.state}
                               for state in await _flow_states(session, {user_id})],
@@ -108,7 +115,6 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "groups_set_up": await rows(select(Group).where(Group.created_by == user_id)),
         "invites_created": await rows(select(Invite).where(Invite.created_by == user_id)),
         "join_requests_decided": await rows(select(JoinRequest).where(JoinRequest.decided_by == user_id)),
-        "join_request_messages": await rows(select(JoinRequestNotice).where(JoinRequestNotice.chat_id == user_id)),
         "made_coordinator_by_setting": await rows(select(CoordinatorSeed).where(CoordinatorSeed.user_id == user_id)),
     }
     if not any(data.values()):
@@ -156,8 +162,7 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
         delete(Rsvp).where(Rsvp.user_id == user_id),
         delete(ReminderOptOut).where(ReminderOptOut.user_id == user_id),
         delete(Acknowledgement).where(Acknowledgement.user_id == user_id),
-        delete(JoinRequestNotice).where(JoinRequestNotice.chat_id == user_id),
-        delete(JoinRequest).where(JoinRequest.user_id == user_id),
+        delete(JoinRequest).where(JoinRequest.user_id == user_id),  # and its copies sent to the coordinators
         delete(FlowData).where(FlowData.user_id == user_id),
         update(JoinRequest).where(JoinRequest.decided_by == user_id).values(decided_by=None),
         update(Invite).where(Invite.created_by == user_id).values(created_by=None),

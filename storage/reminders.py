@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reminders import Decision, Reminder
+from bot.reminders import Decision, MeetingDate, Reminder
 from storage import meetings, outbox, upsert
 from storage.models import (
     DeliveryKind,
@@ -24,18 +24,18 @@ def dedupe_prefix(reminder: Reminder) -> str:
     return f"reminder:{reminder.meeting_id}:{int(reminder.starts_at.timestamp())}:{int(reminder.offset.total_seconds())}:"
 
 
-async def upcoming(session: AsyncSession, now: datetime) -> list[tuple[int, datetime]]:
-    """(id, start) of every scheduled meeting that has not begun."""
+async def upcoming(session: AsyncSession, now: datetime) -> list[MeetingDate]:
+    """Every scheduled meeting that has not begun."""
     rows = await session.execute(select(Meeting.id, Meeting.starts_at).where(
         Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now))
-    return [(meeting_id, starts_at) for meeting_id, starts_at in rows.all()]
+    return [MeetingDate(row.id, row.starts_at) for row in rows]
 
 
-async def dealt_with(session: AsyncSession, now: datetime) -> set[tuple[int, datetime, int]]:
-    """(meeting, start, offset in seconds) of the reminders of upcoming meetings already dealt with."""
+async def dealt_with(session: AsyncSession, now: datetime) -> set[Reminder]:
+    """The reminders of upcoming meetings already dealt with."""
     rows = await session.execute(select(ReminderRun.meeting_id, ReminderRun.starts_at, ReminderRun.offset_seconds)
                                  .where(ReminderRun.starts_at > now))
-    return {(m, s, o) for m, s, o in rows.all()}
+    return {Reminder(row.meeting_id, row.starts_at, timedelta(seconds=row.offset_seconds)) for row in rows}
 
 
 async def deal_with(session: AsyncSession, reminder: Reminder, decision: Decision, now: datetime,

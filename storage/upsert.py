@@ -18,6 +18,6 @@ def insert(session: AsyncSession, table: Any) -> Any:
 
 
 def per_database(build: Callable[[Callable[[Any], Any]], _T]) -> dict[str, _T]:
-    """What `build` makes from each database's insert(), by dialect name: statements of every
-    update, built once (storage.db.run); pick with `session.bind.dialect.name`."""
+    """What `build` makes from each database's insert(), by dialect name: for an upsert built once
+    (see storage/__init__.py); pick with `session.bind.dialect.name`."""
     return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}

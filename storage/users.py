@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
-from storage import upsert
-from storage.db import Database, run
-from storage.models import CoordinatorSeed, Role, User
+from storage import outbox, upsert
+from storage.db import Database
+from storage.models import CoordinatorSeed, DeliveryKind, Role, User
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -25,9 +24,13 @@ async def ensure(session: AsyncSession, user_id: int, display_name: str, languag
     (COORDINATOR_IDS, the CLI) has no language yet: the bot learns it now, so that messages it sends
     them on its own speak it too. One statement, which no race between two first updates of one
     person (in two processes) can turn into an error."""
-    row = (await run(session, _ENSURE[session.bind.dialect.name], id=user_id, name=display_name[:200],
-                     language=language, now=now, today=now.date())).one()
-    return _account(row)
+    new = upsert.insert(session, User).values(id=user_id, display_name=display_name[:200], language=language,
+                                              role=Role.APPLICANT, first_seen=now, last_seen=now.date())
+    row = (await session.execute(new.on_conflict_do_update(index_elements=["id"], set_={
+        "display_name": new.excluded.display_name, "language": func.coalesce(User.language, new.excluded.language),
+        "unreachable_since": None, "last_seen": new.excluded.last_seen,
+    }).returning(User.id, User.display_name, User.language, User.role, User.news))).one()
+    return Account(id=row.id, display_name=row.display_name, language=row.language, role=row.role, news=row.news)
 
 
 # What handlers read of the account of the person an update is from; the rest stays unloaded.
@@ -120,6 +123,21 @@ async def lock_coordinators(session: AsyncSession) -> list[int]:
         select(User.id).where(User.role == Role.COORDINATOR).order_by(User.id).with_for_update()))
 
 
+async def tell_new_role(session: AsyncSession, user_id: int, role: Role, now: datetime) -> None:
+    """Queues the news of their new role for the person, in the transaction that changed it."""
+    await outbox.enqueue(session, DeliveryKind.ROLE, just(user_id), now=now, payload={"role": role.value})
+
+
+def just(user_id: int) -> Select:
+    """The audience of a message to one person (storage.outbox.enqueue)."""
+    return select(User.id).where(User.id == user_id)
+
+
+def reachable_coordinators() -> Select:
+    """The audience of what every coordinator gets (questions, join requests): those Telegram can reach."""
+    return select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
+
+
 async def ensure_coordinator(session: AsyncSession, user_id: int, now: datetime) -> bool:
     """Makes a (possibly never seen) user a coordinator; True when something changed."""
     user = await session.get(User, user_id)
@@ -181,19 +199,3 @@ def wants_news(user: Account | User) -> bool:
     if user.news is not None:
         return user.news
     return user.role in (Role.MEMBER, Role.COORDINATOR)
-
-
-def _ensure(insert: Callable[[Any], Any]) -> Any:
-    users = User.__table__
-    new = insert(users).values(id=bindparam("id"), display_name=bindparam("name"),
-                               language=bindparam("language"), role=Role.APPLICANT,
-                               first_seen=bindparam("now", type_=users.c.first_seen.type),
-                               last_seen=bindparam("today", type_=users.c.last_seen.type))
-    return new.on_conflict_do_update(index_elements=["id"], set_={
-        "display_name": new.excluded.display_name, "language": func.coalesce(users.c.language, new.excluded.language),
-        "unreachable_since": None, "last_seen": new.excluded.last_seen,
-    }).returning(users.c.id, users.c.display_name, users.c.language, users.c.role, users.c.news,
-                 users.c.unreachable_since.is_not(None))
-
-
-_ENSURE = upsert.per_database(_ensure)

@@ -2,11 +2,13 @@
 and an error collector so that an exception a handler swallowed still fails the test."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from telegram import Update
@@ -17,6 +19,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.app import build_application
 from bot.settings import load_settings
 from handlers import errors
+from storage import outbox
 from storage.db import Database
 
 TOKEN = "123456:HANDLER-test-token-0000000000"
@@ -197,6 +200,23 @@ class Harness:
 
     def answers(self) -> list[dict[str, Any]]:
         return self.request.sent(method="answerCallbackQuery")
+
+    async def deliver(self, *, and_later: bool = False, timeout: float = 5.0) -> None:
+        """Runs the delivery engine, as the running bot does, until the outbox holds nothing due now;
+        `and_later`: nothing pending at all (a row Telegram asked to wait for is due later)."""
+        engine = self.app.bot_data["services"].sender
+        engine.start()
+        try:
+            async with asyncio.timeout(timeout):
+                while await self._pending(and_later):
+                    await asyncio.sleep(0.01)
+        finally:
+            await engine.stop()
+
+    async def _pending(self, and_later: bool) -> bool:
+        async with self.db.begin() as session:
+            due = await outbox.next_due(session, ())
+        return due is not None and (and_later or due <= datetime.now(timezone.utc))
 
 
 async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000) -> Harness:

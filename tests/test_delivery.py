@@ -123,7 +123,7 @@ async def test_telegram_answers_become_outcomes(db: Database) -> None:
         await engine.stop()
     assert sorted(sender.sent) == sorted([flaky, limited])
     async with db.begin() as session:
-        found = {chat: (status, reason) for chat, _, status, reason in await outbox.problems(session, broadcast_id)}
+        found = {p.chat_id: (p.status.value, p.reason) for p in await outbox.problems(session, broadcast_id)}
         blocked_user = await users.get(session, blocked)
     assert found[blocked][0] == "unreachable"
     assert found[missing] == ("failed", "Chat not found")

@@ -43,6 +43,9 @@ async def test_join_request_reaches_coordinator_and_approval_makes_a_member(tg: 
 
     notice = await coordinator.expect_message(contains="Aufnahmeantrag")
     assert "Alice Schmidt" in notice.text and "Polizeiinspektion Güstrow" in notice.text
+    # The copy's message id is in the outbox a moment after Telegram took it (a person takes longer
+    # to press): the decision updates the copies by these ids.
+    await bot.wait_until("select status from deliveries where kind = 'join_request'", [("sent",)])
     await coordinator.press(notice, "Annehmen")
     await coordinator.expect_edit(contains="Angenommen von Chris")
     await alice.expect_message(contains="You are now a member of the council")
@@ -50,6 +53,48 @@ async def test_join_request_reaches_coordinator_and_approval_makes_a_member(tg: 
 
     await alice.send("/start")
     assert "You are a member of the council" in (await alice.expect_message()).text
+
+
+async def test_join_request_and_role_change_go_through_the_outbox_past_429_and_403(
+        tg: FakeTelegram, bot: Bot) -> None:
+    coordinator = tg.user(COORD, "Chris", language_code="en")
+    alice = tg.user(1001, "Alice", language_code="en")
+    bot.add_people([1005], language="en")  # a member who has blocked the bot
+    await coordinator.send("/start")  # the bot learns that Chris reads English
+    await coordinator.expect_message(contains="Hello, Chris")
+    await alice.send("/join")
+    await alice.expect_message(contains="Step 1 of 2")
+    await alice.send("Alice Schmidt")
+    await alice.expect_message(contains="Step 2 of 2")
+    await alice.send("Jugendclub Tessin")
+    summary = await alice.expect_message(contains="Please check your request")
+    tg.fail("sendMessage", 429, retry_after=1, times=1, chat_id=COORD)
+    await alice.press(summary, "Send request")
+    await alice.expect_edit(contains="has been sent to the coordinators")
+
+    notice = await coordinator.expect_message(contains="Join request")
+    held, sent = [c for c in tg.calls if c.method == "sendMessage" and int(c.params["chat_id"]) == COORD
+                  and "Alice Schmidt" in c.params["text"]]
+    assert (held.status, sent.status) == (429, 200) and sent.time - held.answered >= 1.0
+    await bot.wait_until("select status, attempts from deliveries where kind = 'join_request'", [("sent", 1)])
+    await coordinator.press(notice, "Approve")
+    await coordinator.expect_callback_answer()
+    await coordinator.expect_edit(contains="Approved by Chris", message_id=notice.message_id)
+    await alice.expect_message(contains="You are now a member of the council")
+
+    tg.fail("sendMessage", 403, chat_id=1005, times=None)
+    await coordinator.send("/members")
+    listing = await coordinator.expect_message(contains="people in the council")
+    await coordinator.press(listing, "Person 1005")
+    await coordinator.expect_callback_answer()
+    card = await coordinator.expect_edit(contains="Role: member")
+    await coordinator.press(card, "Make coordinator")
+    await coordinator.expect_callback_answer()
+    await coordinator.press(await coordinator.expect_edit(contains="Give Person 1005"), "Yes, change it")
+    await coordinator.expect_callback_answer()
+    await coordinator.expect_edit(contains="Person 1005 now has the role coordinator")
+    await bot.wait_until("select status from deliveries where kind = 'role'", [("unreachable",)])
+    assert bot.query("select role from users where id = 1005 and unreachable_since is not null") == [("coordinator",)]
 
 
 async def test_invite_link_works_until_used_up_or_expired(tg: FakeTelegram, bot: Bot) -> None:

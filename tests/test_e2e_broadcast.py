@@ -81,6 +81,7 @@ async def test_429_makes_every_send_wait_and_403_marks_unreachable(tg: FakeTeleg
     tg.fail("sendMessage", 403, chat_id=7005, times=None)
     tg.fail("sendMessage", 403, chat_id=7006, times=None)
     tg.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=7007, times=None)
+    tg.fail("sendDocument", 429, retry_after=1, times=1, chat_id=COORD)  # the list of those not reached waits
     await compose_and_send(coordinator, "Neue Termine")
     report = await final_report(coordinator)
     assert "Delivered: 9" in report and "Unreachable (blocked the bot): 2" in report
@@ -95,6 +96,8 @@ async def test_429_makes_every_send_wait_and_403_marks_unreachable(tg: FakeTeleg
     assert rows[0] == ["telegram_id", "name", "status", "reason"]
     assert [(r[0], r[2]) for r in rows[1:]] == [("7005", "unreachable"), ("7006", "unreachable"), ("7007", "failed")]
     assert rows[3][3] == "Chat not found"
+    assert [c.status for c in tg.calls if c.method == "sendDocument"] == [429, 200]
+    await bot.wait_until("select status from deliveries where kind = 'report'", [("sent",)])
 
     sends = [c for c in tg.calls if c.method == "sendMessage" and 7000 <= int(c.params["chat_id"]) < 7100]
     limited = next(c for c in sends if c.status == 429)

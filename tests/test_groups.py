@@ -86,7 +86,7 @@ async def test_join_waitlist_leave_and_promotion(h: Harness, db: Database) -> No
     assert "your place goes to the next" in screen(h, MIA)["text"]
     await press(h, MIA, "Yes, leave")
     async with db.begin() as session:
-        listed = {uid: status for uid, _, status, _ in await groups.people(session, group_id)}
+        listed = {person.user_id: person.status for person in await groups.people(session, group_id)}
         told = list(await session.execute(select(Delivery.chat_id, Delivery.payload)
                                           .where(Delivery.kind == DeliveryKind.GROUP)))
     assert listed == {MAX: GroupStatus.MEMBER}
@@ -133,7 +133,7 @@ async def test_archive_restore_and_add_remove_by_hand(h: Harness, db: Database) 
     async with db.begin() as session:
         events = [(chat, p["event"]) for chat, p in await session.execute(
             select(Delivery.chat_id, Delivery.payload).where(Delivery.kind == DeliveryKind.GROUP).order_by(Delivery.id))]
-        members = {uid for uid, _, status, _ in await groups.people(session, group_id)}
+        members = {person.user_id for person in await groups.people(session, group_id)}
     assert events == [(MIA, "added"), (MAX, "added"), (MIA, "archived"), (MAX, "archived"),
                       (MIA, "restored"), (MAX, "restored"), (MIA, "removed")]
     assert members == {MAX}

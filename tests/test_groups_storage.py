@@ -54,7 +54,10 @@ async def test_many_press_join_for_the_last_place_at_once(db: Database) -> None:
     async with db.begin() as session:
         listed = await groups.people(session, group_id)
         group = await groups.get(session, group_id)
-    assert group.members == 1 and [s for _, _, s, _ in listed].count(GroupStatus.MEMBER) == 1
+    assert group.members == 1 and [p.status for p in listed].count(GroupStatus.MEMBER) == 1
+    # The waitlist's places count from 1 in the order of sign-up; a member has none.
+    assert [p.place for p in listed if p.status is GroupStatus.WAITING] == list(range(1, 20))
+    assert [p.place for p in listed if p.status is GroupStatus.MEMBER] == [None]
     # Twice is impossible, also at once.
     again = await asyncio.gather(*(press_join(people[0]) for _ in range(5)))
     assert again == [Joined.ALREADY] * 5

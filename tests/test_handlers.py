@@ -51,11 +51,13 @@ async def test_join_request_is_approved_by_a_coordinator(h: Harness, db: Databas
     summary = h.request.sent(ALICE)[-1]
     assert "Alice Schmidt" in summary["text"] and "Antrag senden" in buttons(summary)
     await h.press(ALICE, buttons(summary)["Antrag senden"])
+    await h.deliver()
     notice = h.request.sent(COORD)[-1]
     assert "Alice Schmidt" in notice["text"] and "Polizeirevier Bad Doberan" in notice["text"]
     approve = buttons(notice)["Annehmen"]
     await h.press(COORD, approve, name="Chris")
     assert await role_of(db, ALICE) is Role.MEMBER
+    await h.deliver()
     assert "Sie sind jetzt Mitglied" in h.request.texts(ALICE)[-1]
     edits = [c.params for c in h.request.calls if c.method == "editMessageText" and c.params["chat_id"] == COORD]
     assert any("Angenommen von Chris" in e["text"] for e in edits)
@@ -70,6 +72,7 @@ async def test_approve_pressed_by_non_coordinator_is_refused_and_logged(
     await h.send(ALICE, "Alice Schmidt")
     await h.send(ALICE, "Schule am Markt")
     await h.press(ALICE, "join:send")
+    await h.deliver()
     approve = buttons(h.request.sent(COORD)[-1])["Annehmen"]
     with caplog.at_level(logging.WARNING):
         await h.press(BOB, approve)  # a forged press by someone who never got the button
@@ -85,6 +88,7 @@ async def test_demoted_coordinator_cannot_use_old_buttons(h: Harness, db: Databa
     await h.send(ALICE, "Alice Schmidt")
     await h.send(ALICE, "Jugendamt")
     await h.press(ALICE, "join:send")
+    await h.deliver()
     approve = buttons(h.request.sent(600)[-1])["Annehmen"]
     async with db.begin() as session:
         await users.set_role(session, 600, Role.MEMBER)
@@ -132,6 +136,7 @@ async def test_last_coordinator_cannot_step_down_but_can_promote(h: Harness, db:
     assert await role_of(db, BOB) is Role.MEMBER
     await h.press(COORD, f"role:{BOB}:coordinator:1")
     assert await role_of(db, BOB) is Role.COORDINATOR
+    await h.deliver()
     assert "Koordination des Rates" in h.request.texts(BOB)[-1]
 
 

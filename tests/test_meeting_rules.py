@@ -13,7 +13,7 @@ from bot.dates import spoken_duration
 from bot.durations import format_duration, parse_duration, parse_durations
 from bot.i18n import translator
 from bot.meetings import Repeat, Repetition, occurrences, repetition_problem
-from bot.reminders import Decision, Reminder, decide, outstanding, reminders_of
+from bot.reminders import Decision, MeetingDate, Reminder, decide, outstanding, reminders_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 GRACE = timedelta(hours=6)
@@ -85,8 +85,9 @@ def test_a_restart_plans_what_is_not_dealt_with_and_decides_by_the_clock() -> No
     offsets = parse_durations("7d,1d,2h")
     soon, later = local(2027, 3, 12, 18, 0), local(2027, 4, 2, 18, 0)
     # The 7-day reminder of the first meeting went out before the bot stopped.
-    done = {(1, soon.astimezone(timezone.utc), 7 * 86_400)}
-    planned = outstanding([(2, later.astimezone(timezone.utc)), (1, soon.astimezone(timezone.utc))], offsets, done)
+    done = {Reminder(1, soon.astimezone(timezone.utc), timedelta(days=7))}
+    upcoming = [MeetingDate(2, later.astimezone(timezone.utc)), MeetingDate(1, soon.astimezone(timezone.utc))]
+    planned = outstanding(upcoming, offsets, done)
     assert [(r.meeting_id, r.offset) for r in planned] == [
         (1, timedelta(days=1)), (1, timedelta(hours=2)), (2, timedelta(days=7)), (2, timedelta(days=1)),
         (2, timedelta(hours=2))]
@@ -95,7 +96,7 @@ def test_a_restart_plans_what_is_not_dealt_with_and_decides_by_the_clock() -> No
     assert decide(planned[0], local(2027, 3, 12, 1, 0), GRACE) is Decision.SKIP
     assert decide(planned[1], local(2027, 3, 12, 1, 0), GRACE) is Decision.WAIT
     assert all(decide(r, local(2027, 3, 12, 1, 0), GRACE) is Decision.WAIT for r in planned[2:])
-    assert outstanding([(1, soon)], offsets, {(1, soon, s) for s in (604_800, 86_400, 7200)}) == []
+    assert outstanding([MeetingDate(1, soon)], offsets, {Reminder(1, soon, offset) for offset in offsets}) == []
 
 
 def test_weekly_series_keeps_the_local_time_across_both_changes() -> None:

@@ -62,7 +62,7 @@ async def test_a_reminder_goes_to_those_who_want_it_and_only_once(db: Database) 
         assert await reminders.deal_with(session, day_before, Decision.SEND, NOW, {"meeting": {}}) is None
     assert len(await rows(db, kind=DeliveryKind.REMINDER)) == 4
     async with db.begin() as session:
-        assert await reminders.dealt_with(session, NOW) == {(meeting.id, START, 86_400)}
+        assert await reminders.dealt_with(session, NOW) == {Reminder(meeting.id, START, timedelta(days=1))}
 
 
 async def test_a_missed_reminder_is_recorded_as_skipped_and_never_sent(db: Database) -> None:
@@ -101,7 +101,7 @@ async def test_attendance_lists_the_audience_and_everyone_who_answered(db: Datab
         await meetings.answer(session, meeting.id, cast["yes"], Attendance.MAYBE, NOW)
         await meetings.answer(session, meeting.id, cast["yes"], Attendance.YES, NOW)  # changed their mind
         await meetings.answer(session, meeting.id, cast["no"], Attendance.NO, NOW)
-        listed = {uid: answer for uid, _, answer in await meetings.attendance_list(session, meeting.id)}
+        listed = {person.user_id: person.answer for person in await meetings.attendance_list(session, meeting.id)}
         counts = (await meetings.counts(session, [meeting.id]))[meeting.id]
     assert listed[cast["yes"]] is Attendance.YES and listed[cast["no"]] is Attendance.NO
     assert listed[cast["silent"]] is None and cast["applicant"] not in listed

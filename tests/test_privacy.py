@@ -29,7 +29,8 @@ async def a_member_with_everything(db: Database) -> dict[str, int]:
                                 (OTHER_COORD, "Otto Office", Role.COORDINATOR)):
             await users.ensure(session, uid, name, "en", NOW)
             await users.set_role(session, uid, role)
-        await join_requests.open_request(session, MEMBER, "Mia Muster", "Polizei Güstrow", NOW)
+        request = await join_requests.open_request(session, MEMBER, "Mia Muster", "Polizei Güstrow", NOW)
+        await join_requests.send_to_coordinators(session, request, NOW)
         group = await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP, description="",
                                     capacity=1, leads=[MEMBER], created_by=COORD, now=NOW)
         await groups.join(session, group.id, WAITING, NOW)  # full: waitlisted
@@ -40,10 +41,10 @@ async def a_member_with_everything(db: Database) -> dict[str, int]:
         check_id = await funding.start_check(session, MEMBER, NOW)
         await funding.finish_check(session, check_id, {"applicant": "association"}, None, "depends", "depends", NOW)
         question = await funding.ask(session, MEMBER, "Wann ist die Frist?", {"answers": {}}, NOW)
-        await outbox.enqueue(session, DeliveryKind.QUESTION, funding.coordinators(), now=NOW, payload={
+        await outbox.enqueue(session, DeliveryKind.QUESTION, users.reachable_coordinators(), now=NOW, payload={
             "question": question.id, "name": "Mia Muster", "text": "Wann ist die Frist?", "shared": None})
         await funding.reply(session, question.id, COORD, "Chris", "Bis 31.10.", NOW)
-        await outbox.enqueue(session, DeliveryKind.REPLY, funding.asker(MEMBER), now=NOW,
+        await outbox.enqueue(session, DeliveryKind.REPLY, users.just(MEMBER), now=NOW,
                              payload={"question": "Wann ist die Frist?", "text": "Bis 31.10."})
         # An announcement that reached everyone, MEMBER acknowledged it; and one MEMBER wrote.
         announcement = await broadcasts.create(
@@ -185,7 +186,7 @@ async def test_retention_purges_what_is_older_and_keeps_the_rest(db: Database) -
             await funding.finish_check(session, check_id, {}, None, "depends", "depends", when)
             question = await funding.ask(session, WAITING, f"Frage vom {when:%d.%m.%Y}", None, when)
             await funding.reply(session, question.id, OTHER_COORD, "Otto", "Antwort", when)
-            await outbox.enqueue(session, DeliveryKind.REPLY, funding.asker(WAITING), now=when,
+            await outbox.enqueue(session, DeliveryKind.REPLY, users.just(WAITING), now=when,
                                  payload={"question": "?", "text": "Antwort"}, status=DeliveryStatus.SENT)
         announcement = await broadcasts.create(
             session, author_id=OTHER_COORD, author_name="Otto", audience=Audience.NEWS, text="Alt",

@@ -19,8 +19,8 @@ from handlers import privacy as privacy_handlers
 from storage import broadcasts, funding, invites, join_requests, meetings, privacy, users
 from storage.db import Database
 from storage.models import (
-    Acknowledgement, Attendance, Audience, Base, ConversationState, FlowData, Invite, JoinRequest, JoinRequestNotice,
-    Question, RequestStatus, Role, Rsvp, User,
+    Acknowledgement, Attendance, Audience, Base, ConversationState, Delivery, DeliveryKind, DeliveryStatus, FlowData,
+    Invite, JoinRequest, Question, RequestStatus, Role, Rsvp, User,
 )
 from tests.harness import TOKEN, Harness, buttons, start_harness, MakeHarness
 from tests.test_privacy import COORD, MEMBER, OTHER_COORD, a_member_with_everything, places_holding, sent_document
@@ -53,10 +53,10 @@ async def test_an_erased_person_leaves_no_trace_in_the_sqlite_files(tmp_path: Pa
     await h.send(APPLICANT, f"{MARK} question: is a Quokka project funded?", language="en", name=name)
     await h.press(APPLICANT, buttons(h.request.latest(APPLICANT))["Send"], language="en", name=name)
     async with db.begin() as session:
-        [question] = await funding.inbox(session, 10)
-    await h.press(COORD, f"qrep:{question[0].id}", language="en")
+        [entry] = await funding.inbox(session, 10)
+    await h.press(COORD, f"qrep:{entry.question.id}", language="en")
     await h.send(COORD, f"{MARK} reply: yes, from 1 March", language="en")
-    await h.press(COORD, f"qreps:{question[0].id}:send", language="en")
+    await h.press(COORD, f"qreps:{entry.question.id}:send", language="en")
     await h.send(APPLICANT, "/ask", language="en", name=name)
     await h.send(APPLICANT, f"{MARK} draft: and a Platypus?", language="en", name=name)  # left unsent
     files = [tmp_path / "kpr.db", tmp_path / "kpr.db-wal", tmp_path / "kpr.db-shm"]
@@ -78,8 +78,9 @@ async def test_an_erased_person_leaves_no_trace_in_the_sqlite_files(tmp_path: Pa
 async def test_my_data_holds_the_question_copies_and_where_the_person_stands_in_a_flow(h: Harness,
                                                                                     db: Database) -> None:
     await a_member_with_everything(db)
-    async with db.begin() as session:
-        await join_requests.add_notice(session, (await join_requests.pending_for(session, MEMBER)).id, COORD, 77)
+    async with db.begin() as session:  # the copy of their join request reached COORD
+        await session.execute(update(Delivery).where(Delivery.kind == DeliveryKind.JOIN_REQUEST, Delivery.chat_id == COORD)
+                              .values(status=DeliveryStatus.SENT, message_id=77))
     await h.send(MEMBER, "/ask", language="en")
     await h.send(MEMBER, "Und die Frist für 2028?", language="en")  # mid-flow: not sent yet
     await h.send(MEMBER, "/mydata", language="en")
@@ -89,13 +90,17 @@ async def test_my_data_holds_the_question_copies_and_where_the_person_stands_in_
     assert {copy["payload"]["text"] for copy in copies} == {"Wann ist die Frist?"}
     assert {copy["payload"]["name"] for copy in copies} == {"Mia Muster"}
     assert all("chat_id" not in copy for copy in copies)  # which coordinator is theirs to know
+    request_copies = data["join_request_copies_sent_to_coordinators"]
+    assert [copy["payload"]["organisation"] for copy in request_copies] == ["Polizei Güstrow"] * 2
+    assert all("chat_id" not in copy and "message_id" not in copy for copy in request_copies)
     assert data["steps_in_progress"] == [{"flow": "ask", "step": "confirm"}]
     assert data["unfinished_steps"][0]["data"]["ask"]["text"] == "Und die Frist für 2028?"
     assert data["groups"] and data["meeting_answers"] and data["join_requests"]
     assert [b["text"] for b in data["announcements_written"]] == ["Einladung"]
 
     await h.send(COORD, "/mydata", language="en")
-    assert sent_document(h, COORD)["join_request_messages"][0]["message_id"] == 77
+    [copy] = [m for m in sent_document(h, COORD)["messages_to_you"] if m["kind"] == "join_request"]
+    assert copy["message_id"] == 77 and copy["payload"]["name"] == "Mia Muster"
 
 
 def test_every_table_says_what_it_holds_of_a_person() -> None:
@@ -123,7 +128,7 @@ async def test_retention_purges_abandoned_drafts_old_requests_invites_acknowledg
             request = await join_requests.open_request(session, uid, f"Echter Name {uid}", "Verein", made)
             if decided:
                 await join_requests.decide(session, request.id, status, COORD, decided)
-            await join_requests.add_notice(session, request.id, COORD, uid)
+            await join_requests.send_to_coordinators(session, request, made)  # to COORD
             requests[uid] = request.id
         await invites.create(session, "oldcode", COORD, 5, OLD - timedelta(days=14), OLD)
         await invites.create(session, "newcode", COORD, 5, RECENT - timedelta(days=14), RECENT)
@@ -149,7 +154,9 @@ async def test_retention_purges_abandoned_drafts_old_requests_invites_acknowledg
         assert [row.user_id for row in await session.scalars(select(FlowData))] == [MEMBER]
         assert [row.key for row in await session.scalars(select(ConversationState))] == [json.dumps([MEMBER, MEMBER])]
         assert [r.id for r in await session.scalars(select(JoinRequest))] == [requests[OTHER_COORD + 1]]
-        assert [n.request_id for n in await session.scalars(select(JoinRequestNotice))] == [requests[OTHER_COORD + 1]]
+        # The coordinators' copies of the requests go with them.
+        assert [d.join_request_id for d in await session.scalars(select(Delivery).where(
+            Delivery.kind == DeliveryKind.JOIN_REQUEST))] == [requests[OTHER_COORD + 1]]
         assert [i.code for i in await session.scalars(select(Invite))] == ["newcode"]
         assert [a.user_id for a in await session.scalars(select(Acknowledgement))] == [COORD]
         assert [r.meeting_id for r in await session.scalars(select(Rsvp))] == [coming.id]
