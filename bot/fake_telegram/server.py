@@ -6,7 +6,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -56,9 +56,16 @@ class FakeTelegram:
     """`async with FakeTelegram(token) as tg:` serves the Bot API on 127.0.0.1 at `tg.api_url`."""
 
     def __init__(self, token: str = "123456:TEST-token", latency: float = 0.0, *, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, idle_timeout: float | None = None) -> None:
         self.token = token
         self.latency = latency
+        # Telegram's servers close keep-alive connections left idle; the bot only learns of it when a
+        # request it sends on one gets no answer. With `idle_timeout` set, a request arriving on a
+        # connection idle for longer finds it closed, unanswered: the race made certain (a server
+        # that closed idle connections by itself would almost always be seen closing first).
+        self.idle_timeout = idle_timeout
+        self.dropped_requests = 0
+        self._idle_since: dict[asyncio.BaseTransport, float] = {}
         self.host, self.port = host, port
         self.bot_user: dict[str, Any] = {
             "id": 7000001, "is_bot": True, "first_name": "KPR Test", "username": "kpr_test_bot",
@@ -80,7 +87,7 @@ class FakeTelegram:
         self._poster: asyncio.Task | None = None
 
     # ---- lifecycle ----
-    async def __aenter__(self) -> FakeTelegram:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -93,9 +100,8 @@ class FakeTelegram:
         # Held requests (long polls, injected time-outs) must not hold up the end of a test.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = self._runner.addresses[0][1]  # the port the system chose when asked for 0
 
     async def stop(self) -> None:
         async with self._changed:
@@ -178,10 +184,22 @@ class FakeTelegram:
 
     # ---- HTTP ----
     async def _handle(self, request: web.Request) -> web.Response:
+        connection = request.transport
+        if self.idle_timeout is not None and connection is not None and self._gone_stale(connection, self.idle_timeout):
+            self.dropped_requests += 1
+            connection.close()
+            return web.Response()  # goes nowhere: the connection is closed
         response, call = await self._answer(request)
         if call is not None:
             call.answered = time.monotonic()
+        if self.idle_timeout is not None and connection is not None:
+            self._idle_since[connection] = time.monotonic()
         return response
+
+    def _gone_stale(self, connection: asyncio.BaseTransport, idle_timeout: float) -> bool:
+        self._idle_since = {c: since for c, since in self._idle_since.items() if not c.is_closing()}
+        since = self._idle_since.pop(connection, None)
+        return since is not None and time.monotonic() - since > idle_timeout
 
     async def _answer(self, request: web.Request) -> tuple[web.Response, Call | None]:
         method = request.match_info["method"]
