@@ -1,17 +1,19 @@
-"""The HTTP transport to the Bot API: python-telegram-bot's BaseRequest on aiohttp.
+"""The HTTP transport to the Bot API: a plain `telegram.request.BaseRequest` on aiohttp.
 
-python-telegram-bot's own transport is httpx, whose per-request overhead was half of the bot's
-CPU time while sending an announcement (measured with py-spy, benchmarks/broadcast.py): it capped
-the delivery engine far below 300 messages a second on a 2-core machine. aiohttp's client costs a
-fraction of that. The timeouts keep HTTPXRequest's meaning and defaults.
+Chosen over python-telegram-bot's own HTTPXRequest (configured alike) because benchmarks/broadcast.py
+with both in the same run shows it clearly ahead: httpx spends several times aiohttp's CPU on each
+request, which holds the delivery engine with the rate lifted well below its target; at the
+production pace both keep up. Measure both again before choosing anew (a new httpx, a new aiohttp).
+The timeouts keep HTTPXRequest's meaning and defaults.
+
+A request that meets a keep-alive connection the server has closed in the meantime goes out once
+more on a new connection (`do_request`), so that a reply after a quiet spell is not lost.
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -29,6 +31,9 @@ class AiohttpTransport(BaseRequest):
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
+        # For the one retry after a stale connection: every request on a connection of its own, so
+        # that it cannot meet another stale one from the pool.
+        self._fresh: aiohttp.ClientSession | None = None
 
     @property
     def read_timeout(self) -> float:
@@ -37,11 +42,18 @@ class AiohttpTransport(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size))
+            reuse = aiohttp.TraceConfig()
+            reuse.on_connection_reuseconn.append(_note_reuse)
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool_size),
+                                                  trace_configs=[reuse])
+        if self._fresh is None or self._fresh.closed:
+            self._fresh = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size, force_close=True))
 
     async def shutdown(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        for session in (self._session, self._fresh):
+            if session is not None and not session.closed:
+                await session.close()
 
     async def do_request(
         self,
@@ -53,7 +65,7 @@ class AiohttpTransport(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
+        if self._session is None or self._session.closed or self._fresh is None:
             raise RuntimeError("AiohttpTransport is not initialized")
         files = request_data is not None and request_data.contains_files
         read = _given(read_timeout, self._read_timeout)
@@ -67,12 +79,25 @@ class AiohttpTransport(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None if None in parts else sum(parts),  # type: ignore[arg-type]
                                         connect=None if pool is None or connect is None else pool + connect,
                                         sock_connect=connect, sock_read=read)
+        headers = {"User-Agent": self.USER_AGENT}
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout,
-                                             headers={"User-Agent": self.USER_AGENT},
-                                             allow_redirects=False) as response:
+            attempt = _Attempt()
+            try:
+                response = await self._session.request(method, url, data=_body(request_data), timeout=timeout,
+                                                       headers=headers, allow_redirects=False,
+                                                       trace_request_ctx=attempt)
+            except aiohttp.ServerDisconnectedError as error:
+                # Servers close idle keep-alive connections between requests: closed before any answer
+                # on a connection from the pool, the request went unread and can go out again. Not on
+                # a new connection, nor once part of an answer came: there the server has read it and
+                # may have acted on it. Timeouts are never sent again either.
+                if not attempt.reused or not isinstance(error.message, str):  # str: nothing came back
+                    raise
+                response = await self._fresh.request(method, url, data=_body(request_data), timeout=timeout,
+                                                     headers=headers, allow_redirects=False)
+            async with response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError as error:  # aiohttp's timeouts, also waiting for a free connection
+        except TimeoutError as error:  # aiohttp's timeouts, also waiting for a free connection
             raise TimedOut from error
         except aiohttp.ClientError as error:
             # Some of aiohttp's messages quote the URL, which holds the token.
@@ -80,8 +105,20 @@ class AiohttpTransport(BaseRequest):
             raise NetworkError(f"aiohttp.{type(error).__name__}: {reason}") from error
 
 
+class _Attempt:
+    """One request's trace context: whether it went out on a connection taken from the pool."""
+
+    reused = False
+
+
+async def _note_reuse(session: aiohttp.ClientSession, context: Any,
+                      params: aiohttp.TraceConnectionReuseconnParams) -> None:
+    context.trace_request_ctx.reused = True
+
+
 def _given(value: Any, default: float) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+    # BaseRequest's documented test for "not passed": identity with its DEFAULT_NONE.
+    return default if value is BaseRequest.DEFAULT_NONE else value
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

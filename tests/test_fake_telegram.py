@@ -13,8 +13,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.transport import AiohttpTransport
 from bot.fake_telegram import BotProcess, FakeTelegram
+from bot.transport import AiohttpTransport
 
 TOKEN = "111:FAKE-api-test-token"
 
@@ -121,6 +121,8 @@ async def test_injected_errors(tg: FakeTelegram, transport: str) -> None:
             await bot.send_message(1, "slow")
     statuses = [c.status for c in tg.calls if c.method == "sendMessage"]
     assert statuses[:5] == [429, 200, 403, 200, 200]
+    # A request that timed out may have been acted upon: nobody sends it again.
+    assert [c.params.get("text") for c in tg.calls].count("slow") == 1
 
 
 async def test_uploads_and_commands(tg: FakeTelegram, transport: str) -> None:
@@ -202,3 +204,40 @@ async def test_the_bots_transport_hides_the_token_in_network_errors(tmp_path: Pa
         assert TOKEN not in str(error.value) and TOKEN.split(":")[1] not in str(error.value)
     finally:
         await request.shutdown()
+
+
+async def test_the_bots_transport_sends_again_what_met_a_stale_connection() -> None:
+    """Telegram's servers close keep-alive connections left idle; a request that meets such a
+    connection is sent once more, on a new connection, and each message arrives once."""
+    async with FakeTelegram(token=TOKEN, idle_timeout=0.3) as tg:
+        alice = tg.user(1, "Alice")
+        async with make_bot(tg, "aiohttp") as bot:
+            await asyncio.gather(*(bot.send_message(1, f"before {n}") for n in range(3)))
+            await asyncio.sleep(0.5)
+            await asyncio.gather(*(bot.send_message(1, f"after {n}") for n in range(3)))
+        assert tg.dropped_requests >= 1
+    assert sorted(m.text for m in alice.history) == [f"{when} {n}" for when in ("after", "before") for n in range(3)]
+
+
+async def test_the_bots_transport_does_not_send_again_what_a_new_connection_lost() -> None:
+    """A server that closes a new connection without answering has read the request and may have
+    acted on it: the request fails instead of going out twice."""
+    requests: list[bytes] = []
+
+    async def read_and_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    server = await asyncio.start_server(read_and_close, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpTransport()
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request, get_updates_request=request)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError, match="ServerDisconnectedError"):
+            await bot.get_me()
+    finally:
+        await request.shutdown()
+        server.close()
+        await server.wait_closed()
+    assert len(requests) == 1
