@@ -3,7 +3,7 @@ leaves the flow the user is in."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,7 @@ async def test_the_purge_of_an_abandoned_draft_takes_the_step_of_a_flow_left_bef
     await h.send(COORD, "/newmeeting", language="en")
     await h.send(COORD, "/cancel", language="en")  # the meeting ends; the announcement was left open
     async with db.begin() as session:
-        await session.execute(update(FlowData).values(updated_at=datetime.now(timezone.utc) - timedelta(days=400)))
+        await session.execute(update(FlowData).values(updated_at=datetime.now(UTC) - timedelta(days=400)))
     await privacy.purge_old(BotContext(h.app))
     async with db.begin() as session:
         assert (await session.scalars(select(ConversationState))).all() == []
