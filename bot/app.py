@@ -14,7 +14,6 @@ from bot.context import BotContext, Services
 from bot.faq import Faq
 from bot.persistence import DatabasePersistence, SharedFlush
 from bot.ratelimit import SharedRateLimiter
-from bot.routing import routed
 from bot.settings import Settings
 from bot.transport import AiohttpTransport
 from bot.updates import PerChatUpdateProcessor
@@ -44,6 +43,7 @@ from handlers import (
     settings as reminder_settings,
     stats,
 )
+from handlers.flows import for_application
 from handlers.meetings import MeetingRenderer
 from handlers.outbox import BroadcastRenderer, OutboxSender
 from handlers.gate import Gate
@@ -99,7 +99,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     without_account = frozenset().union(*(getattr(feature, "WITHOUT_ACCOUNT", ()) for feature in FEATURES))
     gate = Gate(requirements, without_account, FloodGuard(limit=settings.flood_limit))
     application.add_handler(gate.handler(), group=GATE_GROUP)
-    application.add_handlers(routed([h for feature in [*FEATURES, fallback] for h in feature.HANDLERS]),
-                             group=FEATURE_GROUP)
+    application.add_handlers(for_application([h for feature in [*FEATURES, fallback] for h in feature.HANDLERS],
+                                             application), group=FEATURE_GROUP)
     application.add_error_handler(errors.on_error)
     return application

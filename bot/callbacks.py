@@ -14,11 +14,6 @@ ROW_ID = r"\d{1,9}"
 USER_ID = r"\d{1,15}"
 
 
-# Every pattern a Callback made, and its prefix: data it matches is the prefix, or starts with it
-# and ":" (bot.routing relies on that).
-PATTERN_PREFIXES: dict[re.Pattern[str], str] = {}
-
-
 class Callback:
     """One kind of button. `Callback("jr", request=r"\\d+", verdict="yes|no")`."""
 
@@ -32,9 +27,7 @@ class Callback:
     def _compile(self, fields: dict[str, str]) -> re.Pattern[str]:
         parts = [re.escape(self.prefix)] + [f"(?P<{name}>{regex})" for name, regex in fields.items()]
         # \Z, not $: a forged trailing newline matches nothing.
-        pattern = re.compile("^" + ":".join(parts) + r"\Z")
-        PATTERN_PREFIXES[pattern] = self.prefix
-        return pattern
+        return re.compile("^" + ":".join(parts) + r"\Z")
 
     def matching(self, **only: str) -> re.Pattern[str]:
         """This kind's pattern with some fields narrowed, for a handler that takes only those

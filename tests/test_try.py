@@ -19,7 +19,6 @@ from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 from bot import demo
 from bot.app import build_application
 from bot.console import AS, HELP, QUIT
-from bot.routing import Router
 from bot.settings import load_settings
 from storage import groups, meetings, users
 from storage.db import Database
@@ -234,8 +233,6 @@ def test_the_console_commands_are_no_commands_of_the_bot(tmp_path: Path) -> None
 def _commands(handler: BaseHandler) -> set[str]:
     if isinstance(handler, CommandHandler):
         return set(handler.commands)
-    if isinstance(handler, Router):
-        return set().union(*(_commands(h) for h in handler.handlers))
     if isinstance(handler, ConversationHandler):
         inner = [*handler.entry_points, *handler.fallbacks, *(h for hs in handler.states.values() for h in hs)]
         return set().union(*(_commands(h) for h in inner))
