@@ -7,10 +7,8 @@ of them use Telegram in German, half in English. The updates run through the bot
 production (bot.app.build_application, a fresh migrated SQLite file, the flood guard at its
 production limit of 20 updates in 10 s, logging at INFO into a file) with one exception: the shared
 rate limiter, which holds every call to a chat to Telegram's 29 a second, is lifted as
-benchmarks/broadcast.py lifts it, or it would be all that is measured. Every bot runs with the
-garbage collector set as `kpr-bot run` sets it (bot.runner.GC_THRESHOLDS), so that the ratios
-compare like with like; the echo bot runs once more with Python's defaults, as PTB's examples run,
-for information.
+benchmarks/broadcast.py lifts it, or it would be all that is measured. Every bot runs with
+Python's garbage collector as it comes, as `kpr-bot run` does.
 
 Updates arrive as in production: python-telegram-bot's Updater polls getUpdates (up to 100 at a
 time) from a Bot API inside this process that answers every call at once, so the bot is measured,
@@ -18,8 +16,7 @@ not a network. Each run has three cases:
 
 - throughput: 250 people's 5,000 updates are waiting when polling starts; updates/s until the last
   one is handled, for kpr-bot and, as the baseline, for python-telegram-bot's echo bot (it echoes
-  messages and answers button presses, updates one after another as PTB does by default; also
-  with Python's garbage collector defaults); and, to
+  messages and answers button presses, updates one after another as PTB does by default); and, to
   show what python-telegram-bot itself needs for this workload, for a PTB bot that makes exactly
   kpr-bot's Bot API calls for each update (with a text and six buttons on each message) and does
   nothing else;
@@ -36,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import contextvars
 import gc
 import itertools
@@ -72,7 +68,6 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.keyboards import keyboard  # noqa: E402
 from bot.logs import setup_logging  # noqa: E402
-from bot.runner import GC_THRESHOLDS  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers import errors as error_handling  # noqa: E402
 from storage import meetings, users  # noqa: E402
@@ -85,7 +80,6 @@ COORDINATOR = 500
 STEPS_PER_PERSON = 20
 UNLIMITED = 1_000_000.0  # calls/s
 TARGETS = {"rate": 1000.0, "ratio": 0.25, "p99_ms": 25.0}
-PYTHON_GC_DEFAULTS = (700, 10, 10)
 
 # Which update the Bot API calls belong to: set while an update is handled, read by the fake API.
 HANDLING: contextvars.ContextVar[int | None] = contextvars.ContextVar("handling", default=None)
@@ -377,18 +371,6 @@ async def drive(app: Application, api: InstantBotApi, total: int, rate: float | 
     return Outcome(seconds, [handled[n] - arrived[n] for n in range(1, total + 1)])
 
 
-@contextlib.contextmanager
-def collecting(thresholds: tuple[int, ...]) -> Any:
-    """The garbage collector's thresholds for a run, which starts without the garbage of the last."""
-    before = gc.get_threshold()
-    gc.collect()
-    gc.set_threshold(*thresholds)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 async def run_kpr(work: Workload, rate: float | None, workdir: Path, now: datetime) -> Outcome:
     db = Database(f"sqlite+aiosqlite:///{workdir}/bench-{time.monotonic_ns()}.db")
     try:
@@ -487,7 +469,7 @@ def latency_row(runs: list[Outcome], rate: float) -> dict:
             "max_ms": statistics.median(max(o.latencies) * 1000 for o in runs)}
 
 
-def checks(kpr: dict, bare: dict, same: dict, latency: dict, bare_default: dict) -> list[dict]:
+def checks(kpr: dict, bare: dict, same: dict, latency: dict) -> list[dict]:
     """The targets, in the form benchmarks/run_all.py gathers from every benchmark."""
     ratio = kpr["updates_per_s"] / bare["updates_per_s"]
     paced = f"{latency['updates']:,} arriving at {latency['rate_per_s']:g}/s"
@@ -499,10 +481,6 @@ def checks(kpr: dict, bare: dict, same: dict, latency: dict, bare_default: dict)
          "value": round(bare["updates_per_s"]), "target": "", "met": None},
         {"benchmark": "updates", "metric": "full bot / bare bot", "value": f"{ratio:.1%}",
          "target": f">= {TARGETS['ratio']:.0%}", "met": ratio >= TARGETS["ratio"]},
-        {"benchmark": "updates", "metric": "bare PTB echo bot, Python's GC defaults, updates/s (same run)",
-         "value": round(bare_default["updates_per_s"]), "target": "", "met": None},
-        {"benchmark": "updates", "metric": "full bot / that bot",
-         "value": f"{kpr['updates_per_s'] / bare_default['updates_per_s']:.1%}", "target": "", "met": None},
         {"benchmark": "updates", "metric": "PTB making the same calls, nothing else, updates/s (same run)",
          "value": round(same["updates_per_s"]), "target": "", "met": None},
         {"benchmark": "updates", "metric": "full bot / PTB making the same calls",
@@ -533,44 +511,41 @@ async def main() -> int:
         meeting_id = 1  # the first meeting of a fresh database, which prepare_database creates
         work, paced = workload(args.users, meeting_id, now), workload(args.latency_users, meeting_id, now)
         total = len(work.updates)
-        kpr_runs, bare_runs, bare_default_runs, same_runs, paced_runs = [], [], [], [], []
+        kpr_runs, bare_runs, same_runs, paced_runs = [], [], [], []
         for run in range(args.runs):
-            # Alternating the bots spreads whatever else the machine does over all of them.
-            with collecting(GC_THRESHOLDS):
-                kpr_runs.append(await run_kpr(work, None, Path(workdir), now))
-            with collecting(GC_THRESHOLDS):
-                bare_runs.append(await run_baseline(work, same_calls=False))
-            with collecting(PYTHON_GC_DEFAULTS):
-                bare_default_runs.append(await run_baseline(work, same_calls=False))
-            with collecting(GC_THRESHOLDS):
-                same_runs.append(await run_baseline(work, same_calls=True))
-            with collecting(GC_THRESHOLDS):
-                paced_runs.append(await run_kpr(paced, args.rate, Path(workdir), now))
+            # Alternating the bots spreads whatever else the machine does over all of them; each run
+            # starts without the garbage of the last.
+            gc.collect()
+            kpr_runs.append(await run_kpr(work, None, Path(workdir), now))
+            gc.collect()
+            bare_runs.append(await run_baseline(work, same_calls=False))
+            gc.collect()
+            same_runs.append(await run_baseline(work, same_calls=True))
+            gc.collect()
+            paced_runs.append(await run_kpr(paced, args.rate, Path(workdir), now))
             print(f"  run {run + 1}: kpr-bot {total / kpr_runs[-1].seconds:.0f}/s, "
-                  f"bare {total / bare_runs[-1].seconds:.0f}/s "
-                  f"(Python's GC defaults {total / bare_default_runs[-1].seconds:.0f}/s), "
+                  f"bare {total / bare_runs[-1].seconds:.0f}/s, "
                   f"same calls {total / same_runs[-1].seconds:.0f}/s, "
                   f"p99 {percentile(paced_runs[-1].latencies, 0.99) * 1000:.1f} ms", file=sys.stderr)
     kpr = throughput_row("kpr-bot (full, SQLite)", kpr_runs, total)
     bare = throughput_row("bare PTB echo bot (baseline)", bare_runs, total)
-    bare_default = throughput_row("bare echo bot, Python's GC", bare_default_runs, total)
     same = throughput_row("PTB, same calls, nothing else", same_runs, total)
     latency = latency_row(paced_runs, args.rate)
     print(f"Throughput: {total:,} updates of {args.users} people waiting; medians of {args.runs} runs")
     print(f"{'bot':<30}{'updates/s':>10}")
-    for row in (kpr, bare, bare_default, same):
+    for row in (kpr, bare, same):
         print(f"{row['bot']:<30}{row['updates_per_s']:>10.0f}")
     print(f"\nLatency: {latency['updates']:,} updates of {args.latency_users} people arriving at {args.rate:g}/s; "
           f"medians of {args.runs} runs")
     print(f"{'bot':<30}{'median ms':>10}{'p99 ms':>9}{'max ms':>9}")
     print(f"{latency['bot']:<30}{latency['median_ms']:>10.2f}{latency['p99_ms']:>9.2f}{latency['max_ms']:>9.2f}\n")
-    results = checks(kpr, bare, same, latency, bare_default)
+    results = checks(kpr, bare, same, latency)
     for check in results:
         if check["met"] is not None:
             print(f"{check['metric']}: {check['value']} "
                   f"(target {check['target']}: {'met' if check['met'] else 'MISSED'})")
     if args.json:
-        args.json.write_text(json.dumps({"results": [kpr, bare, bare_default, same, latency], "checks": results},
+        args.json.write_text(json.dumps({"results": [kpr, bare, same, latency], "checks": results},
                                         indent=2))
     return 0 if all(c["met"] is not False for c in results) else 1
 

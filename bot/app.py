@@ -7,7 +7,7 @@ from telegram.request import BaseRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import pseudonym
-from bot.botapi import KprBot
+from bot.incoming import SkippingBot
 from bot.content import Content
 from bot.content import load as load_content
 from bot.context import BotContext, Services
@@ -68,10 +68,10 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     pseudonym.use_token(settings.token)  # the key of the names people have in the logs
     processor = PerChatUpdateProcessor(settings.max_concurrent_updates, settings.update_deadline)
     # Long polling holds its own connection, so replies never wait behind it.
-    bot = KprBot(settings.token, base_url=settings.bot_api_url, base_file_url=file_url(settings.bot_api_url),
-                 request=request or AiohttpTransport(),
-                 get_updates_request=request or AiohttpTransport(connection_pool_size=1),
-                 rate_limiter=SharedRateLimiter(own_rate=settings.broadcast_rate))
+    bot = SkippingBot(settings.token, base_url=settings.bot_api_url, base_file_url=file_url(settings.bot_api_url),
+                      request=request or AiohttpTransport(),
+                      get_updates_request=request or AiohttpTransport(connection_pool_size=1),
+                      rate_limiter=SharedRateLimiter(own_rate=settings.broadcast_rate))
     application = (
         ApplicationBuilder()
         .bot(bot)

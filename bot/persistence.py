@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey  # noqa: PLC2701
 
 from storage import upsert
 from storage.db import Database
@@ -21,6 +20,8 @@ log = logging.getLogger(__name__)
 
 _UNKNOWN = object()  # a conversation state this process has neither read nor written
 _Change = tuple[str, dict, Callable[[], None]]  # which statement, its parameters, what to note once stored
+# A conversation's key (chat and/or user id) as BasePersistence's documented signatures give it.
+ConversationKey = tuple[int | str, ...]
 
 
 def _statements(insert: Callable[[Any], Any]) -> dict[str, Any]:
@@ -126,7 +127,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         """Nothing to refresh: this process is the only writer of flow data."""
 
-    async def get_conversations(self, name: str) -> ConversationDict:
+    async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
         async with self._db.begin() as session:
             rows = (await session.scalars(select(ConversationState).where(ConversationState.name == name))).all()
         self._states.update({(name, row.key): row.state for row in rows})

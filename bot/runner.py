@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -37,12 +36,6 @@ SEND_GRACE = 4.0
 STOP_DEADLINE = 9.0  # seconds from SIGTERM to the end of the process, whatever still waits
 EXIT_STOP_OVERDUE = 5  # the stop was cut short at STOP_DEADLINE
 EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server that does not answer
-# Python's garbage collector looks at the youngest objects after every 700 allocations net of frees
-# (its default). Handling an update allocates thousands (PTB makes each update of dozens of objects,
-# SQLAlchemy its statements' state), so under load the collections took about a seventh of the
-# bot's time (benchmarks/updates.py). Every 20,000 they cost a fraction of that; garbage in reference
-# cycles, rare here, waits that much longer: a few megabytes at most.
-GC_THRESHOLDS = (20_000, 10, 10)
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
@@ -86,7 +79,6 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
 
 async def serve(settings: Settings, content: Content, *, webhook: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the process's exit code."""
-    gc.set_threshold(*GC_THRESHOLDS)
     db = Database(settings.database_url, timeout=settings.database_timeout)
     try:
         problem = await db.why_unusable()

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.answers import clean_text_answer
@@ -18,7 +18,7 @@ from bot.content import Content as BotContent
 from bot.eligibility import Answers, Verdict
 from bot.explain import VERDICTS, answer_lines
 from bot.i18n import Translator
-from bot.keyboards import Keyboard, keyboard
+from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers.menu import MENU
@@ -140,7 +140,7 @@ def question_text(t: Translator, content: BotContent, zone: ZoneInfo, question_i
     return "\n".join(lines)
 
 
-def question_buttons(t: Translator, question_id: int) -> Keyboard | None:
+def question_buttons(t: Translator, question_id: int) -> InlineKeyboardMarkup | None:
     return keyboard([[(t("Reply"), REPLY.data(question=question_id)),
                       (t("Mark done"), DONE.data(question=question_id))]])
 

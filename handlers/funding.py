@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
@@ -13,7 +13,7 @@ from bot.content import Content, Programme, Sourced
 from bot.context import BotContext
 from bot.explain import APPLICANT_NAMES, day, source_text
 from bot.i18n import N_, Translator
-from bot.keyboards import Keyboard, keyboard
+from bot.keyboards import keyboard
 from bot.money import format_money
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -100,7 +100,7 @@ def answer(item: str, t: Translator, content: Content, today: date, zone: ZoneIn
     return "\n".join(lines)
 
 
-def menu_keyboard(t: Translator) -> Keyboard | None:
+def menu_keyboard(t: Translator) -> InlineKeyboardMarkup | None:
     rows = [[(t(label), MENU.data(item=item))] for item, label in ITEMS]
     return keyboard(rows)
 

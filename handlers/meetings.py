@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -18,7 +18,7 @@ from bot.csvfile import csv_bytes
 from bot.context import BotContext
 from bot.dates import format_datetime, spoken_duration
 from bot.i18n import N_, NP_, Translator
-from bot.keyboards import Keyboard, keyboard
+from bot.keyboards import keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from bot.pseudonym import who
@@ -131,8 +131,8 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
             [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
 
 
-def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None,
-         counts: dict[Attendance, int], manager: bool, now: datetime) -> tuple[str, Keyboard]:
+def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
+         manager: bool, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
     """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
     lines = [meeting_text(t, MeetingView.of(meeting), zone)]
     lines.append("")

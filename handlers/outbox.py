@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, Message
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 
 from bot.callbacks import ROW_ID, Callback
 from bot.i18n import N_, Translator, translator
-from bot.keyboards import Keyboard, keyboard
+from bot.keyboards import keyboard
 from bot.ratelimit import OWN_SEND
 from storage import broadcasts
 from storage.db import Database
@@ -24,7 +24,7 @@ ACKNOWLEDGE_LABEL = N_("Acknowledged")
 @dataclass(frozen=True)
 class Content:
     text: str  # Telegram HTML; the caption when there is a photo or document
-    markup: Keyboard | None = None
+    markup: InlineKeyboardMarkup | None = None
     photo: str | None = None  # a Telegram file id
     document: str | bytes | None = None  # a Telegram file id, or a file made for this message
     filename: str | None = None  # for a document made here

@@ -1,21 +1,15 @@
-"""Answering the update at hand: one way to reply, whether it came as a message or a button press.
-
-Replies go out through KprBot.call, which leaves Telegram's answer undecoded into PTB's objects:
-nothing here reads more of it than a message id."""
+"""Answering the update at hand: one way to reply, whether it came as a message or a button press."""
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable
-from typing import cast
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.botapi import KprBot
-from bot.keyboards import Keyboard
 from bot.pseudonym import who
 from bot.updates import given_up
 from handlers.text import html
@@ -27,12 +21,8 @@ log = logging.getLogger(__name__)
 NOTICE_WITHIN = 10.0
 
 
-def _bot(update: Update) -> KprBot:
-    # Updates are decoded with the application's bot, a KprBot (bot.app).
-    return cast(KprBot, update.get_bot())
-
-
-async def respond(update: Update, text: str, markup: Keyboard | None = None, *, edit: bool = False) -> int | None:
+async def respond(update: Update, text: str, markup: InlineKeyboardMarkup | None = None, *,
+                  edit: bool = False) -> int | None:
     """Replies in the update's chat. With `edit`, a pressed button's message is replaced instead,
     so a menu changes in place rather than piling up messages. Returns the id of the message shown,
     None if there was no chat to answer in."""
@@ -40,8 +30,8 @@ async def respond(update: Update, text: str, markup: Keyboard | None = None, *, 
     if query is not None and edit and isinstance(query.message, Message):
         message = query.message
         try:
-            await _bot(update).call("editMessageText", chat_id=message.chat.id, message_id=message.message_id,
-                                    text=text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            await update.get_bot().edit_message_text(text, chat_id=message.chat.id, message_id=message.message_id,
+                                                     parse_mode=ParseMode.HTML, reply_markup=markup)
         except BadRequest as error:
             # Pressing the same button twice leaves the text as it is; that is no failure.
             if "not modified" not in str(error).lower():
@@ -50,19 +40,18 @@ async def respond(update: Update, text: str, markup: Keyboard | None = None, *, 
     chat = update.effective_chat
     if chat is None:
         return None
-    sent = await _bot(update).call("sendMessage", chat_id=chat.id, text=text, parse_mode=ParseMode.HTML,
-                                   reply_markup=markup)
-    return sent["message_id"]
+    sent = await update.get_bot().send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    return sent.message_id
 
 
-async def replace_buttons(update: Update, markup: Keyboard | None) -> None:
+async def replace_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> None:
     """Changes only the buttons of the pressed message; pressing the same twice is no failure."""
     message = update.callback_query.message
     if message is None:  # a message sent in inline mode, which this bot does not use
         return
     try:
-        await _bot(update).call("editMessageReplyMarkup", chat_id=message.chat.id, message_id=message.message_id,
-                                reply_markup=markup)
+        await update.get_bot().edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id,
+                                                         reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in str(error).lower():
             raise
@@ -74,7 +63,7 @@ async def remove_buttons(update: Update, message_id: int | None) -> None:
     if message_id is None or update.effective_chat is None:
         return
     try:
-        await _bot(update).call("editMessageReplyMarkup", chat_id=update.effective_chat.id, message_id=message_id)
+        await update.get_bot().edit_message_reply_markup(chat_id=update.effective_chat.id, message_id=message_id)
     except BadRequest as error:
         log.debug("Buttons of message %s not removed: %s", message_id, error)
 
@@ -83,7 +72,7 @@ async def acknowledge(update: Update, text: str | None = None, *, alert: bool = 
     """Stops the button's spinner; every callback query must be answered exactly once."""
     query = update.callback_query
     if query is not None:
-        await _bot(update).call("answerCallbackQuery", callback_query_id=query.id, text=text, show_alert=alert)
+        await update.get_bot().answer_callback_query(query.id, text=text, show_alert=alert)
 
 
 async def best_effort(sending: Awaitable[object], update: Update) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
@@ -140,10 +140,11 @@ def _decode(value: str) -> Any:
 
 
 def buttons(params: dict[str, Any]) -> dict[str, str]:
-    """A sent message's inline buttons: label -> callback data (the markup decoded, or a Keyboard)."""
+    """A message's inline buttons: label -> callback data or link, from the parameters as the Bot API got
+    them, or as the bot built them (an InlineKeyboardMarkup)."""
     markup = params.get("reply_markup") or {}
-    rows = (json.loads(markup) if isinstance(markup, str) else markup).get("inline_keyboard", [])
-    return {b["text"]: b.get("callback_data") or b.get("url") for row in rows for b in row}
+    rows = markup.to_dict() if isinstance(markup, InlineKeyboardMarkup) else markup
+    return {b["text"]: b.get("callback_data") or b.get("url") for row in rows.get("inline_keyboard", []) for b in row}
 
 
 @dataclass

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from bot.pseudonym import who
-from bot.keyboards import keyboard
+from bot.keyboards import keyboard, url_button
 from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
@@ -206,12 +206,12 @@ async def test_a_pressed_menu_changes_in_place_and_pressing_it_twice_is_no_failu
     assert len(h.request.sent(ALICE)) == 1  # and nothing else is sent
 
 
-async def test_a_keyboard_goes_out_as_built_through_ptbs_own_methods(h: Harness) -> None:
-    # The bot's own sends (bot.delivery) pass Keyboards to python-telegram-bot's send_message.
+async def test_a_keyboard_shows_its_rows_of_buttons_and_no_buttons_means_no_keyboard(h: Harness) -> None:
     markup = keyboard([[("Zusage ✓", "rsvp:1:yes:note"), ("Absage", "rsvp:1:no:note")], [], [("Ä", "x")]])
-    message = await h.app.bot.send_message(ALICE, "Text", reply_markup=markup)
-    assert h.request.sent(ALICE)[-1]["reply_markup"] == {"inline_keyboard": [
-        [{"text": "Zusage ✓", "callback_data": "rsvp:1:yes:note"}, {"text": "Absage", "callback_data": "rsvp:1:no:note"}],
-        [{"text": "Ä", "callback_data": "x"}]]}
-    assert message.reply_markup.inline_keyboard[1][0].text == "Ä"
+    await h.app.bot.send_message(ALICE, "Text", reply_markup=markup)
+    rows = h.request.sent(ALICE)[-1]["reply_markup"]["inline_keyboard"]
+    assert [[(b["text"], b["callback_data"]) for b in row] for row in rows] == [
+        [("Zusage ✓", "rsvp:1:yes:note"), ("Absage", "rsvp:1:no:note")], [("Ä", "x")]]  # the empty row left out
     assert keyboard([[], []]) is None  # no buttons: no keyboard at all
+    assert buttons({"reply_markup": url_button("Förderrichtlinie", "https://example.org/richtlinie")}) == {
+        "Förderrichtlinie": "https://example.org/richtlinie"}
