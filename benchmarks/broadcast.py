@@ -3,7 +3,8 @@
 The bot runs as its own process against the fake Bot API with a fresh SQLite database; a
 coordinator sends the announcement through /broadcast as in Telegram. Three cases:
 
-- paced:  1,000 recipients at BROADCAST_RATE=30 (the production maximum): the achieved rate;
+- paced:  1,000 recipients at BROADCAST_RATE=30 (the production maximum): the achieved rate, as
+          a share of the rate set (which is its baseline);
 - engine: 1,000 recipients with the rate lifted to 1,000/s, so the engine's own throughput shows
           (durable: one committed row per message); the baseline in the same run is a plain
           python-telegram-bot loop that awaits send_message for each recipient and records nothing;
@@ -29,7 +30,9 @@ from tests.e2e import COORD, TOKEN, BotRunner, lifted_rate  # noqa: E402
 from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.flows import compose_and_send, final_report  # noqa: E402
 
-TARGETS = {"paced": ("rate_per_s", 29.0), "engine": ("rate_per_s", 300.0), "memory": ("peak_rss_mb", 150.0)}
+BROADCAST_RATE = 30.0
+# paced: share of BROADCAST_RATE achieved; engine: msgs/s; memory: peak RSS in MB.
+TARGETS = {"paced": 0.97, "engine": 300.0, "memory": 150.0}
 
 # What a bot without an engine would do: await each send in turn, record nothing.
 PLAIN_LOOP = """
@@ -66,7 +69,7 @@ async def run_broadcast(case: str, recipients: int, rate: float | None, latency:
         async with FakeTelegram(token=TOKEN) as tg:
             command = None if rate is None else lifted_rate(rate)
             runner = BotRunner(tg, Path(workdir), command=command)
-            runner.env.update(LOG_LEVEL="WARNING", BROADCAST_RATE="30")
+            runner.env.update(LOG_LEVEL="WARNING", BROADCAST_RATE=f"{BROADCAST_RATE:g}")
             await runner.start()
             try:
                 coordinator = tg.user(COORD, "Chris", language_code="en")
@@ -83,8 +86,9 @@ async def run_broadcast(case: str, recipients: int, rate: float | None, latency:
             times = recipient_sends(tg, first, recipients)
     assert len(times) == recipients, f"{case}: {len(times)} of {recipients} delivered"
     span = times[-1] - times[0]
-    return {"case": case, "recipients": recipients, "seconds": span, "rate_per_s": (recipients - 1) / span,
-            "peak_rss_mb": rss}
+    rate_per_s = (recipients - 1) / span
+    return {"case": case, "recipients": recipients, "seconds": span, "rate_per_s": rate_per_s,
+            "share_of_rate": rate_per_s / BROADCAST_RATE if rate is None else float("nan"), "peak_rss_mb": rss}
 
 
 async def run_plain_loop(recipients: int, latency: float) -> dict:
@@ -101,15 +105,35 @@ async def run_plain_loop(recipients: int, latency: float) -> dict:
             times = recipient_sends(tg, first, recipients)
     span = times[-1] - times[0]
     return {"case": "baseline", "recipients": recipients, "seconds": span, "rate_per_s": (recipients - 1) / span,
-            "peak_rss_mb": float("nan")}
+            "share_of_rate": float("nan"), "peak_rss_mb": float("nan")}
 
 
 def median_of(runs: list[dict]) -> dict:
     row = dict(runs[0])
-    for key in ("seconds", "rate_per_s", "peak_rss_mb"):
+    for key in ("seconds", "rate_per_s", "share_of_rate", "peak_rss_mb"):
         row[key] = statistics.median(r[key] for r in runs)
     row["runs"] = len(runs)
     return row
+
+
+def check(row: dict) -> dict:
+    """A case's figure against its target; the baseline's figure, without one."""
+    recipients = f"{row['recipients']:,} recipients"
+    if row["case"] == "paced":
+        share, bound = row["share_of_rate"], TARGETS["paced"]
+        return {"benchmark": "broadcast", "metric": f"paced: {recipients}, share of BROADCAST_RATE={BROADCAST_RATE:g}",
+                "value": f"{share:.1%}", "target": f">= {bound:.0%}", "met": share >= bound}
+    if row["case"] == "memory":
+        rss, bound = row["peak_rss_mb"], TARGETS["memory"]
+        return {"benchmark": "broadcast", "metric": f"memory (rate lifted): {recipients}, peak RSS of the bot (MB)",
+                "value": round(rss, 1), "target": f"<= {bound:g}", "met": rss <= bound}
+    if row["case"] == "engine":
+        rate, bound = row["rate_per_s"], TARGETS["engine"]
+        return {"benchmark": "broadcast", "metric": f"engine (rate lifted): {recipients}, msgs/s",
+                "value": round(rate, 1), "target": f">= {bound:g}", "met": rate >= bound}
+    return {"benchmark": "broadcast",
+            "metric": f"plain PTB send loop recording nothing: {recipients}, msgs/s (baseline, same run)",
+            "value": round(row["rate_per_s"], 1), "target": "", "met": None}
 
 
 async def main() -> int:
@@ -134,33 +158,22 @@ async def main() -> int:
             print(f"  {name}: {runs[-1]['rate_per_s']:.1f}/s in {time.monotonic() - started:.0f} s", file=sys.stderr)
         rows.append(median_of(runs))
 
+    checks = [check(row) for row in rows]  # in the form benchmarks/run_all.py gathers from every benchmark
     print(f"{'case':<10}{'recipients':>11}{'runs':>6}{'seconds':>9}{'msgs/s':>9}{'peak RSS MB':>13}  target")
-    failed = False
-    for row in rows:
-        target = ""
-        if row["case"] in TARGETS:
-            key, bound = TARGETS[row["case"]]
-            met = row[key] >= bound if key == "rate_per_s" else row[key] <= bound
-            failed |= not met
-            target = f"{'>=' if key == 'rate_per_s' else '<='} {bound:g}: {'met' if met else 'MISSED'}"
+    for row, result in zip(rows, checks, strict=True):
+        target = f"{result['target']}: {'met' if result['met'] else 'MISSED'}" if result["target"] else ""
         print(f"{row['case']:<10}{row['recipients']:>11}{row['runs']:>6}{row['seconds']:>9.2f}"
               f"{row['rate_per_s']:>9.1f}{row['peak_rss_mb']:>13.1f}  {target}")
     by_case = {row["case"]: row for row in rows}
     ratio = by_case["engine"]["rate_per_s"] / by_case["baseline"]["rate_per_s"]
     print(f"\nengine vs plain send loop (no records): {ratio:.2f}x the rate")
-    checks = []  # in the form benchmarks/run_all.py gathers from every benchmark
-    for row in rows:
-        key, bound = TARGETS.get(row["case"], ("rate_per_s", None))  # the baseline has no target
-        at_most = key == "peak_rss_mb"
-        checks.append({"benchmark": "broadcast", "metric": f"{row['case']}: {row['recipients']:,} recipients, "
-                       + ("peak RSS of the bot (MB)" if at_most else "msgs/s"),
-                       "value": round(row[key], 1),
-                       "target": "" if bound is None else f"{'<=' if at_most else '>='} {bound:g}",
-                       "met": None if bound is None else (row[key] <= bound if at_most else row[key] >= bound)})
+    paced = by_case["paced"]
+    checks.insert(1, {"benchmark": "broadcast", "metric": f"paced: {paced['recipients']:,} recipients, msgs/s",
+                      "value": round(paced["rate_per_s"], 1), "target": "", "met": None})
     if args.json:
         args.json.write_text(json.dumps({"results": rows, "engine_vs_baseline": round(ratio, 3), "checks": checks},
                                         indent=2))
-    return 1 if failed else 0
+    return 0 if all(c["met"] is not False for c in checks) else 1
 
 
 if __name__ == "__main__":
