@@ -1,12 +1,13 @@
 """Handlers on a real Application: languages, roles, the join flow, invites, refusals and errors."""
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 
-from bot.pseudonym import who
 from bot.keyboards import keyboard, url_button
+from bot.pseudonym import who
 from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
@@ -215,3 +216,58 @@ async def test_a_keyboard_shows_its_rows_of_buttons_and_no_buttons_means_no_keyb
     assert keyboard([[], []]) is None  # no buttons: no keyboard at all
     assert buttons({"reply_markup": url_button("Förderrichtlinie", "https://example.org/richtlinie")}) == {
         "Förderrichtlinie": "https://example.org/richtlinie"}
+
+
+MAIN_MENUS = {
+    "applicant": [["Funding", "Check my project", "Ask the office"], ["Join the council"],
+                  ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
+    "member": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
+               ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
+    "coordinator": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
+                    ["New meeting", "New group"], ["New announcement", "Announcements"],
+                    ["Invite members", "Members"], ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
+}
+# What each button of the main menu shows first.
+MENU_LEADS_TO = {
+    "Funding": "Funding for prevention projects",
+    "Check my project": "Can your project be funded?",
+    "Ask the office": "Write your question in one message.",
+    "Join the council": "Step 1 of 2: what is your full name?",
+    "Meetings": "No meetings are planned",
+    "Groups": "Working groups and local councils",
+    "Reminders": "Meeting reminders: on",
+    "New meeting": "What is the meeting called?",
+    "New group": "What is the group called?",
+    "New announcement": "Send me the announcement",
+    "Announcements": "No announcements yet",
+    "Invite members": "Who is the invite link for?",
+    "Members": "2 people in the council",
+    "News on/off": "news from the council.",
+    "Privacy": "<b>Responsible</b>",
+    "Help": "What I can do for you",
+    "Deutsch / English": "Which language should I speak?",
+}
+
+
+def button_rows(params: dict) -> list[list[tuple[str, str]]]:
+    markup = params.get("reply_markup") or {}
+    rows = (json.loads(markup) if isinstance(markup, str) else markup).get("inline_keyboard", [])
+    return [[(b["text"], b.get("callback_data")) for b in row] for row in rows]
+
+
+@pytest.mark.parametrize("role", list(MAIN_MENUS))
+async def test_the_main_menu_offers_each_role_its_buttons_and_each_leads_to_its_feature(
+        role: str, db: Database, make_harness) -> None:  # type: ignore[no-untyped-def]
+    person = {"applicant": ALICE, "member": BOB, "coordinator": COORD}[role]
+    h = await make_harness(db, members={BOB: "Bob"}, language="en")
+    await h.send(person, "/start", language="en")
+    menu = button_rows(h.request.sent(person)[-1])
+    assert [[label for label, _ in row] for row in menu] == MAIN_MENUS[role]
+    for label, data in [button for row in menu for button in row]:
+        before = len(h.request.calls)
+        await h.press(person, data, language="en")
+        shown = " ".join(str(c.params.get("text", "")) for c in h.request.calls[before:])
+        assert MENU_LEADS_TO[label] in shown, (label, shown)
+        # The button stops spinning: the press is answered.
+        assert "answerCallbackQuery" in [c.method for c in h.request.calls[before:]], label
+        await h.send(person, "/cancel", language="en")  # out of any flow the button began
