@@ -1,8 +1,16 @@
-"""Which commands each role has, for /help and for Telegram's command menu."""
+"""Which commands each role has, for /help and for Telegram's command menu, which is set here."""
 from __future__ import annotations
 
-from bot.i18n import N_
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.i18n import N_, translator
+from bot.pseudonym import who
 from storage.models import Role
+
+log = logging.getLogger(__name__)
 
 _EVERYONE = [
     ("start", N_("Main menu")),
@@ -45,3 +53,33 @@ def commands_for(role: Role) -> list[tuple[str, str]]:
     if role is Role.COORDINATOR:
         commands += _COORDINATOR
     return commands
+
+
+async def publish_commands(bot: Bot, *, role: Role = Role.APPLICANT, language: str | None = None,
+                           chat_id: int | None = None) -> None:
+    """Sets Telegram's command menu: per language for everyone, or for one chat (its role and language).
+
+    A failure is logged, not raised: the menu is a convenience, the commands work without it.
+    """
+    languages = [language] if chat_id is not None else ["de", "en"]
+    try:
+        for lang in languages:
+            t = translator(lang or "de")
+            commands = [BotCommand(name, t(description)) for name, description in commands_for(role)]
+            if chat_id is not None:
+                await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+            else:
+                await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
+    except TelegramError as error:
+        log.warning("Could not set the command menu (chat %s): %s", who(chat_id), error)
+
+
+async def publish_default_commands(bot: Bot, default_language: str) -> None:
+    await publish_commands(bot)
+    # Clients whose language is neither de nor en see the default language's list.
+    try:
+        t = translator(default_language)
+        await bot.set_my_commands([BotCommand(n, t(d)) for n, d in commands_for(Role.APPLICANT)],
+                                  scope=BotCommandScopeDefault())
+    except TelegramError as error:
+        log.warning("Could not set the default command menu: %s", error)

@@ -13,6 +13,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, 
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.commands import publish_commands, publish_default_commands
 from bot.content import Content
 from bot.settings import Settings
 from bot.webhook import WebhookLimits, WebhookServer
@@ -20,7 +21,6 @@ from bot.context import Services
 from bot.pseudonym import who
 from handlers.broadcasts import PROGRESS_INTERVAL, report_progress
 from handlers import privacy, reminders
-from handlers.menu import publish_commands, publish_default_commands
 from storage import users
 from storage.db import Database
 from storage.lock import AlreadyRunning, single_sender

@@ -8,6 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import invites as rules
 from bot.callbacks import Callback
+from bot.commands import publish_commands
 from bot.context import BotContext
 from bot.dates import format_datetime
 from bot.i18n import N_
@@ -94,7 +95,7 @@ async def accept(update: Update, context: BotContext, payload: str) -> None:
             "Ask the council office for a new one, or ask to join with /join."
         )))
         return
-    from handlers.menu import main_menu, publish_commands
+    from handlers.menu import main_menu
 
     context.account.role = Role.MEMBER
     await respond(update, bold(t("Welcome to the crime prevention council!")) + "\n\n" + html(

@@ -5,9 +5,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
+from bot.commands import publish_commands
 from bot.context import BotContext
 from bot.keyboards import keyboard
-from handlers.menu import greeting, main_menu, publish_commands
+from handlers.menu import greeting, main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import html
 from storage import users

@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ROW_ID, USER_ID, Callback
+from bot.commands import publish_commands
 from bot.context import BotContext
 from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
@@ -132,8 +133,6 @@ async def update_commands(update: Update, context: BotContext, user_id: int, lan
                           role: Role) -> None:
     """Gives the person the command menu of their new role: a setting of their chat, not a message,
     so not the outbox's; best effort, since the commands work without it."""
-    from handlers.menu import publish_commands
-
     language = language or context.settings.default_language
     await best_effort(publish_commands(context.bot, role=role, language=language, chat_id=user_id), update)
 

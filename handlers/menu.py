@@ -1,26 +1,19 @@
 """/start, /help, the main menu of buttons for each role, and the command lists shown by Telegram."""
 from __future__ import annotations
 
-import logging
-
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Bot, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
 from bot.commands import commands_for
 from bot.context import BotContext
-from bot.i18n import translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_NAMES
-from bot.pseudonym import who
 from handlers import invites
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage.models import Role
-
-log = logging.getLogger(__name__)
 
 MENU = Callback("menu", item="home|help|language|join|news|funding|check|ask|privacy")
 # Member and coordinator items have their own prefixes, so the gate refuses them like any such button.
@@ -143,36 +136,6 @@ async def coordinator_menu_pressed(update: Update, context: BotContext) -> None:
     elif item == "broadcasts":
         await broadcasts.list_recent(update, context)
     # "broadcast", "newmeeting" and "newgroup" start conversations and are handled as their entry points.
-
-
-async def publish_commands(bot: Bot, *, role: Role = Role.APPLICANT, language: str | None = None,
-                           chat_id: int | None = None) -> None:
-    """Sets Telegram's command menu: per language for everyone, or for one chat (its role and language).
-
-    A failure is logged, not raised: the menu is a convenience, the commands work without it.
-    """
-    languages = [language] if chat_id is not None else ["de", "en"]
-    try:
-        for lang in languages:
-            t = translator(lang or "de")
-            commands = [BotCommand(name, t(description)) for name, description in commands_for(role)]
-            if chat_id is not None:
-                await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
-            else:
-                await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=lang)
-    except TelegramError as error:
-        log.warning("Could not set the command menu (chat %s): %s", who(chat_id), error)
-
-
-async def publish_default_commands(bot: Bot, default_language: str) -> None:
-    await publish_commands(bot)
-    # Clients whose language is neither de nor en see the default language's list.
-    try:
-        t = translator(default_language)
-        await bot.set_my_commands([BotCommand(n, t(d)) for n, d in commands_for(Role.APPLICANT)],
-                                  scope=BotCommandScopeDefault())
-    except TelegramError as error:
-        log.warning("Could not set the default command menu: %s", error)
 
 
 HANDLERS = [
