@@ -21,7 +21,7 @@ from bot.i18n import Translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
-from handlers.menu import MENU
+from handlers.buttons import MENU
 from handlers.outbox import Content
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, replace_buttons, respond

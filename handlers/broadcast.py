@@ -16,7 +16,7 @@ from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
-from handlers.menu import COORDINATOR_MENU
+from handlers.buttons import COORDINATOR_MENU
 from handlers.outbox import Content, announcement, send_content
 from handlers.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.respond import acknowledge, respond

@@ -24,7 +24,7 @@ from bot.explain import (
     APPLICANT_NAMES, AREA_NAMES, DISCLAIMER, VERDICTS, documents_heading, largest_text, reason_text, start_text,
 )
 from handlers.meetings import split_lines
-from handlers.menu import MENU
+from handlers.buttons import MENU
 from handlers.respond import acknowledge, remove_buttons, respond
 from handlers.text import bold, html
 from storage import funding

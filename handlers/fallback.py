@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import BotContext
 from bot.pseudonym import who
-from handlers.menu import main_menu
+from handlers.buttons import main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import html
 

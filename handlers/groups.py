@@ -16,8 +16,8 @@ from bot.i18n import N_, NP_, Translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.broadcast import FOR_GROUP as ANNOUNCE
+from handlers.buttons import COORDINATOR_MENU
 from handlers.meetings import split_lines
-from handlers.menu import COORDINATOR_MENU
 from handlers.newmeeting import FROM_GROUP as PLAN_MEETING
 from handlers.outbox import Content
 from handlers.permissions import coordinators_only, may_coordinate, may_lead

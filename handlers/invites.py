@@ -14,6 +14,7 @@ from bot.dates import format_datetime
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.pseudonym import who
+from handlers.buttons import main_menu
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -95,8 +96,6 @@ async def accept(update: Update, context: BotContext, payload: str) -> None:
             "Ask the council office for a new one, or ask to join with /join."
         )))
         return
-    from handlers.menu import main_menu
-
     context.account.role = Role.MEMBER
     await respond(update, bold(t("Welcome to the crime prevention council!")) + "\n\n" + html(
         t("You are now a member. You will get meeting notices and news here.")), main_menu(context))

@@ -15,7 +15,7 @@ from bot.membership import NAME_LIMITS, ORGANISATION_LIMITS
 from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers.members import DECIDE
-from handlers.menu import MENU
+from handlers.buttons import MENU
 from handlers.outbox import Content
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html

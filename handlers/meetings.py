@@ -22,7 +22,7 @@ from bot.keyboards import keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from bot.pseudonym import who
-from handlers.menu import COORDINATOR_MENU
+from handlers.buttons import COORDINATOR_MENU
 from handlers.outbox import Content
 from handlers.permissions import may_lead
 from handlers.respond import acknowledge, replace_buttons, respond

@@ -17,7 +17,7 @@ from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
 from handlers import groups
 from handlers.groups import KIND_NAMES, PAGE_SIZE
-from handlers.menu import COORDINATOR_MENU
+from handlers.buttons import COORDINATOR_MENU
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html

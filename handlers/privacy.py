@@ -14,8 +14,8 @@ from bot.context import BotContext
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.pseudonym import who
+from handlers.buttons import MENU
 from handlers.flows import flow
-from handlers.menu import MENU
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import groups, privacy
