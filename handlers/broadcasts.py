@@ -19,6 +19,7 @@ from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.broadcast import audience_name
+from handlers.buttons import COORDINATOR_MENU, MENU
 from handlers.outbox import ACKNOWLEDGE, Content
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
@@ -131,6 +132,12 @@ class ReportRenderer:
         table = [(p.chat_id, p.name, p.status.value, p.reason) for p in problems]
         return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], table),
                        filename=f"announcement-{broadcast_id}-not-delivered.csv")
+
+
+@coordinators_only
+async def recent_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await list_recent(update, context)
 
 
 @coordinators_only
@@ -287,6 +294,11 @@ async def news(update: Update, context: BotContext) -> None:
     await respond(update, html(state), keyboard([[button]]))
 
 
+async def news_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await news(update, context)
+
+
 async def news_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     await _set_news(update, context, context.match["wanted"] == "on", edit=True)
@@ -309,6 +321,8 @@ HANDLERS = [
     CallbackQueryHandler(remind_pressed, pattern=REMIND.pattern),
     CallbackQueryHandler(acknowledged, pattern=ACKNOWLEDGE.pattern),
     CallbackQueryHandler(news_pressed, pattern=NEWS.pattern),
+    CallbackQueryHandler(news_from_menu, pattern=MENU.matching(item="news")),
+    CallbackQueryHandler(recent_from_menu, pattern=COORDINATOR_MENU.matching(item="broadcasts")),
 ]
 REQUIRED_ROLES = {
     "/broadcasts": Role.COORDINATOR,

@@ -15,6 +15,7 @@ from bot.explain import APPLICANT_NAMES, day, source_text
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.money import format_money
+from handlers.buttons import MENU as MAIN_MENU
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 
@@ -114,6 +115,11 @@ async def funding_command(update: Update, context: BotContext) -> None:
     await respond(update, intro, menu_keyboard(t))
 
 
+async def funding_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await funding_command(update, context)
+
+
 async def menu_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     item = context.match["item"]
@@ -128,5 +134,6 @@ async def menu_pressed(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("funding", funding_command),
     CallbackQueryHandler(menu_pressed, pattern=MENU.pattern),
+    CallbackQueryHandler(funding_from_menu, pattern=MAIN_MENU.matching(item="funding")),
 ]
 REQUIRED_ROLES: dict = {}

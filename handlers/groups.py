@@ -16,7 +16,7 @@ from bot.i18n import N_, NP_, Translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.broadcast import FOR_GROUP as ANNOUNCE
-from handlers.buttons import COORDINATOR_MENU
+from handlers.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.meetings import split_lines
 from handlers.newmeeting import FROM_GROUP as PLAN_MEETING
 from handlers.outbox import Content
@@ -378,6 +378,11 @@ async def person_pressed(update: Update, context: BotContext) -> None:
     context.services.wake_sender()
 
 
+async def groups_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await overview(update, context)
+
+
 HANDLERS = [
     CommandHandler("groups", groups_command),
     CallbackQueryHandler(list_pressed, pattern=LIST.pattern),
@@ -386,6 +391,7 @@ HANDLERS = [
     CallbackQueryHandler(admin_pressed, pattern=ADMIN.pattern),
     CallbackQueryHandler(pick_pressed, pattern=PICK.pattern),
     CallbackQueryHandler(person_pressed, pattern=PERSON.pattern),
+    CallbackQueryHandler(groups_from_menu, pattern=MEMBER_MENU.matching(item="groups")),
 ]
 # Members and lists for a group's leads too: handlers.permissions.may_lead() checks each press.
 REQUIRED_ROLES = {

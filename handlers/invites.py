@@ -14,7 +14,7 @@ from bot.dates import format_datetime
 from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.pseudonym import who
-from handlers.buttons import main_menu
+from handlers.buttons import COORDINATOR_MENU, main_menu
 from handlers.permissions import coordinators_only
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -105,5 +105,6 @@ async def accept(update: Update, context: BotContext, payload: str) -> None:
 HANDLERS = [
     CommandHandler("invite", choose_uses),
     CallbackQueryHandler(uses_chosen, pattern=USES.pattern),
+    CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
 REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR}

@@ -8,7 +8,7 @@ from bot.callbacks import Callback
 from bot.commands import publish_commands
 from bot.context import BotContext
 from bot.keyboards import keyboard
-from handlers.buttons import greeting, main_menu
+from handlers.buttons import MENU, greeting, main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import html
 from storage import users
@@ -36,5 +36,6 @@ async def chosen(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("language", choose),
     CallbackQueryHandler(chosen, pattern=LANGUAGE.pattern),
+    CallbackQueryHandler(choose, pattern=MENU.matching(item="language")),
 ]
 REQUIRED_ROLES = {}

@@ -22,7 +22,7 @@ from bot.keyboards import keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from bot.pseudonym import who
-from handlers.buttons import COORDINATOR_MENU
+from handlers.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.outbox import Content
 from handlers.permissions import may_lead
 from handlers.respond import acknowledge, replace_buttons, respond
@@ -188,6 +188,11 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
+    await show(update, context)
+
+
+async def meetings_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
     await show(update, context)
 
 
@@ -453,6 +458,7 @@ HANDLERS = [
     CallbackQueryHandler(calendar_pressed, pattern=CALENDAR.pattern),
     CallbackQueryHandler(agenda_pressed, pattern=AGENDA.pattern),
     CallbackQueryHandler(manage_pressed, pattern=MANAGE.pattern),
+    CallbackQueryHandler(meetings_from_menu, pattern=MEMBER_MENU.matching(item="meetings")),
 ]
 # Managing is also for a group's leads (their group's meetings): may_lead() checks each press.
 REQUIRED_ROLES = {

@@ -13,6 +13,7 @@ from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
 from bot.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
 from bot.pseudonym import who
+from handlers.buttons import COORDINATOR_MENU
 from handlers.outbox import Content
 from handlers.permissions import coordinators_only, refuse
 from handlers.respond import acknowledge, best_effort, respond
@@ -59,6 +60,12 @@ async def show_page(update: Update, context: BotContext, page: int, *, edit: boo
 
 @coordinators_only
 async def members_command(update: Update, context: BotContext) -> None:
+    await show_page(update, context, page=0)
+
+
+@coordinators_only
+async def members_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
     await show_page(update, context, page=0)
 
 
@@ -209,6 +216,7 @@ HANDLERS = [
     CallbackQueryHandler(card_pressed, pattern=CARD.pattern),
     CallbackQueryHandler(role_pressed, pattern=ROLE.pattern),
     CallbackQueryHandler(decide_pressed, pattern=DECIDE.pattern),
+    CallbackQueryHandler(members_from_menu, pattern=COORDINATOR_MENU.matching(item="members")),
 ]
 REQUIRED_ROLES = {
     "/members": Role.COORDINATOR,

@@ -10,6 +10,7 @@ from bot.callbacks import Callback
 from bot.context import BotContext
 from bot.dates import spoken_duration
 from bot.keyboards import keyboard
+from handlers.buttons import MEMBER_MENU
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
 from storage import reminders, users
@@ -40,6 +41,11 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await show(update, context)
 
 
+async def settings_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await show(update, context)
+
+
 async def switch_pressed(update: Update, context: BotContext) -> None:
     async with context.db.begin() as session:
         await reminders.set_enabled(session, update.effective_user.id, context.match["on"] == "1")
@@ -64,5 +70,6 @@ HANDLERS = [
     CommandHandler("settings", settings_command),
     CallbackQueryHandler(switch_pressed, pattern=SWITCH.pattern),
     CallbackQueryHandler(offset_pressed, pattern=OFFSET.pattern),
+    CallbackQueryHandler(settings_from_menu, pattern=MEMBER_MENU.matching(item="settings")),
 ]
 REQUIRED_ROLES = {"/settings": Role.MEMBER, SWITCH.prefix: Role.MEMBER, OFFSET.prefix: Role.MEMBER}
