@@ -70,10 +70,10 @@ async def create(update: Update, context: BotContext, uses: int, *, edit: bool =
     await respond(update, text, edit=edit)
 
 
-async def accept(update: Update, context: BotContext, payload: str) -> None:
+async def accept(update: Update, context: BotContext) -> None:
     """/start with an invite code: makes the user a member if the code still has uses."""
     t = context.t
-    code = rules.code_from_payload(payload)
+    code = rules.code_from_payload(context.args[0])
     if code is None:
         await respond(update, html(t("I do not know this link. Use /start to see what I can do.")))
         return
@@ -104,6 +104,7 @@ async def accept(update: Update, context: BotContext, payload: str) -> None:
 
 HANDLERS = [
     CommandHandler("invite", choose_uses),
+    CommandHandler("start", accept, has_args=True),
     CallbackQueryHandler(uses_chosen, pattern=USES.pattern),
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]

@@ -1,4 +1,4 @@
-"""/start, /help and the main menu's own buttons (home, help); the menu's other buttons lead into
+"""/start (without a deep link), /help and the main menu's own buttons (home, help); the menu's other buttons lead into
 the features, which handle them."""
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.commands import commands_for
 from bot.context import BotContext
-from handlers import invites
 from handlers.buttons import COORDINATOR_MENU, MEMBER_MENU, MENU, greeting, main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -15,10 +14,6 @@ from storage.models import Role
 
 
 async def start(update: Update, context: BotContext) -> None:
-    payload = context.args[0] if context.args else ""
-    if payload:
-        await invites.accept(update, context, payload)
-        return
     await respond(update, greeting(context), main_menu(context))
 
 
@@ -44,7 +39,8 @@ async def menu_pressed(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("start", start),
+    # /start with a payload is a deep link, which the feature that made it handles.
+    CommandHandler("start", start, has_args=False),
     CommandHandler("help", show_help),
     CallbackQueryHandler(menu_pressed, pattern=MENU.matching(item="home|help")),
 ]
