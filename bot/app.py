@@ -90,8 +90,9 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
                  DeliveryKind.ROLE: members.render_news, DeliveryKind.JOIN_DECISION: members.render_news,
                  DeliveryKind.JOIN_REQUEST: join.render_request, DeliveryKind.REPORT: broadcasts.ReportRenderer(db)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
+    menu = tuple(entry for feature in FEATURES for entry in getattr(feature, "MENU_ENTRIES", ()))
     application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),
-                                                sender=sender)
+                                                sender=sender, menu=menu)
 
     requirements: dict = {}
     for feature in [*FEATURES, fallback]:

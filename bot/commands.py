@@ -1,7 +1,11 @@
-"""Which commands each role has, for /help and for Telegram's command menu, which is set here."""
+"""Which commands each role has, for /help and for Telegram's command menu, which is set here; and
+what a button of the main menu is (MenuEntry), which the features declare."""
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
@@ -11,6 +15,11 @@ from bot.pseudonym import who
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+
+EVERYONE = frozenset(Role)
+APPLICANTS = frozenset({Role.APPLICANT})
+MEMBERS = frozenset({Role.MEMBER, Role.COORDINATOR})
+COORDINATORS = frozenset({Role.COORDINATOR})
 
 _EVERYONE = [
     ("start", N_("Main menu")),
@@ -53,6 +62,23 @@ def commands_for(role: Role) -> list[tuple[str, str]]:
     if role is Role.COORDINATOR:
         commands += _COORDINATOR
     return commands
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A button of the main menu, declared by the feature it leads to (its MENU_ENTRIES), which also
+    handles the press. `place` is (row, position in the row); entries for different roles may share one."""
+
+    label: str  # an N_() marker
+    data: str  # the button's callback data
+    roles: frozenset[Role]  # who sees it
+    place: tuple[int, int]
+
+
+def menu_rows(entries: Iterable[MenuEntry], role: Role) -> list[list[MenuEntry]]:
+    """The entries that `role` sees, row by row in their places."""
+    shown = sorted((entry for entry in entries if role in entry.roles), key=lambda entry: entry.place)
+    return [list(row) for _, row in itertools.groupby(shown, key=lambda entry: entry.place[0])]
 
 
 async def publish_commands(bot: Bot, *, role: Role = Role.APPLICANT, language: str | None = None,

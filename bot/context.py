@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.commands import MenuEntry
 from bot.content import Content
 from bot.delivery import DeliveryEngine
 from bot.faq import Faq
@@ -23,6 +24,7 @@ class Services:
     content: Content
     faq: Faq
     sender: DeliveryEngine | None = None
+    menu: tuple[MenuEntry, ...] = ()  # the main menu's buttons, from all features
 
     def wake_sender(self) -> None:
         """New outbox rows are due now."""

@@ -13,11 +13,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.answers import clean_text_answer
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import EVERYONE, MenuEntry
 from bot.context import BotContext
 from bot.content import Content as BotContent
 from bot.eligibility import Answers, Verdict
 from bot.explain import VERDICTS, answer_lines
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.flows import TEXT, draft, flow
@@ -278,3 +279,4 @@ HANDLERS = [CONVERSATION, REPLY_CONVERSATION, CommandHandler("inbox", inbox),
             CallbackQueryHandler(done_pressed, pattern=DONE.pattern)]
 REQUIRED_ROLES = {"/inbox": Role.COORDINATOR, REPLY.prefix: Role.COORDINATOR, REPLY_STEP.prefix: Role.COORDINATOR,
                   DONE.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("Ask the office"), MENU.data(item="ask"), EVERYONE, (0, 2))]

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.announcements import MAX_CAPTION, MAX_TEXT, content_problem
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import COORDINATORS, MenuEntry
 from bot.context import BotContext
 from bot.dates import DateProblem, format_datetime, parse_datetime
 from bot.i18n import N_, Translator
@@ -401,3 +402,4 @@ HANDLERS = [CONVERSATION]
 REQUIRED_ROLES = {"/broadcast": Role.COORDINATOR, STEP.prefix: Role.MEMBER, FOR_GROUP.prefix: Role.MEMBER,
                   PICK.prefix: Role.COORDINATOR, PICK_MEETING.prefix: Role.COORDINATOR,
                   PICK_GROUP.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("New announcement"), COORDINATOR_MENU.data(item="broadcast"), COORDINATORS, (3, 0))]

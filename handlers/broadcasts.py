@@ -12,6 +12,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import COORDINATORS, EVERYONE, MenuEntry
 from bot.csvfile import csv_bytes
 from bot.context import BotContext
 from bot.dates import format_datetime
@@ -330,3 +331,5 @@ REQUIRED_ROLES = {
     CANCEL.prefix: Role.COORDINATOR,
     REMIND.prefix: Role.COORDINATOR,
 }
+MENU_ENTRIES = [MenuEntry(N_("Announcements"), COORDINATOR_MENU.data(item="broadcasts"), COORDINATORS, (3, 1)),
+                MenuEntry(N_("News on/off"), MENU.data(item="news"), EVERYONE, (5, 0))]

@@ -1,9 +1,13 @@
-"""Buttons and views that features share: the main menu's buttons and the greeting above them.
+"""Buttons and views that features share: the main menu and the greeting above it.
 
-Imports no feature, so that any feature can show the menu or point back into it."""
+Imports no feature, so that any feature can show the menu or point back into it. Each feature
+declares the menu's buttons that lead to it (MENU_ENTRIES) and handles their presses."""
 from __future__ import annotations
 
+from telegram import InlineKeyboardMarkup
+
 from bot.callbacks import Callback
+from bot.commands import menu_rows
 from bot.context import BotContext
 from bot.keyboards import keyboard
 from bot.membership import ROLE_NAMES
@@ -16,27 +20,11 @@ MEMBER_MENU = Callback("mmenu", item="meetings|groups|settings")
 COORDINATOR_MENU = Callback("cmenu", item="invite|members|broadcast|broadcasts|newmeeting|newgroup")
 
 
-def main_menu(context: BotContext):  # type: ignore[no-untyped-def]
+def main_menu(context: BotContext) -> InlineKeyboardMarkup | None:
+    """The main menu's buttons for the person's role, as the features declared them (MenuEntry)."""
     t = context.t
-    rows = []
-    rows.append([(t("Funding"), MENU.data(item="funding")), (t("Check my project"), MENU.data(item="check")),
-                 (t("Ask the office"), MENU.data(item="ask"))])
-    if context.role is Role.APPLICANT:
-        rows.append([(t("Join the council"), MENU.data(item="join"))])
-    else:
-        rows.append([(t("Meetings"), MEMBER_MENU.data(item="meetings")),
-                     (t("Groups"), MEMBER_MENU.data(item="groups")),
-                     (t("Reminders"), MEMBER_MENU.data(item="settings"))])
-    if context.role is Role.COORDINATOR:
-        rows.append([(t("New meeting"), COORDINATOR_MENU.data(item="newmeeting")),
-                     (t("New group"), COORDINATOR_MENU.data(item="newgroup"))])
-        rows.append([(t("New announcement"), COORDINATOR_MENU.data(item="broadcast")),
-                     (t("Announcements"), COORDINATOR_MENU.data(item="broadcasts"))])
-        rows.append([(t("Invite members"), COORDINATOR_MENU.data(item="invite")),
-                     (t("Members"), COORDINATOR_MENU.data(item="members"))])
-    rows.append([(t("News on/off"), MENU.data(item="news")), (t("Privacy"), MENU.data(item="privacy"))])
-    rows.append([(t("Help"), MENU.data(item="help")), (t("Deutsch / English"), MENU.data(item="language"))])
-    return keyboard(rows)
+    return keyboard([[(t(entry.label), entry.data) for entry in row]
+                     for row in menu_rows(context.services.menu, context.role)])
 
 
 def greeting(context: BotContext) -> str:

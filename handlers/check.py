@@ -11,6 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import EVERYONE, MenuEntry
 from bot.content import Applicant, Content
 from bot.context import BotContext
 from bot.dates import DateProblem, parse_start
@@ -297,3 +298,4 @@ CONVERSATION = flow(
 
 HANDLERS = [CONVERSATION, CallbackQueryHandler(after_pressed, pattern=AFTER.pattern)]
 REQUIRED_ROLES: dict = {}
+MENU_ENTRIES = [MenuEntry(N_("Check my project"), MENU.data(item="check"), EVERYONE, (0, 1))]

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
+from bot.commands import EVERYONE, MenuEntry
 from bot.content import Content, Programme, Sourced
 from bot.context import BotContext
 from bot.explain import APPLICANT_NAMES, day, source_text
@@ -137,3 +138,4 @@ HANDLERS = [
     CallbackQueryHandler(funding_from_menu, pattern=MAIN_MENU.matching(item="funding")),
 ]
 REQUIRED_ROLES: dict = {}
+MENU_ENTRIES = [MenuEntry(N_("Funding"), MAIN_MENU.data(item="funding"), EVERYONE, (0, 0))]

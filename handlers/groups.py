@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ROW_ID, USER_ID, Callback
+from bot.commands import MEMBERS, MenuEntry
 from bot.context import BotContext
 from bot.csvfile import csv_bytes
 from bot.groups import Joined, places_left
@@ -404,3 +405,4 @@ REQUIRED_ROLES = {
     PERSON.prefix: Role.COORDINATOR,
     EDIT.prefix: Role.COORDINATOR,
 }
+MENU_ENTRIES = [MenuEntry(N_("Groups"), MEMBER_MENU.data(item="groups"), MEMBERS, (1, 1))]

@@ -8,7 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import invites as rules
 from bot.callbacks import Callback
-from bot.commands import publish_commands
+from bot.commands import COORDINATORS, MenuEntry, publish_commands
 from bot.context import BotContext
 from bot.dates import format_datetime
 from bot.i18n import N_
@@ -109,3 +109,4 @@ HANDLERS = [
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
 REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (4, 0))]

@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.callbacks import Callback
+from bot.commands import APPLICANTS, MenuEntry
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
@@ -165,3 +166,4 @@ CONVERSATION = flow(
 
 HANDLERS = [CONVERSATION]
 REQUIRED_ROLES = {}
+MENU_ENTRIES = [MenuEntry(N_("Join the council"), MENU.data(item="join"), APPLICANTS, (1, 0))]

@@ -5,8 +5,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
-from bot.commands import publish_commands
+from bot.commands import EVERYONE, MenuEntry, publish_commands
 from bot.context import BotContext
+from bot.i18n import N_
 from bot.keyboards import keyboard
 from handlers.buttons import MENU, greeting, main_menu
 from handlers.respond import acknowledge, respond
@@ -39,3 +40,4 @@ HANDLERS = [
     CallbackQueryHandler(choose, pattern=MENU.matching(item="language")),
 ]
 REQUIRED_ROLES = {}
+MENU_ENTRIES = [MenuEntry(N_("Deutsch / English"), MENU.data(item="language"), EVERYONE, (6, 1))]

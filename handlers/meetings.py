@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import calendar
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import MEMBERS, MenuEntry
 from bot.csvfile import csv_bytes
 from bot.context import BotContext
 from bot.dates import format_datetime, spoken_duration
@@ -469,3 +470,4 @@ REQUIRED_ROLES = {
     AGENDA.prefix: Role.MEMBER,
     MANAGE.prefix: Role.MEMBER,
 }
+MENU_ENTRIES = [MenuEntry(N_("Meetings"), MEMBER_MENU.data(item="meetings"), MEMBERS, (1, 0))]

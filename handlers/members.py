@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import ROW_ID, USER_ID, Callback
-from bot.commands import publish_commands
+from bot.commands import COORDINATORS, MenuEntry, publish_commands
 from bot.context import BotContext
 from bot.i18n import N_, Translator, translator
 from bot.keyboards import keyboard
@@ -225,3 +225,4 @@ REQUIRED_ROLES = {
     CARD.prefix: Role.COORDINATOR,
     ROLE.prefix: Role.COORDINATOR,
 }
+MENU_ENTRIES = [MenuEntry(N_("Members"), COORDINATOR_MENU.data(item="members"), COORDINATORS, (4, 1))]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.commands import commands_for
+from bot.commands import EVERYONE, MenuEntry, commands_for
 from bot.context import BotContext
+from bot.i18n import N_
 from handlers.buttons import COORDINATOR_MENU, MEMBER_MENU, MENU, greeting, main_menu
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html
@@ -45,3 +46,4 @@ HANDLERS = [
     CallbackQueryHandler(menu_pressed, pattern=MENU.matching(item="home|help")),
 ]
 REQUIRED_ROLES = {MEMBER_MENU.prefix: Role.MEMBER, COORDINATOR_MENU.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("Help"), MENU.data(item="help"), EVERYONE, (6, 0))]

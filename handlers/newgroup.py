@@ -9,6 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.answers import clean_text_answer
 from bot.callbacks import USER_ID, Callback
+from bot.commands import COORDINATORS, MenuEntry
 from bot.context import BotContext
 from bot.groups import DESCRIPTION_LIMITS, MAX_CAPACITY, NAME_LIMITS, capacity_problem, parse_capacity
 from bot.i18n import N_
@@ -233,3 +234,4 @@ CONVERSATION = flow(
 HANDLERS = [CONVERSATION]
 REQUIRED_ROLES = {"/newgroup": Role.COORDINATOR, STEP.prefix: Role.COORDINATOR, KINDS.prefix: Role.COORDINATOR,
                   LEAD.prefix: Role.COORDINATOR, LEADS_PAGE.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("New group"), COORDINATOR_MENU.data(item="newgroup"), COORDINATORS, (2, 1))]

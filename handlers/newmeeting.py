@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.answers import clean_text_answer
 from bot.callbacks import ROW_ID, Callback
+from bot.commands import COORDINATORS, MenuEntry
 from bot.context import BotContext
 from bot.dates import DateProblem, format_datetime, parse_date, parse_datetime, problem_text
 from bot.i18n import N_
@@ -430,3 +431,4 @@ HANDLERS = [CONVERSATION]
 # from a group's card and the creation itself.
 REQUIRED_ROLES = {"/newmeeting": Role.COORDINATOR, STEP.prefix: Role.MEMBER, BACK.prefix: Role.MEMBER,
                   REPEATS.prefix: Role.MEMBER, FOR_GROUP.prefix: Role.COORDINATOR, FROM_GROUP.prefix: Role.MEMBER}
+MENU_ENTRIES = [MenuEntry(N_("New meeting"), COORDINATOR_MENU.data(item="newmeeting"), COORDINATORS, (2, 0))]

@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.callbacks import Callback
+from bot.commands import EVERYONE, MenuEntry
 from bot.context import BotContext
 from bot.i18n import N_
 from bot.keyboards import keyboard
@@ -156,3 +157,4 @@ HANDLERS = [CONVERSATION, CommandHandler("privacy", show), CommandHandler("mydat
             CallbackQueryHandler(show, pattern=MENU.matching(item="privacy"))]
 REQUIRED_ROLES: dict = {}
 WITHOUT_ACCOUNT = frozenset({"/privacy", "/mydata", "/deleteme", STEP.prefix})
+MENU_ENTRIES = [MenuEntry(N_("Privacy"), MENU.data(item="privacy"), EVERYONE, (5, 1))]

@@ -7,8 +7,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import Callback
+from bot.commands import MEMBERS, MenuEntry
 from bot.context import BotContext
 from bot.dates import spoken_duration
+from bot.i18n import N_
 from bot.keyboards import keyboard
 from handlers.buttons import MEMBER_MENU
 from handlers.respond import acknowledge, respond
@@ -73,3 +75,4 @@ HANDLERS = [
     CallbackQueryHandler(settings_from_menu, pattern=MEMBER_MENU.matching(item="settings")),
 ]
 REQUIRED_ROLES = {"/settings": Role.MEMBER, SWITCH.prefix: Role.MEMBER, OFFSET.prefix: Role.MEMBER}
+MENU_ENTRIES = [MenuEntry(N_("Reminders"), MEMBER_MENU.data(item="settings"), MEMBERS, (1, 2))]
