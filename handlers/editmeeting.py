@@ -19,7 +19,8 @@ from bot.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
 from bot.pseudonym import who
 from handlers import reminders
 from handlers.flows import TEXT, draft, flow
-from handlers.meetings import CHANGE_NAMES, EDIT, MeetingView, answer_problem
+from handlers.meetings import CHANGE_NAMES, EDIT, answer_problem
+from handlers.meetingview import MeetingView
 from handlers.permissions import may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html

@@ -4,7 +4,6 @@ the delivery engine sends them: invitations, changes, cancellations, minutes and
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -23,8 +22,10 @@ from bot.keyboards import keyboard
 from bot.meetings import Repeat, Repetition
 from bot.settings import Settings
 from bot.pseudonym import who
+from handlers import reminders
 from handlers.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.outbox import Content
+from handlers.meetingview import MeetingView
 from handlers.permissions import may_lead
 from handlers.respond import acknowledge, replace_buttons, respond
 from handlers.text import bold, html
@@ -61,35 +62,6 @@ REPEAT_NAMES = {
     Repeat.MONTHLY: N_("every month on the same weekday"),
     Repeat.QUARTERLY: N_("every three months on the same weekday"),
 }
-
-
-@dataclass(frozen=True)
-class MeetingView:
-    """What a message shows of a meeting; kept in an outbox row's payload as it was when queued."""
-
-    id: int
-    title: str
-    starts_at: datetime
-    place: str
-    agenda: str
-    repetition: dict | None
-    sequence: int
-    agenda_file_id: str | None = None  # the agenda as a document, where it was given as one
-
-    @classmethod
-    def of(cls, meeting: Meeting) -> MeetingView:
-        return cls(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda, meeting.repetition,
-                   meeting.sequence, meeting.agenda_file_id)
-
-    def to_payload(self) -> dict:
-        return {"id": self.id, "title": self.title, "starts_at": self.starts_at.isoformat(), "place": self.place,
-                "agenda": self.agenda, "repetition": self.repetition, "sequence": self.sequence,
-                "agenda_file_id": self.agenda_file_id}
-
-    @classmethod
-    def from_payload(cls, data: dict) -> MeetingView:
-        return cls(data["id"], data["title"], datetime.fromisoformat(data["starts_at"]), data["place"],
-                   data["agenda"], data.get("repetition"), data.get("sequence", 0), data.get("agenda_file_id"))
 
 
 def describe_repetition(t: Translator, repetition: dict | None, zone: ZoneInfo, language: str) -> str | None:
@@ -344,8 +316,6 @@ def attendance_csv(people: list[Attendee]) -> bytes:
 
 
 async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, action: str) -> None:
-    from handlers import reminders  # scheduling, which imports this module for the message
-
     t, now = context.t, context.now()
     if meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now:
         await acknowledge(update, t("This meeting can no longer be cancelled."), alert=True)

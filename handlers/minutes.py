@@ -14,7 +14,8 @@ from bot.i18n import N_
 from bot.keyboards import keyboard
 from bot.pseudonym import who
 from handlers.flows import ANY_MESSAGE, NEW, draft, flow
-from handlers.meetings import MINUTES, MeetingView
+from handlers.meetings import MINUTES
+from handlers.meetingview import MeetingView
 from handlers.permissions import may_lead
 from handlers.respond import acknowledge, respond
 from handlers.text import bold, html

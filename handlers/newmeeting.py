@@ -30,7 +30,8 @@ from bot.meetings import (
 )
 from handlers import reminders
 from handlers.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
-from handlers.meetings import MeetingView, meeting_text
+from handlers.meetings import meeting_text
+from handlers.meetingview import MeetingView
 from handlers.buttons import COORDINATOR_MENU
 from handlers.permissions import coordinators_only, may_lead
 from handlers.respond import acknowledge, respond

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackContext, Job
 
 from bot.context import Services
 from bot.reminders import Decision, Reminder, decide, outstanding, reminders_of
-from handlers.meetings import MeetingView
+from handlers.meetingview import MeetingView
 from storage import meetings, reminders
 from storage.models import MeetingStatus
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from bot.i18n import translator
 from bot.settings import load_settings
-from handlers.meetings import MeetingRenderer, MeetingView
+from handlers.meetings import MeetingRenderer
+from handlers.meetingview import MeetingView
 from storage import meetings, users
 from storage.db import Database
 from storage.models import Attendance, Delivery, DeliveryKind, Meeting, MeetingStatus, ReminderOptOut, Role, Rsvp
