@@ -5,10 +5,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bot.fake_telegram.server import FakeTelegram
+from typing import Any, Protocol
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -177,10 +174,21 @@ class ChatLog:
                                  + "; ".join(m.describe() for m in extra))
 
 
+class Server(Protocol):
+    """What users need of the fake server (bot.fake_telegram.server.FakeTelegram), which imports this module."""
+
+    bot_user: dict[str, Any]
+    chats: dict[int, ChatLog]
+
+    async def enqueue(self, payload: dict[str, Any]) -> dict[str, Any]: ...
+
+    def next_callback_id(self) -> str: ...
+
+
 class _Chatter:
     """What users and groups share: expecting what the bot does in their chat."""
 
-    def __init__(self, tg: FakeTelegram, log: ChatLog) -> None:
+    def __init__(self, tg: Server, log: ChatLog) -> None:
         self.tg = tg
         self.log = log
         self.expect_message = log.expect_message
@@ -198,7 +206,7 @@ class _Chatter:
 
 
 class FakeUser(_Chatter):
-    def __init__(self, tg: FakeTelegram, profile: dict[str, Any], log: ChatLog) -> None:
+    def __init__(self, tg: Server, profile: dict[str, Any], log: ChatLog) -> None:
         super().__init__(tg, log)
         self.profile = profile
 
