@@ -19,6 +19,7 @@ from bot.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Ver
 from bot.i18n import N_, Translator
 from bot.keyboards import keyboard
 from bot.money import AmountProblem, format_money, parse_amount
+from handlers.ask import SHARE
 from handlers.flows import TEXT, draft, flow
 from bot import outline
 from bot.explain import (
@@ -258,8 +259,6 @@ async def restart(update: Update, context: BotContext) -> str | int:
 
 async def after_pressed(update: Update, context: BotContext) -> None:
     """The result's buttons: the summary file, or the question to the council office."""
-    from handlers.ask import SHARE
-
     t = context.t
     async with context.db.begin() as session:
         stored = await funding.get_check(session, int(context.match["check"]))
