@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.tryout.fake_telegram import FakeTelegram  # noqa: E402
 from tests.e2e import COORD, TOKEN, BotRunner, lifted_rate  # noqa: E402
-from bot.fake_telegram import FakeTelegram  # noqa: E402
 from tests.flows import compose_and_send, final_report  # noqa: E402
 
 BROADCAST_RATE = 30.0

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.fake_telegram import BotProcess, FakeTelegram  # noqa: E402
+from bot.tryout.fake_telegram import BotProcess, FakeTelegram  # noqa: E402
 
 TOKEN = "987654:BENCH-token-abcdefghijklmnop"
 TARGET_MB = 100.0

@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.tryout.fake_telegram import BotProcess, FakeTelegram  # noqa: E402
 from tests.e2e import TOKEN  # noqa: E402
-from bot.fake_telegram import BotProcess, FakeTelegram  # noqa: E402
 
 MEETINGS, MEMBERS = 500, 200
 TARGETS = {"rebuild_s": 5.0, "peak_rss_mb": 200.0}

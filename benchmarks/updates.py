@@ -71,7 +71,7 @@ from telegram.request import BaseRequest, RequestData  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.logs import setup_logging  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
-from handlers import errors as error_handling  # noqa: E402
+from handlers.common import errors as error_handling  # noqa: E402
 from storage import meetings, users  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Attendance, EligibilityCheck, Role, Rsvp  # noqa: E402
@@ -387,7 +387,7 @@ async def run_kpr(work: Workload, rate: float | None, workdir: Path, now: dateti
         assert meeting_id == work.meeting_id, "the RSVP buttons are for another meeting"
         settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
                                  coordinator_ids=str(COORDINATOR), log_level="INFO")
-        # In production every call to a chat shares Telegram's budget of 29 a second (bot.ratelimit),
+        # In production every call to a chat shares Telegram's budget of 29 a second (bot.ptb.ratelimit),
         # which would be all this measured. Lifted as benchmarks/broadcast.py lifts it: the limiter
         # still runs for every call, it just never has to wait.
         settings = settings.model_copy(update={"broadcast_rate": UNLIMITED})

@@ -7,52 +7,36 @@ from telegram.request import BaseRequest
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import pseudonym
-from bot.incoming import SkippingBot
 from bot.content import Content
 from bot.content import load as load_content
-from bot.context import BotContext, Services
-from bot.faq import Faq
-from bot.persistence import DatabasePersistence, SharedFlush
-from bot.ratelimit import SharedRateLimiter
-from bot.settings import Settings
-from bot.transport import AiohttpTransport
-from bot.updates import PerChatUpdateProcessor
 from bot.delivery import DeliveryEngine
-from bot.flood import FloodGuard
-from handlers import (
-    ask,
-    broadcast,
-    broadcasts,
-    check,
-    editgroup,
-    editmeeting,
-    errors,
-    fallback,
-    funding,
-    groups,
-    invites,
-    join,
-    language,
-    meetings,
-    members,
-    menu,
-    minutes,
-    newgroup,
-    newmeeting,
-    privacy,
-    settings as reminder_settings,
-    stats,
-)
-from handlers.flows import for_application
-from handlers.meetings import MeetingRenderer
-from handlers.outbox import BroadcastRenderer, OutboxSender
-from handlers.gate import Gate
+from bot.ptb.context import BotContext, Services
+from bot.ptb.incoming import SkippingBot
+from bot.ptb.persistence import DatabasePersistence, SharedFlush
+from bot.ptb.ratelimit import SharedRateLimiter
+from bot.ptb.transport import AiohttpTransport
+from bot.ptb.updates import PerChatUpdateProcessor
+from bot.rules.faq import Faq
+from bot.rules.flood import FloodGuard
+from bot.settings import Settings
+from handlers import announcements, funding, groups, meetings, membership, privacy, start
+from handlers.announcements.sent import ReportRenderer
+from handlers.common import errors
+from handlers.common.flows import for_application
+from handlers.common.gate import Gate
+from handlers.common.outbox import BroadcastRenderer, OutboxSender
+from handlers.funding.ask import QuestionRenderer
+from handlers.groups.overview import render_notice as group_notice
+from handlers.meetings.overview import MeetingRenderer
+from handlers.membership.join import render_request as join_request
+from handlers.membership.members import render_news as membership_news
+from handlers.start import fallback
 from storage.db import Database
 from storage.models import DeliveryKind
 
-# Conversations first (they must see their users' text before any catch-all), catch-alls last.
-FEATURES = [join, broadcast, newmeeting, editmeeting, minutes, newgroup, editgroup, check, ask, privacy,
-            menu, language, invites, members, broadcasts, meetings, reminder_settings, groups, funding, stats]
+# The features' handlers take disjoint commands and buttons; the fallback's catch-alls come after
+# all of them.
+FEATURES = [membership, announcements, meetings, groups, funding, privacy, start]
 GATE_GROUP, FEATURE_GROUP = -1, 0
 
 
@@ -80,15 +64,15 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
         .concurrent_updates(processor)
         .build()
     )
-    # Store a flow's new state right after each update, not once a minute (see bot.persistence).
+    # Store a flow's new state right after each update, not once a minute (see bot.ptb.persistence).
     processor.after_update = SharedFlush(application.update_persistence, settings.update_deadline)
     processor.on_given_up = functools.partial(errors.tell_given_up, application)
-    meeting_messages, questions = MeetingRenderer(settings), ask.QuestionRenderer(content, settings.timezone)
+    meeting_messages, questions = MeetingRenderer(settings), QuestionRenderer(content, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db), DeliveryKind.REMINDER: meeting_messages,
-                 DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: groups.render_notice,
+                 DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: group_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
-                 DeliveryKind.ROLE: members.render_news, DeliveryKind.JOIN_DECISION: members.render_news,
-                 DeliveryKind.JOIN_REQUEST: join.render_request, DeliveryKind.REPORT: broadcasts.ReportRenderer(db)}
+                 DeliveryKind.ROLE: membership_news, DeliveryKind.JOIN_DECISION: membership_news,
+                 DeliveryKind.JOIN_REQUEST: join_request, DeliveryKind.REPORT: ReportRenderer(db)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
     menu = tuple(entry for feature in FEATURES for entry in getattr(feature, "MENU_ENTRIES", ()))
     application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.durations import format_duration
-from bot.logs import RedactSecrets, setup_logging
 from bot.content import DEFAULT_FILE as DEFAULT_CONTENT
 from bot.content import ContentError
 from bot.content import load as load_content
+from bot.logs import RedactSecrets, setup_logging
+from bot.rules.durations import format_duration
 from bot.settings import SettingsError, load_content_settings, load_database_settings, load_settings
 
 
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return asyncio.run(serve(settings, content, webhook=args.webhook))
         if args.command == "try":
-            from bot.tryout import try_bot
+            from bot.tryout.session import try_bot
 
             # The console's own output only: the migration tool's lines would clutter the chat.
             setup_logging("WARNING", [])
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(database.database_url, database.database_timeout))
         if args.command == "demo-data":
-            from bot.demo import load_and_report
+            from bot.tryout.demo import load_and_report
 
             return asyncio.run(load_and_report(database.database_url, load_content_settings().content_file))
         if args.command == "health":

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta, timezone
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.logs import without_secrets
-from bot.ratelimit import retry_seconds
 from bot.pseudonym import who
+from bot.ptb.ratelimit import retry_seconds
 from storage import outbox, users
 from storage.db import Database
 from storage.models import DeliveryStatus

@@ -44,7 +44,7 @@ OWN_PACKAGES = ("bot", "handlers", "storage")
 # logs every request's parameters and answer, aiosqlite every statement's values) or even at INFO
 # (SQLAlchemy's statements with their values; httpx the request URL, which holds the token).
 # APScheduler writes two lines at INFO for every run of a job, every few seconds; tornado (the
-# webhook's server) one for every connection that times out or sends garbage, which bot.webhook
+# webhook's server) one for every connection that times out or sends garbage, which bot.ptb.webhook
 # counts instead.
 QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy", "apscheduler", "tornado", "alembic.runtime.plugins")
 

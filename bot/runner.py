@@ -15,12 +15,13 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.commands import publish_commands, publish_default_commands
 from bot.content import Content
-from bot.settings import Settings
-from bot.webhook import WebhookLimits, WebhookServer
-from bot.context import Services
 from bot.pseudonym import who
-from handlers.broadcasts import PROGRESS_INTERVAL, report_progress
-from handlers import privacy, reminders
+from bot.ptb.context import Services
+from bot.ptb.webhook import WebhookLimits, WebhookServer
+from bot.settings import Settings
+from handlers.announcements.sent import PROGRESS_INTERVAL, report_progress
+from handlers.meetings import reminders
+from handlers.privacy import rights as privacy
 from storage import users
 from storage.db import Database
 from storage.lock import AlreadyRunning, single_sender

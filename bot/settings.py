@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from sqlalchemy.engine import make_url
 
-from bot.durations import parse_duration, parse_durations
+from bot.rules.durations import parse_duration, parse_durations
 from storage.db import DEFAULT_TIMEOUT as DEFAULT_DATABASE_TIMEOUT
 from storage.models import ANONYMOUS_ADMIN_ID
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -79,7 +79,7 @@ class Settings(DatabaseSettings, ContentSettings):
     reminder_grace: Annotated[timedelta, NoDecode] = timedelta(hours=6)
     # How long eligibility checks, questions, the outbox's rows and unreachable applicants are kept.
     retention_days: int = Field(default=365, ge=30, le=3650)
-    # Someone sending more updates than this within 10 seconds is throttled (bot.flood).
+    # Someone sending more updates than this within 10 seconds is throttled (bot.rules.flood).
     flood_limit: int = Field(default=20, ge=5, le=100_000)
     # Seconds one update may take; then it is given up, so that the chat's next update is handled.
     update_deadline: float = Field(default=30.0, ge=1, le=600)
@@ -90,7 +90,7 @@ class Settings(DatabaseSettings, ContentSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     # Seconds a connection to the webhook may take to send a request's headers, or its body, or
-    # stay open without a request; and how many may be open at once (bot.webhook).
+    # stay open without a request; and how many may be open at once (bot.ptb.webhook).
     webhook_timeout: float = Field(default=10.0, ge=1, le=300)
     webhook_max_connections: int = Field(default=100, ge=10, le=1000)
     # Not in the README's table on purpose: they tune the burst behaviour and tests set them.

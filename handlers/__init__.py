@@ -1,1 +1,2 @@
-"""Telegram handlers, one module per feature; each exposes HANDLERS and REQUIRED_ROLES."""
+"""Telegram handlers: a package per feature, each declaring what the app wires (HANDLERS,
+REQUIRED_ROLES, MENU_ENTRIES, WITHOUT_ACCOUNT), and handlers/common, which they share."""

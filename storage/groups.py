@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from bot.groups import Joined, promotions
+from bot.rules.groups import Joined, promotions
 from storage import outbox, upsert
 from storage.models import DeliveryKind, Group, GroupKind, GroupMember, GroupStatus, Role, User
 

@@ -189,7 +189,7 @@ async def _question_copies(session: AsyncSession, question_ids: Collection[int])
 
 
 async def _flow_states(session: AsyncSession, user_ids: Collection[int]) -> list[ConversationState]:
-    """Where these people stand in flows: a state's key is [chat id, user id] as JSON (bot.persistence)."""
+    """Where these people stand in flows: a state's key is [chat id, user id] as JSON (bot.ptb.persistence)."""
     states = await session.scalars(select(ConversationState).order_by(ConversationState.name))
     return [state for state in states if not set(json.loads(state.key)).isdisjoint(user_ids)]
 

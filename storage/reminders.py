@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reminders import Decision, MeetingDate, Reminder
+from bot.rules.reminders import Decision, MeetingDate, Reminder
 from storage import meetings, outbox, upsert
 from storage.models import (
     DeliveryKind,

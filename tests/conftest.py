@@ -31,7 +31,7 @@ pytest_plugins = ("tests.e2e",)
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # .ci/run sets this: there a PostgreSQL test that cannot reach its server fails instead of skipping.
 REQUIRE_POSTGRES = os.environ.get("KPR_REQUIRE_POSTGRES") == "1"
-COORD = 500  # the coordinator the `h` harness knows, as in tests/e2e.py
+COORD = 500  # the coordinator the `h` harness knows, as in tests/e2e/__init__.py
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """Flows that tests and benchmarks play through the fake Bot API, as a user would with the real bot."""
 from __future__ import annotations
 
-from bot.fake_telegram import FakeUser
+from bot.tryout.fake_telegram import FakeUser
 
 
 async def compose_and_send(coordinator: FakeUser, text: str, audience: str = "All members",

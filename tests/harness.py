@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.settings import load_settings
-from handlers import errors
+from handlers.common import errors
 from storage import outbox
 from storage.db import Database
 

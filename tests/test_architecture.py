@@ -200,12 +200,10 @@ def test_no_import_cycle_between_the_projects_modules() -> None:
     assert not found, "import cycles:\n" + "\n".join(_describe(cycle, graph) for cycle in found)
 
 
-@pytest.mark.xfail(strict=True, reason="bot/ and handlers/ until the move into the layout")  # until-the-move
 def test_no_folder_holds_more_than_18_modules() -> None:
     assert crowded_folders(ROOT, [*PACKAGES, "tests"]) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="broadcast.py beside broadcasts.py until the move")  # until-the-move
 def test_no_module_beside_its_plural() -> None:
     assert plural_twins(ROOT, [*PACKAGES, "tests"]) == []
 

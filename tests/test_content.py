@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import DEFAULT_FILE, ContentError, load
-from bot.faq import Faq
+from bot.rules.faq import Faq
 
 SHIPPED = DEFAULT_FILE.read_text(encoding="utf-8")
 

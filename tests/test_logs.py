@@ -26,7 +26,7 @@ def restored_logging() -> Iterator[None]:
 
 def test_debug_reaches_the_bots_own_loggers_only(restored_logging: None) -> None:
     setup_logging("DEBUG", [])
-    for own in ("bot.runner", "handlers.ask", "storage.db"):
+    for own in ("bot.runner", "handlers.funding.ask", "storage.db"):
         assert logging.getLogger(own).isEnabledFor(logging.DEBUG), own
     # python-telegram-bot logs each request's parameters (the texts sent) and each answer (the
     # updates, with names and texts) at DEBUG; aiosqlite each statement's values.

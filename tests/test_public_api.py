@@ -165,7 +165,7 @@ class Scan(ast.NodeVisitor):
         return name in methods and not derived and not isinstance(getattr(node, "ctx", None), ast.Store)
 
     def project_object(self, owner: ast.expr) -> bool:
-        while isinstance(owner, ast.Attribute):  # bot.keyboards._x: where the chain starts
+        while isinstance(owner, ast.Attribute):  # bot.ptb.keyboards._x: where the chain starts
             owner = owner.value
         return isinstance(owner, ast.Name) and (owner.id in ("self", "cls") or owner.id in self.own)
 
@@ -306,7 +306,7 @@ def test_the_scan_flags_internals(source: str, expected: list[str]) -> None:
     "from telegram.request import BaseRequest, RequestData",
     "from telegram.ext import BasePersistence, PersistenceInput",
     "from . import _private_helper",
-    "from bot.keyboards import _rows\nfrom storage import sqlite\nsqlite._patiently(f, 1)",
+    "from bot.ptb.keyboards import _rows\nfrom storage import sqlite\nsqlite._patiently(f, 1)",
     "import os\nos._exit(3)",
     "point = point._replace(x=1)",
     "import html as _html\nfrom babel.dates import format_date as _format_date",

@@ -7,9 +7,9 @@ import string
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.catalog import extract
 from bot.i18n import LOCALES_DIR, pick_language, translator
 from bot.settings import LANGUAGES
+from bot.tryout.catalog import extract
 
 
 def _fields(text: str) -> set[str]:
@@ -74,7 +74,7 @@ def test_html_safe_messages_have_no_markup() -> None:
 
 def test_no_message_hides_in_an_f_string() -> None:
     # The extractor does not look inside f-strings: t("...") there would never be translated.
-    from bot.catalog import ROOT
+    from bot.tryout.catalog import ROOT
 
     hidden = [f"{path.relative_to(ROOT)}:{n}" for folder in ("bot", "handlers") for path in (ROOT / folder).glob("*.py")
               for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)

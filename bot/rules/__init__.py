@@ -1,0 +1,1 @@
+"""Rules free of Telegram and SQL: plain functions and values, tested without Telegram."""

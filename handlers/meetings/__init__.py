@@ -1,0 +1,10 @@
+"""Meetings: /meetings with their cards and answers, planning (/newmeeting), editing, minutes;
+reminders on the job queue, and how meeting messages look (view).
+
+What the app wires, gathered from the modules (handlers.common.features)."""
+from __future__ import annotations
+
+from handlers.common.features import gather
+from handlers.meetings import edit, minutes, overview, plan
+
+HANDLERS, REQUIRED_ROLES, MENU_ENTRIES, WITHOUT_ACCOUNT = gather(plan, edit, minutes, overview)

@@ -1,0 +1,220 @@
+"""Edit on a meeting card: a coordinator changes the title, the date and time, the place or the
+agenda. A change of time or place is told to everyone who has not declined, saying what changed;
+a new time moves the reminders. Calendars see the new SEQUENCE."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler
+
+from bot.i18n import N_
+from bot.pseudonym import who
+from bot.ptb.callbacks import ROW_ID, Callback
+from bot.ptb.context import BotContext
+from bot.ptb.keyboards import keyboard
+from bot.rules.answers import clean_text_answer
+from bot.rules.dates import DateProblem, format_datetime, parse_datetime
+from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
+from handlers.common.flows import TEXT, draft, flow
+from handlers.common.permissions import may_lead
+from handlers.common.respond import acknowledge, respond
+from handlers.common.text import bold, html
+from handlers.meetings import reminders
+from handlers.meetings.overview import CHANGE_NAMES, EDIT, answer_problem
+from handlers.meetings.view import MeetingView
+from storage import meetings as store
+from storage.models import Meeting, Role
+
+log = logging.getLogger(__name__)
+
+FIELD, VALUE, CONFIRM = "field", "value", "confirm"
+# The meeting is in every button: a press on an older edit's message must not change another meeting.
+STEP = Callback("mte", meeting=ROW_ID, action="title|starts_at|place|agenda|save|back|cancel")
+_DRAFT = "editmeeting"
+# Members are told of these changes; a new title or agenda shows on the card and in the calendar file.
+TOLD = ("starts_at", "place")
+FIELD_NAMES = {**CHANGE_NAMES, "agenda": N_("Agenda")}
+LIMITS = {"title": TITLE_LIMITS, "place": PLACE_LIMITS, "agenda": AGENDA_LIMITS}
+QUESTIONS = {
+    "title": N_("The new title:"),
+    "starts_at": N_("The new date and time, for example 12.3.2027 18:00:"),
+    "place": N_("The new place: an address, or the link of an online meeting."),
+    "agenda": N_("The new agenda:"),
+}
+
+
+def _draft(context: BotContext) -> dict:
+    return draft(context, _DRAFT)
+
+
+def _step(context: BotContext, action: str) -> str:
+    return STEP.data(meeting=_draft(context).get("meeting", 0), action=action)
+
+
+async def _this_edit(update: Update, context: BotContext) -> bool:
+    """Whether the pressed button belongs to the edit under way."""
+    if int(context.match["meeting"]) == _draft(context).get("meeting"):
+        return True
+    await acknowledge(update, context.t("This button belongs to another edit. Please use the latest message."),
+                      alert=True)
+    return False
+
+
+async def _editable(update: Update, context: BotContext, meeting_id: int) -> Meeting | None:
+    async with context.db.begin() as session:
+        meeting = await store.get(session, meeting_id)
+    # Who may act is checked before what state the meeting is in: others learn nothing about it.
+    if meeting is not None and not await may_lead(update, context, meeting.group_id):
+        return None
+    problem = answer_problem(meeting, context.now())
+    if problem:
+        await acknowledge(update, context.t(problem), alert=True)
+        return None
+    return meeting
+
+
+async def begin(update: Update, context: BotContext) -> str | int:
+    meeting = await _editable(update, context, int(context.match["meeting"]))
+    if meeting is None:
+        return ConversationHandler.END
+    await acknowledge(update)
+    context.user_data[_DRAFT] = {"meeting": meeting.id}
+    return await ask_field(update, context, meeting)
+
+
+async def ask_field(update: Update, context: BotContext, meeting: Meeting) -> str:
+    t = context.t
+    rows = [[(t(FIELD_NAMES[name]), _step(context, name))] for name in ("starts_at", "place", "title", "agenda")]
+    rows.append([(t("Cancel"), _step(context, "cancel"))])
+    await respond(update, bold(meeting.title) + "\n" + html(t("What do you want to change?")), keyboard(rows))
+    return FIELD
+
+
+async def field_chosen(update: Update, context: BotContext) -> str:
+    if not await _this_edit(update, context):
+        return FIELD
+    await acknowledge(update)
+    field = context.match["action"]
+    _draft(context)["field"] = field
+    await respond(update, html(context.t(QUESTIONS[field])),
+                  keyboard([[(context.t("« Back"), _step(context, "back")),
+                             (context.t("Cancel"), _step(context, "cancel"))]]), edit=True)
+    return VALUE
+
+
+async def got_value(update: Update, context: BotContext) -> str:
+    t, data = context.t, _draft(context)
+    field = data.get("field")
+    if field is None:
+        return FIELD
+    if field == "starts_at":
+        try:
+            value = parse_datetime(update.message.text, context.settings.timezone, context.now()).isoformat()
+        except DateProblem as problem:
+            await respond(update, html(problem.text(t)))
+            return VALUE
+    else:
+        low, high = LIMITS[field]
+        value, problem = clean_text_answer(update.message.text, LIMITS[field], keep_lines=field == "agenda")
+        if problem:
+            await respond(update, html(t(problem, min=low, max=high)))
+            return VALUE
+    data["value"] = value
+    async with context.db.begin() as session:
+        meeting = await store.get(session, data["meeting"])
+        told = await store.audience_size(session, data["meeting"], without_declined=True,
+                                         leave_out=update.effective_user.id)
+    if meeting is None:
+        return FIELD
+    lines = [bold(meeting.title), html(t("{what}: {before} → {after}", what=t(FIELD_NAMES[field]),
+                    before=_shown(context, field, getattr(meeting, field)), after=_shown(context, field, value)))]
+    if field in TOLD:
+        lines.append(html(t.plural("{count} person who has not declined will be told.",
+                                   "{count} people who have not declined will be told.", told)))
+    await respond(update, "\n".join(lines), keyboard([
+        [(t("Save"), _step(context, "save"))],
+        [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
+    return CONFIRM
+
+
+def _shown(context: BotContext, field: str, value: object) -> str:
+    if field == "starts_at":
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return format_datetime(moment, context.settings.timezone, context.language)
+    text = str(value) or "–"
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+async def save(update: Update, context: BotContext) -> int | str:
+    t, now, data = context.t, context.now(), _draft(context)
+    if "value" in data and not await _this_edit(update, context):
+        return CONFIRM
+    if "value" not in data:
+        await acknowledge(update, t("This draft is no longer there. Please start again with /meetings."), alert=True)
+        return ConversationHandler.END
+    meeting = await _editable(update, context, data["meeting"])
+    if meeting is None:
+        context.user_data.pop(_DRAFT, None)
+        return ConversationHandler.END
+    field = data["field"]
+    value = datetime.fromisoformat(data["value"]) if field == "starts_at" else data["value"]
+    if field == "starts_at" and value <= now:
+        await acknowledge(update, t("This moment has already passed. Please give a time in the future."), alert=True)
+        return VALUE
+    await acknowledge(update)
+    async with context.db.begin() as session:
+        fresh = await store.get(session, meeting.id)
+        before = getattr(fresh, field)
+        await store.edit(session, fresh, now, **{field: value})
+        view = MeetingView.of(fresh)
+        told = 0
+        if field in TOLD:
+            shown_before = before.isoformat() if isinstance(before, datetime) else before
+            told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
+                                                       "changes": {field: [shown_before, data["value"]]}},
+                                      now, without_declined=True, leave_out=update.effective_user.id)
+    context.user_data.pop(_DRAFT, None)
+    if field == "starts_at":
+        await reminders.schedule(context.application, view)
+    log.info("User %s changed %s of meeting %s", who(update.effective_user.id), field, meeting.id)
+    text = t("Saved.")
+    if field in TOLD:
+        text += " " + t.plural("{count} person is being told.", "{count} people are being told.", told)
+    await respond(update, html(text), edit=True)
+    context.services.wake_sender()
+    return ConversationHandler.END
+
+
+async def back(update: Update, context: BotContext) -> str | int:
+    if not await _this_edit(update, context):
+        return FIELD
+    await acknowledge(update)
+    meeting_id = _draft(context).get("meeting")
+    async with context.db.begin() as session:
+        meeting = await store.get(session, meeting_id) if meeting_id else None
+    if meeting is None:
+        return ConversationHandler.END
+    return await ask_field(update, context, meeting)
+
+
+CONVERSATION = flow(
+    "editmeeting",
+    entry_points=[CallbackQueryHandler(begin, pattern=EDIT.pattern)],
+    states={
+        FIELD: [CallbackQueryHandler(field_chosen, pattern=STEP.matching(action="title|starts_at|place|agenda"))],
+        VALUE: [MessageHandler(TEXT, got_value), CallbackQueryHandler(back, pattern=STEP.matching(action="back"))],
+        CONFIRM: [
+            CallbackQueryHandler(save, pattern=STEP.matching(action="save")),
+            CallbackQueryHandler(back, pattern=STEP.matching(action="back")),
+        ],
+    },
+    cancel_button=STEP.matching(action="cancel"),
+    draft_key=_DRAFT,
+    cancelled=N_("Cancelled. Nothing was changed."),
+)
+
+HANDLERS = [CONVERSATION]
+# Also a group's leads, for their group's meetings: _editable() checks at the start and on saving.
+REQUIRED_ROLES = {EDIT.prefix: Role.MEMBER, STEP.prefix: Role.MEMBER}

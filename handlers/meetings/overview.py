@@ -1,0 +1,443 @@
+"""/meetings: upcoming meetings with Zusage / Absage / Vielleicht and a calendar file; for
+coordinators attendance (as messages and CSV) and cancelling. Also how meeting messages look when
+the delivery engine sends them: invitations, changes, cancellations, minutes and reminders."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.commands import MEMBERS, MenuEntry
+from bot.i18n import N_, NP_, Translator
+from bot.pseudonym import who
+from bot.ptb.callbacks import ROW_ID, Callback
+from bot.ptb.context import BotContext
+from bot.ptb.keyboards import keyboard
+from bot.rules import calendar
+from bot.rules.csvfile import csv_bytes
+from bot.rules.dates import format_datetime, spoken_duration
+from bot.rules.meetings import Repeat, Repetition
+from bot.settings import Settings
+from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
+from handlers.common.outbox import Content
+from handlers.common.permissions import may_lead
+from handlers.common.respond import acknowledge, replace_buttons, respond
+from handlers.common.text import bold, html
+from handlers.meetings import reminders
+from handlers.meetings.view import MeetingView
+from storage import groups, permissions
+from storage import meetings as store
+from storage.meetings import Attendee
+from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
+from storage.outbox import DueRow
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+AGENDA_SHOWN = 1500  # of an agenda in a message; the full text is in the calendar file
+MAX_MESSAGE = 4000  # below Telegram's 4096, with room for a heading
+RSVP = Callback("rsvp", meeting=ROW_ID, answer="yes|no|maybe", on="card|note")
+CALENDAR = Callback("ical", meeting=ROW_ID)
+AGENDA = Callback("agd", meeting=ROW_ID)
+MANAGE = Callback("mtg", meeting=ROW_ID, action="card|attendance|csv|cancel|cancelone|cancelall")
+LIST = Callback("mtgs", page=r"\d{1,4}", when="next|past")
+# Buttons of other flows shown on a card; their modules register the handlers.
+EDIT = Callback("mted", meeting=ROW_ID)
+MINUTES = Callback("mtmin", meeting=ROW_ID)
+
+ANSWER_LABELS = {Attendance.YES: N_("Coming"), Attendance.NO: N_("Not coming"), Attendance.MAYBE: N_("Maybe")}
+ANSWER_HEADINGS = {
+    Attendance.YES: NP_("{count} coming", "{count} coming"),
+    Attendance.NO: NP_("{count} not coming", "{count} not coming"),
+    Attendance.MAYBE: NP_("{count} maybe", "{count} maybe"),
+    None: NP_("{count} without an answer", "{count} without an answer"),
+}
+REPEAT_NAMES = {
+    Repeat.WEEKLY: N_("every week"),
+    Repeat.WEEKS: N_("every {every} weeks"),
+    Repeat.MONTHLY: N_("every month on the same weekday"),
+    Repeat.QUARTERLY: N_("every three months on the same weekday"),
+}
+
+
+def describe_repetition(t: Translator, repetition: dict | None, zone: ZoneInfo, language: str) -> str | None:
+    if not repetition:
+        return None
+    rule = Repetition.from_dict(repetition)
+    if rule.kind is Repeat.ONCE:
+        return None
+    how = t(REPEAT_NAMES[rule.kind], every=rule.every)
+    if rule.count:
+        return t.plural("{how}, {count} meeting in all", "{how}, {count} meetings in all", rule.count, how=how)
+    assert rule.until is not None
+    last = format_datetime(datetime.combine(rule.until, datetime.min.time(), tzinfo=zone), zone, language,
+                           date_only=True)
+    return t("{how}, until {date}", how=how, date=last)
+
+
+def meeting_text(t: Translator, view: MeetingView, zone: ZoneInfo, *, heading: str | None = None,
+                 agenda: bool = True) -> str:
+    lines = []
+    if heading:
+        lines.append(html(heading))
+    lines.append(bold(view.title))
+    lines.append("🗓 " + html(format_datetime(view.starts_at, zone, t.language)))
+    lines.append("📍 " + html(view.place))
+    repeats = describe_repetition(t, view.repetition, zone, t.language)
+    if repeats:
+        lines.append("🔁 " + html(repeats))
+    if agenda and view.agenda:
+        shown = view.agenda if len(view.agenda) <= AGENDA_SHOWN else view.agenda[:AGENDA_SHOWN] + "…"
+        lines += ["", bold(t("Agenda")), html(shown)]
+    return "\n".join(lines)
+
+
+def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None = None) -> list:
+    def label(attendance: Attendance) -> str:
+        return ("● " if attendance is chosen else "") + t(ANSWER_LABELS[attendance])
+
+    return [[(label(a), RSVP.data(meeting=meeting_id, answer=a.value, on=on)) for a in Attendance],
+            [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
+
+
+def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
+         manager: bool, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
+    lines = [meeting_text(t, MeetingView.of(meeting), zone)]
+    lines.append("")
+    lines.append(html(t("Your answer: {answer}", answer=t(ANSWER_LABELS[answer]) if answer else t("none yet"))))
+    lines.append(html(" · ".join(t.plural(*ANSWER_HEADINGS[a], counts[a]) for a in Attendance)))
+    begun = meeting.starts_at <= now
+    rows = [] if begun else rsvp_rows(t, meeting.id, "card", answer)
+    if meeting.agenda_file_id:
+        rows.append([(t("Agenda as a file"), AGENDA.data(meeting=meeting.id))])
+    if manager:
+        if begun:
+            rows.append([(t("Send the minutes"), MINUTES.data(meeting=meeting.id))])
+        else:
+            rows.append([(t("Edit"), EDIT.data(meeting=meeting.id)),
+                         (t("Cancel the meeting"), MANAGE.data(meeting=meeting.id, action="cancel"))])
+        rows.append([(t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
+    return "\n".join(lines), keyboard(rows)
+
+
+async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
+    t, now, zone = context.t, context.now(), context.settings.timezone
+    user_id = update.effective_user.id
+    coordinator = context.role is Role.COORDINATOR
+    async with context.db.begin() as session:
+        managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
+        if past:
+            found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
+            total = len(found)
+        else:
+            found, total = await store.upcoming(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
+                                                for_user=None if coordinator else user_id)
+        ids = [m.id for m in found]
+        answers = await store.answers_of(session, update.effective_user.id, ids)
+        numbers = await store.counts(session, ids)
+    if not found:
+        text = t("No past meetings yet.") if past else t("No meetings are planned at the moment.")
+        rows = ([[(t("New meeting"), COORDINATOR_MENU.data(item="newmeeting"))]] if coordinator and not past else [])
+        await respond(update, html(text), keyboard(rows))
+        return
+    if not past:
+        await respond(update, bold(t.plural("{count} upcoming meeting", "{count} upcoming meetings", total)))
+    for meeting in found:
+        text, markup = card(t, meeting, zone, answer=answers.get(meeting.id), counts=numbers[meeting.id],
+                            manager=meeting.group_id in managed_groups, now=now)
+        await respond(update, text, markup)
+    navigation = []
+    if not past and (page + 1) * PAGE_SIZE < total:
+        navigation.append((t("More »"), LIST.data(page=page + 1, when="next")))
+    if managed_groups and not past:
+        navigation.append((t("Past meetings"), LIST.data(page=0, when="past")))
+    if navigation:
+        await respond(update, html(t("More meetings:")), keyboard([navigation]))
+
+
+async def meetings_command(update: Update, context: BotContext) -> None:
+    await show(update, context)
+
+
+async def meetings_from_menu(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await show(update, context)
+
+
+async def list_pressed(update: Update, context: BotContext) -> None:
+    past = context.match["when"] == "past"
+    await acknowledge(update)
+    await show(update, context, page=int(context.match["page"]), past=past)
+
+
+async def rsvp_pressed(update: Update, context: BotContext) -> None:
+    t, now = context.t, context.now()
+    meeting_id, attendance = int(context.match["meeting"]), Attendance(context.match["answer"])
+    user_id = update.effective_user.id
+    async with context.db.begin() as session:
+        meeting = await store.get(session, meeting_id)
+        problem = answer_problem(meeting, now)
+        if problem is None and not await store.is_for(session, meeting_id, user_id):
+            problem = N_("This meeting is not one of yours.")
+        if problem is None:
+            await store.answer(session, meeting_id, user_id, attendance, now)
+            numbers = (await store.counts(session, [meeting_id]))[meeting_id]
+            manager = context.match["on"] == "card" and await permissions.may_act(session, user_id,
+                                                                                  meeting.group_id)
+    if problem is not None:
+        await acknowledge(update, t(problem), alert=True)
+        return
+    log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
+    await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
+    message = update.callback_query.message
+    if context.match["on"] == "card":
+        text, markup = card(t, meeting, context.settings.timezone, answer=attendance, counts=numbers,
+                            manager=manager, now=now)
+        await respond(update, text, markup, edit=True)
+    elif message is not None:
+        # A reminder or invitation keeps its text; the buttons show the answer given.
+        await replace_buttons(update, keyboard(rsvp_rows(t, meeting_id, "note", attendance)))
+
+
+def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
+    """Why an answer can no longer be given, or None. Answers can change until the meeting begins."""
+    if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+        return N_("This meeting has been cancelled.")
+    if meeting.starts_at <= now:
+        return N_("This meeting has already begun; answers can no longer be changed.")
+    return None
+
+
+async def _visible(update: Update, context: BotContext) -> Meeting | None:
+    """The pressed button's meeting, if it is scheduled and one of the user's (or one they manage)."""
+    user_id = update.effective_user.id
+    async with context.db.begin() as session:
+        meeting = await store.get(session, int(context.match["meeting"]))
+        mine = meeting is not None and (await store.is_for(session, meeting.id, user_id)
+                                        or await permissions.may_act(session, user_id, meeting.group_id))
+    if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+        await acknowledge(update, context.t("This meeting has been cancelled."), alert=True)
+        return None
+    if not mine:
+        await acknowledge(update, context.t("This meeting is not one of yours."), alert=True)
+        return None
+    return meeting
+
+
+async def agenda_pressed(update: Update, context: BotContext) -> None:
+    meeting = await _visible(update, context)
+    if meeting is None:
+        return
+    await acknowledge(update)
+    if meeting.agenda_file_id:
+        await update.effective_chat.send_document(meeting.agenda_file_id, caption=html(
+            context.t("Agenda: {title}", title=meeting.title)), parse_mode=ParseMode.HTML)
+
+
+async def calendar_pressed(update: Update, context: BotContext) -> None:
+    t = context.t
+    meeting = await _visible(update, context)
+    if meeting is None:
+        return
+    await acknowledge(update)
+    entry = calendar_entry(meeting)
+    await update.effective_chat.send_document(
+        calendar.ics([entry], context.settings.timezone, context.now()), filename=calendar.filename(entry),
+        caption=html(t("Open the file to add “{title}” to your calendar.", title=meeting.title)),
+        parse_mode=ParseMode.HTML)
+
+
+def calendar_entry(meeting: Meeting | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
+    return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda,
+                                  meeting.sequence, cancelled=cancelled)
+
+
+async def manage_pressed(update: Update, context: BotContext) -> None:
+    t, action = context.t, context.match["action"]
+    meeting_id = int(context.match["meeting"])
+    async with context.db.begin() as session:
+        meeting = await store.get(session, meeting_id)
+        people = await store.attendance_list(session, meeting_id) if action in ("attendance", "csv") else []
+        answer = (await store.answers_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
+        numbers = (await store.counts(session, [meeting_id]))[meeting_id]
+    if meeting is None:
+        await acknowledge(update, t("This meeting does not exist."), alert=True)
+        return
+    if not await may_lead(update, context, meeting.group_id):
+        return
+    if action == "card":  # back from a question about the meeting
+        await acknowledge(update)
+        text, markup = card(t, meeting, context.settings.timezone, answer=answer, counts=numbers,
+                            manager=True, now=context.now())
+        await respond(update, text, markup, edit=True)
+    elif action == "attendance":
+        await acknowledge(update)
+        for part in attendance_messages(t, meeting, people, context.settings.timezone):
+            await respond(update, part)
+        await respond(update, html(t("The list as a table:")),
+                      keyboard([[(t("Download CSV"), MANAGE.data(meeting=meeting_id, action="csv"))]]))
+    elif action == "csv":
+        await acknowledge(update)
+        await update.effective_chat.send_document(attendance_csv(people), filename=f"kpr-sitzung-{meeting_id}.csv")
+    else:
+        await cancel_pressed(update, context, meeting, action)
+
+
+def attendance_messages(t: Translator, meeting: Meeting, people: list[Attendee], zone: ZoneInfo) -> list[str]:
+    """Names by answer, split into messages below Telegram's limit."""
+    lines = [bold(meeting.title), html(format_datetime(meeting.starts_at, zone, t.language))]
+    for attendance in (Attendance.YES, Attendance.MAYBE, Attendance.NO, None):
+        names = [person.name for person in people if person.answer is attendance]
+        lines += ["", bold(t.plural(*ANSWER_HEADINGS[attendance], len(names)))]
+        lines += [f"• {html(name)}" for name in names]
+    return split_lines(lines)
+
+
+def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if parts[-1] and size + len(line) + 1 > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(line[:limit])
+        size += len(line) + 1
+    return ["\n".join(part) for part in parts]
+
+
+def attendance_csv(people: list[Attendee]) -> bytes:
+    return csv_bytes(["telegram_id", "name", "answer"],
+                     ((person.user_id, person.name, person.answer.value if person.answer else "") for person in people))
+
+
+async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, action: str) -> None:
+    t, now = context.t, context.now()
+    if meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now:
+        await acknowledge(update, t("This meeting can no longer be cancelled."), alert=True)
+        return
+    if action == "cancel":
+        await acknowledge(update)
+        rows = [[(t("Yes, cancel this meeting"), MANAGE.data(meeting=meeting.id, action="cancelone"))]]
+        if meeting.series_id is not None:
+            rows.append([(t("Cancel this and all later ones of the series"),
+                          MANAGE.data(meeting=meeting.id, action="cancelall"))])
+        rows.append([(t("No"), MANAGE.data(meeting=meeting.id, action="card"))])
+        question = t("Cancel “{title}” on {date}? Everyone who has not declined is told and gets a calendar "
+                     "cancellation.", title=meeting.title,
+                     date=format_datetime(meeting.starts_at, context.settings.timezone, context.language))
+        await respond(update, html(question), keyboard(rows), edit=True)
+        return
+    async with context.db.begin() as session:
+        fresh = await store.get(session, meeting.id)
+        if fresh is None or fresh.status is MeetingStatus.CANCELLED:
+            gone = []
+        else:
+            gone = await store.cancel(session, await store.series_from(session, fresh) if action == "cancelall"
+                                      else [fresh], now)
+            # One message for a whole series, with one calendar file that removes every date of it.
+            views = [MeetingView.of(m).to_payload() for m in gone]
+            if gone:
+                await store.notify(session, gone[0], {"event": "cancelled", "meeting": views[0], "also": views[1:]},
+                                   now, without_declined=True, leave_out=update.effective_user.id)
+    if not gone:
+        await acknowledge(update, t("This meeting can no longer be cancelled."), alert=True)
+        return
+    await acknowledge(update)
+    for cancelled in gone:
+        reminders.unschedule(context.application, cancelled.id)
+    log.info("User %s cancelled meeting(s) %s", who(update.effective_user.id), [m.id for m in gone])
+    await respond(update, html(t.plural("Cancelled: {count} meeting. Everyone is being told.",
+                                        "Cancelled: {count} meetings. Everyone is being told.", len(gone))),
+                  edit=True)
+    context.services.wake_sender()
+
+
+# ---- how the delivery engine's meeting messages look ----
+
+CHANGE_NAMES = {"starts_at": N_("Date and time"), "place": N_("Place"), "title": N_("Title")}
+
+
+class MeetingRenderer:
+    """Renders reminders and meeting notices in the recipient's language, from the row's payload."""
+
+    def __init__(self, settings: Settings, clock=lambda: datetime.now(timezone.utc)) -> None:  # type: ignore[no-untyped-def]
+        self._zone = settings.timezone
+        self._clock = clock
+
+    async def __call__(self, row: DueRow, t: Translator) -> Content:
+        payload = row.payload or {}
+        view = MeetingView.from_payload(payload["meeting"])
+        if row.kind is DeliveryKind.REMINDER:
+            left = _rounded(view.starts_at - self._clock())
+            heading = "🔔 " + t("Reminder: the meeting begins in {time}.", time=spoken_duration(t, left))
+            return Content(meeting_text(t, view, self._zone, heading=heading),
+                           keyboard(rsvp_rows(t, view.id, "note")))
+        event = payload["event"]
+        if event == "invite":
+            heading = "📨 " + (t("Invitation to a meeting of “{group}”. Will you come?", group=payload["group"])
+                              if payload.get("group") else t("Invitation to a meeting of the council. Will you come?"))
+            if view.agenda_file_id:
+                # The agenda file goes with the invitation; its caption has room for the essentials only.
+                text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
+                return Content(text + "\n" + html(t("The agenda is attached.")),
+                               keyboard(rsvp_rows(t, view.id, "note")), document=view.agenda_file_id)
+            return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rsvp_rows(t, view.id, "note")))
+        if event == "changed":
+            changes = [html(t("{what}: {before} → {after}", what=t(CHANGE_NAMES[name]),
+                              before=self._shown(name, before, t), after=self._shown(name, after, t)))
+                       for name, (before, after) in payload["changes"].items()]
+            heading = "✏️ " + t("A meeting has changed:")
+            text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
+            return Content(text + "\n\n" + "\n".join(changes), keyboard(rsvp_rows(t, view.id, "note")))
+        when = format_datetime(view.starts_at, self._zone, t.language)
+        if event == "cancelled":
+            views = [view] + [MeetingView.from_payload(p) for p in payload.get("also", [])]
+            entries = [calendar_entry(v, cancelled=True) for v in views]
+            caption = "🚫 " + html(t("Cancelled: “{title}” on {date}. The file removes it from your calendar.",
+                                     title=view.title, date=when))
+            if len(views) > 1:
+                caption += "\n" + html(t.plural("Also cancelled: {count} later meeting of the series.",
+                                                "Also cancelled: {count} later meetings of the series.",
+                                                len(views) - 1))
+            return Content(caption, document=calendar.ics(entries, self._zone, self._clock()),
+                           filename=calendar.filename(entries[0]))
+        caption = "📄 " + html(t("Minutes of “{title}” on {date}", title=view.title, date=when))
+        return Content(caption, document=payload["file_id"])
+
+    def _shown(self, name: str, value: str, t: Translator) -> str:
+        if name == "starts_at":
+            return format_datetime(datetime.fromisoformat(value), self._zone, t.language)
+        return value
+
+
+def _rounded(left: timedelta) -> timedelta:
+    """Time left as people say it: whole minutes, whole hours from two hours on."""
+    seconds = max(int(left.total_seconds()), 60)
+    unit = 3600 if seconds >= 2 * 3600 else 60
+    return timedelta(seconds=round(seconds / unit) * unit)
+
+
+HANDLERS = [
+    CommandHandler("meetings", meetings_command),
+    CallbackQueryHandler(list_pressed, pattern=LIST.pattern),
+    CallbackQueryHandler(rsvp_pressed, pattern=RSVP.pattern),
+    CallbackQueryHandler(calendar_pressed, pattern=CALENDAR.pattern),
+    CallbackQueryHandler(agenda_pressed, pattern=AGENDA.pattern),
+    CallbackQueryHandler(manage_pressed, pattern=MANAGE.pattern),
+    CallbackQueryHandler(meetings_from_menu, pattern=MEMBER_MENU.matching(item="meetings")),
+]
+# Managing is also for a group's leads (their group's meetings): may_lead() checks each press.
+REQUIRED_ROLES = {
+    "/meetings": Role.MEMBER,
+    LIST.prefix: Role.MEMBER,
+    RSVP.prefix: Role.MEMBER,
+    CALENDAR.prefix: Role.MEMBER,
+    AGENDA.prefix: Role.MEMBER,
+    MANAGE.prefix: Role.MEMBER,
+}
+MENU_ENTRIES = [MenuEntry(N_("Meetings"), MEMBER_MENU.data(item="meetings"), MEMBERS, (1, 0))]

@@ -1,0 +1,1 @@
+"""Tests of bot/ptb/: the python-telegram-bot plumbing."""

@@ -1,0 +1,1 @@
+"""Tests of bot/rules/: the rules, without Telegram or a database."""

@@ -1,0 +1,1 @@
+"""Tests of storage/: repositories and migrations, on SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Tests of bot/tryout/: `kpr-bot try`, its console and the fake Telegram."""
