@@ -64,15 +64,15 @@ class Database:
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits on success, rolls back on error. Never await Telegram inside."""
-        async with self._sqlite_lock or contextlib.nullcontext():
-            async with self.sessions.begin() as session:
-                yield session
+        async with self._sqlite_lock or contextlib.nullcontext(), self.sessions.begin() as session:
+            yield session
 
     async def fetch_one(self, sql: str, **parameters: Any) -> tuple | None:
         """The first row of a query, in SQL both databases understand, with `:name` parameters.
 
         For the reads done on every update: SQLAlchemy's session costs some ten times what SQLite
-        needs for a row by key. On SQLite the statement goes straight to a connection of its own,
+        needs for a row by key, and its aiosqlite dialect goes to aiosqlite's thread four times per
+        statement. On SQLite the statement goes to an aiosqlite connection of its own, in one trip,
         outside any transaction, so it sees everything committed and never waits for the writer.
         Values come back as the driver gives them: no dates, enums or JSON, which differ between
         the two databases."""
@@ -135,12 +135,13 @@ class Database:
         await upgrade_to_head(self.engine)
 
     async def dispose(self) -> None:
-        """Closes the connections, waiting CLOSE_WAIT seconds at most."""
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        """Closes the connections, waiting CLOSE_WAIT seconds at most. (The reader's thread would
+        keep the process from ending until it is closed.)"""
+        reader, self._reader = self._reader, None
         try:
             async with asyncio.timeout(CLOSE_WAIT):
+                if reader is not None:
+                    await reader.close()
                 await self.engine.dispose()
         except TimeoutError:
             await self.engine.dispose(close=False)  # those still open end with the process
