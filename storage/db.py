@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import Result, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Executable
-from sqlalchemy.util import await_only
-
-from storage import sqlite
 
 # Seconds any one wait on the database may take: a statement, a connection, SQLite's write lock.
 # The bot's statements take milliseconds; a wait far longer means the database is in trouble.
@@ -41,11 +40,11 @@ class Database:
         # Errors name the statement but not its values, which are people's names and texts: an
         # error is logged with its message.
         if self.is_sqlite:
-            # SQLite's work in the event loop's thread: see storage.sqlite for why.
-            self.engine = create_async_engine(url, pool_reset_on_return=None, hide_parameters=True,
-                                              async_creator=lambda: sqlite.connect(self._sqlite_path,
-                                                                                   busy_wait=timeout))
-            _configure_sqlite(self.engine.sync_engine)
+            # A pool that keeps its connections, whichever SQLAlchemy 2.0 release picks what
+            # (before 2.0.38 a file got a new connection, and with it a new thread, per checkout).
+            pool = {"poolclass": AsyncAdaptedQueuePool} if self._sqlite_path != ":memory:" else {}
+            self.engine = create_async_engine(url, pool_reset_on_return=None, hide_parameters=True, **pool)
+            _configure_sqlite(self.engine.sync_engine, timeout)
         else:
             # The pre-ping finds a connection that died while idle in the pool before a statement
             # does; the ping, like every statement, is bounded by the timeout.
@@ -55,37 +54,25 @@ class Database:
             _discard_timed_out_connections(self.engine.sync_engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
-        # polling, beats retrying on "database is locked" (storage.sqlite), which is left for
-        # other processes.
+        # polling, beats SQLite's busy handler, which sleeps in growing steps; the busy handler is
+        # left for other processes (the CLI).
         # PostgreSQL handles concurrent transactions itself.
         self._sqlite_lock = asyncio.Lock() if self.is_sqlite else None
-        self._reader: sqlite.InlineConnection | None = None  # for fetch_one, opened on first use
+        self._reader: aiosqlite.Connection | None = None  # for fetch_one, opened on first use
+        self._reader_opening = asyncio.Lock()
 
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits on success, rolls back on error. Never await Telegram inside."""
-        if self._sqlite_lock is None:
-            async with self.sessions.begin() as session:
-                yield session
-            return
-        async with self._sqlite_lock:
-            # Not `sessions.begin()`: on the way out it commits and closes in tasks of their own,
-            # so that a cancellation cannot cut them short, which costs several turns of the event
-            # loop while this transaction holds SQLite's write lock and every other update waits.
-            # With SQLite's work done in this thread (storage.sqlite), commit, rollback and close
-            # never suspend, so a cancellation cannot cut them short here either.
-            session = self.sessions()
-            try:
-                async with session.begin():
-                    yield session
-            finally:
-                await session.close()
+        async with self._sqlite_lock or contextlib.nullcontext(), self.sessions.begin() as session:
+            yield session
 
     async def fetch_one(self, sql: str, **parameters: Any) -> tuple | None:
         """The first row of a query, in SQL both databases understand, with `:name` parameters.
 
         For the reads done on every update: SQLAlchemy's session costs some ten times what SQLite
-        needs for a row by key. On SQLite the statement goes straight to a connection of its own,
+        needs for a row by key, and its aiosqlite dialect goes to aiosqlite's thread four times per
+        statement. On SQLite the statement goes to an aiosqlite connection of its own, in one trip,
         outside any transaction, so it sees everything committed and never waits for the writer.
         Values come back as the driver gives them: no dates, enums or JSON, which differ between
         the two databases."""
@@ -94,14 +81,19 @@ class Database:
             async with self.engine.connect() as connection:
                 row = (await connection.execute(text(sql), parameters)).first()
             return None if row is None else tuple(row)
-        if self._reader is None:
-            self._reader = await sqlite.connect(self._sqlite_path, busy_wait=self.timeout)
-            await self._reader.execute("PRAGMA query_only=ON")
-        cursor = await self._reader.execute(sql, parameters)
-        try:
-            return cursor.fetchone()
-        finally:
-            await cursor.close()  # an unfinished statement would keep the reader on an old snapshot
+        reader = self._reader or await self._open_reader()
+        # Fetched to the end in one trip to aiosqlite's thread: an unfinished statement would keep
+        # the reader on an old snapshot.
+        rows = await reader.execute_fetchall(sql, parameters)
+        return next(iter(rows), None)
+
+    async def _open_reader(self) -> aiosqlite.Connection:
+        async with self._reader_opening:  # one reader, however many updates ask for it at once
+            if self._reader is None:
+                reader = await aiosqlite.connect(self._sqlite_path, timeout=self.timeout)
+                await reader.execute_fetchall("PRAGMA query_only=ON")
+                self._reader = reader
+            return self._reader
 
     async def why_unusable(self) -> str | None:
         """Why the bot could not work with this database, in a line for the operator, or None.
@@ -143,12 +135,13 @@ class Database:
         await upgrade_to_head(self.engine)
 
     async def dispose(self) -> None:
-        """Closes the connections, waiting CLOSE_WAIT seconds at most."""
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        """Closes the connections, waiting CLOSE_WAIT seconds at most. (The reader's thread would
+        keep the process from ending until it is closed.)"""
+        reader, self._reader = self._reader, None
         try:
             async with asyncio.timeout(CLOSE_WAIT):
+                if reader is not None:
+                    await reader.close()
                 await self.engine.dispose()
         except TimeoutError:
             await self.engine.dispose(close=False)  # those still open end with the process
@@ -208,9 +201,14 @@ def _postgres_bounds(timeout: float) -> dict[str, Any]:
     }
 
 
-def _configure_sqlite(sync_engine: object) -> None:
+def _configure_sqlite(sync_engine: Any, timeout: float) -> None:
+    """SQLAlchemy's recipe for SQLite transactions (its SQLite dialect's documentation, "Serializable
+    isolation / Savepoints / Transactional DDL"): the driver sends no BEGIN of its own, the "begin"
+    event sends one."""
+
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
@@ -218,12 +216,13 @@ def _configure_sqlite(sync_engine: object) -> None:
         # Deleted rows are overwritten with zeros, not just marked free: an erased person's data must
         # not stay readable in the file (storage.privacy.leave_no_trace empties the write-ahead log).
         cursor.execute("PRAGMA secure_delete=ON")
+        # How long SQLite waits for another process's write lock (the CLI's) before "database is
+        # locked": the database's timeout. It waits in aiosqlite's thread, not in the event loop.
+        cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front, so a read-then-write transaction can never
         # fail half way with "database is locked" when another process wrote in between.
-        # Sent on the driver's connection directly, past SQLAlchemy's cursor machinery, which adds
-        # up at a transaction per handled update.
-        await_only(connection.connection.driver_connection.execute("BEGIN IMMEDIATE"))
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
