@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -10,7 +11,7 @@ from sqlalchemy import event
 from storage import invites, join_requests, users
 from storage.db import Database
 from storage.lock import AlreadyRunning, single_sender
-from storage.migrate import is_current
+from storage.migrate import alembic_config, head_revision, is_current
 from storage.models import RequestStatus, Role
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -25,7 +26,6 @@ async def test_migrations_match_the_models_and_go_down_and_up_again(db: Database
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from storage.migrate import alembic_config
     from storage.models import Base
 
     def differences(connection) -> list:  # type: ignore[no-untyped-def]
@@ -42,6 +42,38 @@ async def test_migrations_match_the_models_and_go_down_and_up_again(db: Database
         assert await connection.run_sync(differences) == []
         await connection.run_sync(down_and_up)
     assert await is_current(db.engine)
+
+
+def test_the_newest_migration_is_read_from_the_files_as_alembic_reads_it() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_database_behind_the_newest_migration_is_not_current(db: Database, tmp_path: Path) -> None:
+    new = Database(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    try:
+        assert not await is_current(new.engine)
+    finally:
+        await new.dispose()
+    await _alembic(db, "downgrade", "-1")
+    try:
+        assert not await is_current(db.engine)
+    finally:
+        await _alembic(db, "upgrade", "head")
+    assert await is_current(db.engine)
+
+
+async def _alembic(db: Database, action: str, revision: str) -> None:
+    from alembic import command
+
+    def run(connection) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(run)
 
 
 async def test_new_user_is_applicant_with_language_and_aware_times(db: Database) -> None:
