@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,14 +12,21 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.content import DEFAULT_FILE as DEFAULT_CONTENT
-from bot.content import ContentError
+from bot.content import Content, ContentError
 from bot.content import load as load_content
 from bot.logs import RedactSecrets, setup_logging
 from bot.rules.durations import format_duration
-from bot.settings import SettingsError, load_content_settings, load_database_settings, load_settings
+from bot.settings import Settings, SettingsError, load_content_settings, load_database_settings, load_settings
+from storage.db import Database
+from storage.lock import AlreadyRunning, single_sender
+from storage.migrate import is_current
 
+log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = 5.0  # seconds; a health check that hangs is as bad as one that fails
+MIGRATED = "Database is up to date."  # what `kpr-bot migrate` says once it is done
+EXIT_ALREADY_RUNNING = 3  # another process sends for this database
+EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server that does not answer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.webhook:
                 settings.require_webhook()
             setup_logging(settings.log_level, settings.secrets)
-            content = load_content(settings.content_file)
-            from bot.runner import serve
-
-            return asyncio.run(serve(settings, content, webhook=args.webhook))
+            return asyncio.run(run(settings, load_content(settings.content_file), webhook=args.webhook))
         if args.command == "try":
             from bot.tryout.session import try_bot
 
@@ -135,6 +141,59 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+async def run(settings: Settings, content: Content, *, webhook: bool = False) -> int:
+    """`kpr-bot run`: the database checked, locked for this process and migrated, then the bot
+    until SIGTERM or SIGINT (bot.runner); returns the process's exit code."""
+    db = Database(settings.database_url, timeout=settings.database_timeout)
+    try:
+        problem = await db.why_unusable()
+        if problem is not None:
+            log.error("Not starting: %s", problem)
+            return EXIT_DATABASE_UNUSABLE
+        # The lock comes before the migrations, so two starts never migrate at the same time either.
+        async with single_sender(db):
+            # The migrations run in a process of their own (`kpr-bot migrate`): Alembic, which the bot
+            # needs for nothing else, leaves with it instead of staying in this one's memory for good.
+            # Meanwhile this process imports the bot, which takes most of a start's time; the
+            # migration is waited for even if that fails, so that none goes on without the lock.
+            migration = None if await is_current(db.engine) else await _start_migration(settings)
+            try:
+                from bot.runner import serve
+            finally:
+                migrated = migration is None or await _finished(migration)
+            if not migrated:
+                log.error("Not starting: migrating the database failed (the lines above say why)")
+                return 1
+            return await serve(settings, content, db, webhook=webhook)
+    except AlreadyRunning as error:
+        log.error("Not starting: %s. Stop it first: only one process may send for a database.", error)
+        return EXIT_ALREADY_RUNNING
+    finally:
+        await db.dispose()
+
+
+async def _start_migration(settings: Settings) -> asyncio.subprocess.Process:
+    """`kpr-bot migrate` for this process's database, with this process's code (not whatever
+    `bot` the working directory holds), its log lines in this process's output."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "DATABASE_TIMEOUT": str(settings.database_timeout),
+           "LOG_LEVEL": settings.log_level,
+           "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    return await asyncio.create_subprocess_exec(sys.executable, "-P", "-m", "bot", "migrate", env=env,
+                                                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+
+
+async def _finished(migration: asyncio.subprocess.Process) -> bool:
+    """Whether `kpr-bot migrate` succeeded: it says so once it has committed and closed its
+    connections. Its interpreter takes a good while longer to wind down, which is not waited for."""
+    assert migration.stdout is not None
+    async for line in migration.stdout:
+        if line.decode(errors="replace").strip() == MIGRATED:
+            return True
+    await migration.wait()
+    return False
+
+
 def _check_content(path: Path | None) -> int:
     content = load_content(path)
     assumptions = [f"{key}.{name}" for key, programme in content.programmes.items()
@@ -152,21 +211,16 @@ def _hide_password(url: str) -> str:
 
 
 async def _migrate(url: str, timeout: float) -> int:
-    from storage.db import Database
-
     db = Database(url, timeout)
     try:
         await db.migrate()
     finally:
         await db.dispose()
-    print("Database is up to date.")
+    print(MIGRATED, flush=True)
     return 0
 
 
 async def _health(url: str, secrets: list[str]) -> int:
-    from storage.db import Database
-    from storage.migrate import is_current
-
     parsed = make_url(url)
     path = parsed.database
     if parsed.get_backend_name() == "sqlite" and path and path != ":memory:" and not Path(path).exists():
@@ -195,7 +249,6 @@ async def _health(url: str, secrets: list[str]) -> int:
 
 async def _coordinators(url: str, timeout: float, action: str, user_id: int | None) -> int:
     from storage import users
-    from storage.db import Database
     from storage.models import ANONYMOUS_ADMIN_ID, Role
 
     db = Database(url, timeout)

@@ -1,4 +1,5 @@
-"""Runs the bot (long polling or webhook) until SIGTERM or SIGINT: one process per database, migrated first."""
+"""Runs the bot (long polling or webhook) until SIGTERM or SIGINT, on a database that `kpr-bot run`
+(bot.cli) has checked, locked for this process and migrated."""
 from __future__ import annotations
 
 import asyncio
@@ -24,19 +25,16 @@ from handlers.meetings import reminders
 from handlers.privacy import rights as privacy
 from storage import users
 from storage.db import Database
-from storage.lock import AlreadyRunning, single_sender
 from storage.models import Role
 
 log = logging.getLogger(__name__)
 
-EXIT_ALREADY_RUNNING = 3  # another process sends for this database
 EXIT_CONFLICT = 4  # another process gets updates with this token (Telegram's 409)
 # Sends still unanswered after this many seconds of a stop go back to the outbox, so that a stop
 # (SIGTERM) ends well within the 10 seconds that Docker and systemd wait before they kill.
 SEND_GRACE = 4.0
 STOP_DEADLINE = 9.0  # seconds from SIGTERM to the end of the process, whatever still waits
 EXIT_STOP_OVERDUE = 5  # the stop was cut short at STOP_DEADLINE
-EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server that does not answer
 
 
 async def seed_coordinators(db: Database, coordinator_ids: tuple[int, ...]) -> None:
@@ -78,24 +76,10 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
             delay = min(delay * 2, 60.0)
 
 
-async def serve(settings: Settings, content: Content, *, webhook: bool = False) -> int:
+async def serve(settings: Settings, content: Content, db: Database, *, webhook: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the process's exit code."""
-    db = Database(settings.database_url, timeout=settings.database_timeout)
-    try:
-        problem = await db.why_unusable()
-        if problem is not None:
-            log.error("Not starting: %s", problem)
-            return EXIT_DATABASE_UNUSABLE
-        # The lock comes before the migrations, so two starts never migrate at the same time either.
-        async with single_sender(db):
-            await db.migrate()
-            await seed_coordinators(db, settings.coordinator_ids)
-            return await _serve(settings, content, db, webhook)
-    except AlreadyRunning as error:
-        log.error("Not starting: %s. Stop it first: only one process may send for a database.", error)
-        return EXIT_ALREADY_RUNNING
-    finally:
-        await db.dispose()
+    await seed_coordinators(db, settings.coordinator_ids)
+    return await _serve(settings, content, db, webhook)
 
 
 async def _serve(settings: Settings, content: Content, db: Database, webhook: bool) -> int:

@@ -336,7 +336,8 @@ def _exec_start(value: str) -> list[str]:
 
 
 def test_systemd_unit_runs_the_bot_sandboxed_with_a_writable_database() -> None:
-    from bot.runner import EXIT_ALREADY_RUNNING, EXIT_CONFLICT
+    from bot.cli import EXIT_ALREADY_RUNNING
+    from bot.runner import EXIT_CONFLICT
 
     service, alternatives = _unit()
     assert service["User"][-1] not in ("root", "0")

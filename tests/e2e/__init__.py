@@ -31,11 +31,11 @@ LIFTED_RATE = """
 import asyncio, sys
 from bot.content import load
 from bot.logs import setup_logging
-from bot.runner import serve
+from bot.cli import run
 from bot.settings import load_settings
 settings = load_settings().model_copy(update={"broadcast_rate": float(sys.argv[1])})
 setup_logging(settings.log_level, settings.secrets)
-sys.exit(asyncio.run(serve(settings, load(settings.content_file))))
+sys.exit(asyncio.run(run(settings, load(settings.content_file))))
 """
 
 

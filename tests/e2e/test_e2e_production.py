@@ -152,6 +152,27 @@ async def test_sigterm_in_the_middle_of_an_announcement(tg: FakeTelegram, bot: B
     assert set(received.values()) == {1}, "a stop by SIGTERM loses nothing and sends nothing twice"
 
 
+def imported_by(log: str) -> set[str]:
+    """The top-level packages a process started with `-X importtime` imported, from its output."""
+    return {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in log.splitlines()
+            if line.startswith("import time:")}
+
+
+async def test_run_keeps_migrations_out_of_its_memory(tg: FakeTelegram, tmp_path: Path) -> None:
+    # Python keeps every module it imported until the process ends. A new database: the migrations
+    # run in a process of their own, their lines in the bot's log as before; then a restart on the
+    # migrated database. The bot's process never loads Alembic.
+    runner = BotRunner(tg, tmp_path, command=[sys.executable, "-X", "importtime", "-m", "bot", "run"])
+    for start in ("new database", "restart"):
+        await runner.start()
+        await runner.stop()
+        assert runner.process is not None and runner.process.returncode == 0
+        log = runner.logs[-1]
+        assert ("Running upgrade" in log) == (start == "new database"), start
+        imported = imported_by(log)
+        assert "telegram" in imported and not imported & {"alembic", "mako"}, start
+
+
 def test_health_says_whether_the_database_is_ready(tmp_path: Path, postgres_url: str) -> None:
     sqlite = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.db'}"}
     missing = kpr_bot("health", env=sqlite, cwd=tmp_path)

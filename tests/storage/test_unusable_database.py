@@ -3,6 +3,7 @@ with their exit codes, instead of a traceback at the first write."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.runner import EXIT_DATABASE_UNUSABLE
+from bot.cli import EXIT_DATABASE_UNUSABLE
 from tests.e2e import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +81,17 @@ def test_a_database_server_that_does_not_answer_is_named_by_run(tmp_path: Path) 
     assert run.returncode == EXIT_DATABASE_UNUSABLE
     says_once(run, "Not starting: the database server at 127.0.0.1:1 does not answer")
     assert "pw-Geheim-42" not in run.stdout + run.stderr
+
+
+@pytest.mark.e2e
+def test_a_database_a_newer_kpr_bot_migrated_is_left_as_it_is_and_run_says_so(database: Path, tmp_path: Path) -> None:
+    # As after going back to an older version without restoring the backup (README, "Upgrades").
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    run = kpr_bot("run", database_url=f"sqlite+aiosqlite:///{database}", cwd=tmp_path)
+    output = (run.stdout + run.stderr).strip()
+    assert run.returncode == 1, output
+    assert "Can't locate revision identified by '9999'" in output
+    assert output.splitlines()[-1].endswith("Not starting: migrating the database failed (the lines above say why)")
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
