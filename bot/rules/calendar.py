@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone
-
 from bot.rules.meetings import LENGTH
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODUCT = "-//KPR Landkreis Rostock//kpr-bot//DE"
 
@@ -31,6 +33,9 @@ def uid(meeting_id: int) -> str:
 
 def ics(entries: list[CalendarEntry], zone: ZoneInfo, now: datetime) -> bytes:
     """One file for one meeting, or for several (a series cancelled at once)."""
+    # Imported on the first file asked for: a bot that sends none keeps icalendar out of its memory.
+    from icalendar import Calendar, Timezone
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")
@@ -45,6 +50,8 @@ def ics(entries: list[CalendarEntry], zone: ZoneInfo, now: datetime) -> bytes:
 
 
 def _event(entry: CalendarEntry, zone: ZoneInfo, now: datetime) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", uid(entry.meeting_id))
     event.add("sequence", entry.sequence)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
-from rapidfuzz import fuzz
+from collections.abc import Callable
 
 from bot.content import Content, FaqEntry
 
@@ -37,13 +36,13 @@ def words(text: str) -> list[str]:
     return [w for w in re.sub(r"[^\w\s]", " ", plain).split() if w not in _STOPWORDS]
 
 
-def _alike(wanted: str, asked: str) -> float:
+def _alike(wanted: str, asked: str, ratio: Callable[[str, str], float]) -> float:
     """How well a word of the question stands for a word of a phrasing: typos and endings (ratio), and
     compounds that contain it: "frist" in "antragsfrist", "viel" in "wieviel" (four letters or more at
     either end). Only that way round: "antrag" asked does not mean "antragsfrist"."""
     if len(wanted) >= 4 and (asked.startswith(wanted) or asked.endswith(wanted)):
         return 100.0
-    return fuzz.ratio(wanted, asked)
+    return ratio(wanted, asked)
 
 
 class Faq:
@@ -54,12 +53,15 @@ class Faq:
         asked = words(question)
         if not asked:
             return None
+        # Imported on the first question typed: a bot nobody asks keeps rapidfuzz out of its memory.
+        from rapidfuzz.fuzz import ratio
+
         best, best_score = None, (0.0, 0.0, 0)
         for entry, phrasing in self._phrasings:
             if not phrasing:
                 continue
-            alike = [max(_alike(w, v) for v in asked) for w in phrasing]
-            covered = sum(any(_alike(w, v) >= WORD_MATCH for w in phrasing) for v in asked) / len(asked)
+            alike = [max(_alike(w, v, ratio) for v in asked) for w in phrasing]
+            covered = sum(any(_alike(w, v, ratio) >= WORD_MATCH for w in phrasing) for v in asked) / len(asked)
             if covered < ON_TOPIC:
                 continue
             # How much of the phrasing the question has; between equals, the closer one, then the longer
