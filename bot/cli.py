@@ -173,12 +173,16 @@ async def run(settings: Settings, content: Content, *, webhook: bool = False) ->
 
 
 async def _start_migration(settings: Settings) -> asyncio.subprocess.Process:
-    """`kpr-bot migrate` for this process's database, with this process's code (not whatever
-    `bot` the working directory holds), its log lines in this process's output."""
+    """`kpr-bot migrate` for this process's database, its log lines in this process's output, and
+    with this process's code: not a `bot` the working directory may hold (-P), but the one from the
+    folder this module came from, added to the path unless it is there anyway (an installed package:
+    site-packages ahead of the standard library could shadow parts of it)."""
     root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "DATABASE_URL": settings.database_url, "DATABASE_TIMEOUT": str(settings.database_timeout),
-           "LOG_LEVEL": settings.log_level,
-           "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+           "LOG_LEVEL": settings.log_level}
+    path = [p for p in (None if root in sys.path[1:] else root, os.environ.get("PYTHONPATH")) if p]
+    if path:
+        env["PYTHONPATH"] = os.pathsep.join(path)
     return await asyncio.create_subprocess_exec(sys.executable, "-P", "-m", "bot", "migrate", env=env,
                                                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
 
