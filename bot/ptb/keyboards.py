@@ -13,7 +13,3 @@ def keyboard(rows: Iterable[Row]) -> InlineKeyboardMarkup | None:
     buttons = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows if row]
     return InlineKeyboardMarkup(buttons) if buttons else None
 
-
-def url_button(label: str, url: str) -> InlineKeyboardMarkup:
-    """One button that opens a link."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.pseudonym import who
-from bot.ptb.keyboards import keyboard, url_button
+from bot.ptb.keyboards import keyboard
 from bot.runner import seed_coordinators
 from storage import users
 from storage.db import Database
@@ -214,8 +214,6 @@ async def test_a_keyboard_shows_its_rows_of_buttons_and_no_buttons_means_no_keyb
     assert [[(b["text"], b["callback_data"]) for b in row] for row in rows] == [
         [("Zusage ✓", "rsvp:1:yes:note"), ("Absage", "rsvp:1:no:note")], [("Ä", "x")]]  # the empty row left out
     assert keyboard([[], []]) is None  # no buttons: no keyboard at all
-    assert buttons({"reply_markup": url_button("Förderrichtlinie", "https://example.org/richtlinie")}) == {
-        "Förderrichtlinie": "https://example.org/richtlinie"}
 
 
 MAIN_MENUS = {
