@@ -14,12 +14,23 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.server import COOKIE, build
+from bot.web.pages import COOKIE
+from bot.web.server import build
 from storage import funding, join_requests, users
 from storage.db import Database
 from storage.models import Role
 from tests.harness import TOKEN, Harness, MakeHarness
-from tests.web import APPLICANT, COORD, LEAD, MEMBER, NOW, PEOPLE, a_group_led_by, console_app, link
+from tests.web import (
+    APPLICANT,
+    COORD,
+    LEAD,
+    MEMBER,
+    NOW,
+    PEOPLE,
+    a_group_led_by,
+    console_app,
+    link,
+)
 
 
 @pytest.fixture

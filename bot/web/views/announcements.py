@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.i18n import N_
 from bot.pseudonym import who
 from bot.rules.announcements import MAX_TEXT, content_problem
-from bot.web.server import console_of, now, refuse, render, visit
+from bot.web.pages import console_of, now, refuse, render, visit
 from storage import broadcasts, groups, permissions
 from storage.console import access, overview
 from storage.models import Audience

@@ -8,7 +8,7 @@ from aiohttp import web
 from bot.i18n import N_
 from bot.pseudonym import who
 from bot.settings import LANGUAGES
-from bot.web.server import COOKIE, FORM_EXPIRED, console_of, now, refuse, render, visit
+from bot.web.pages import COOKIE, FORM_EXPIRED, console_of, now, refuse, render, visit
 from bot.web.signin import SESSION_IDLE, digest, mini_app_user, new_token, same
 from storage.console import access
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.server import console_of, refuse, render, visit
+from bot.web.pages import console_of, refuse, render, visit
 from bot.web.views.questions import COORDINATORS_ONLY
 from storage.console import access
 

@@ -15,7 +15,7 @@ from bot.content import DEFAULT_FILE, ContentError, parse
 from bot.i18n import N_
 from bot.pseudonym import who
 from bot.web import content_form
-from bot.web.server import console_of, now, refuse, render, visit
+from bot.web.pages import console_of, now, refuse, render, visit
 from bot.web.views.questions import COORDINATORS_ONLY
 from storage import permissions
 from storage.console import access

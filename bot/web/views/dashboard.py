@@ -10,7 +10,7 @@ from bot.i18n import translator
 from bot.rules.eligibility import Verdict
 from bot.rules.explain import VERDICTS
 from bot.web.charts import bars
-from bot.web.server import console_of, now, render, visit
+from bot.web.pages import console_of, now, render, visit
 from bot.web.views.members import ROLE_NAMES
 from storage import funding, join_requests
 from storage.console import overview

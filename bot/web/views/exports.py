@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bot.i18n import translator
 from bot.rules.csvfile import csv_bytes
-from bot.web.server import console_of, now, refuse, render, visit
+from bot.web.pages import console_of, now, refuse, render, visit
 from bot.web.views.meetings import ANSWERS, NOT_YOURS
 from bot.web.views.members import ROLE_NAMES
 from storage import groups, meetings

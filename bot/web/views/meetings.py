@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.i18n import N_
-from bot.web.server import console_of, now, refuse, render, visit
+from bot.web.pages import console_of, now, refuse, render, visit
 from storage import meetings as stored
 from storage.console import overview
 from storage.models import Attendance

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.i18n import N_
 from bot.pseudonym import who
-from bot.web.server import console_of, now, refuse, render, visit
+from bot.web.pages import console_of, now, refuse, render, visit
 from storage import join_requests, permissions, users
 from storage.console import access, overview
 from storage.models import RequestStatus, Role
