@@ -215,3 +215,26 @@ async def test_every_page_shows_for_a_coordinator_and_for_a_lead(h: Harness) -> 
             for path in pages:
                 response = await client.get(path)
                 assert response.status == 200, (person, path, await response.text())
+
+
+async def test_what_the_console_keeps_of_a_person_is_in_their_data_and_goes_with_it(
+        h: Harness, client: TestClient) -> None:
+    from storage import privacy
+    from storage.console import access, versions
+
+    await sign_in(client, await link(h, COORD))
+    token = await csrf(client, "/members")
+    await client.post(f"/members/{MEMBER}/role", data={"role": "coordinator", "csrf": token})
+    async with h.db.begin() as session:
+        await versions.add(session, "x = 1", origin=versions.CONSOLE, now=NOW, author_id=COORD, author_name="Katrin")
+        data = await privacy.export(session, COORD)
+    assert data["console_sessions"] and data["console_sign_in_links"][0]["used_at"]
+    assert "the role coordinator" in data["console_changes"][0]["what"]
+    assert data["content_versions_written"]
+    async with h.db.begin() as session:
+        assert (await privacy.erase(session, COORD)).outcome is privacy.Erased.DONE
+    async with h.db.begin() as session:
+        assert await privacy.export(session, COORD) is None
+        [change] = await access.changes(session)
+        assert change.author_name == "" and change.user_id is None
+    assert (await client.get("/", allow_redirects=False)).status == 303
