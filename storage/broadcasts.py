@@ -1,7 +1,7 @@
 """Broadcasts: audiences, the rows written with them, acknowledgements, cancellation."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,9 @@ from storage.models import (
     Rsvp,
     User,
 )
+
+# A scheduled broadcast that starts later than this after its time is reported as late.
+LATE_AFTER = timedelta(minutes=1)
 
 
 def audience_query(audience: Audience, ref: int | None = None, *, author_id: int | None = None) -> Select:
@@ -60,19 +63,57 @@ async def create(session: AsyncSession, *, author_id: int, author_name: str, aud
                  now: datetime, progress_chat_id: int, progress_message_id: int | None, language: str,
                  reminder_of: int | None = None, meeting_id: int | None = None,
                  group_id: int | None = None) -> Broadcast:
-    """The broadcast and one pending row per recipient, in the caller's transaction."""
+    """The broadcast, in the caller's transaction. Its recipients are chosen when it is due, by the
+    audience's rules at that moment (release_due): one due now is released at once, here."""
     broadcast = Broadcast(
         created_by=author_id, author_name=author_name[:200], audience=audience, text=text,
         attachment_kind=attachment_kind, attachment_file_id=attachment_file_id, with_ack=with_ack,
-        reminder_of=reminder_of, meeting_id=meeting_id, group_id=group_id, status=BroadcastStatus.SCHEDULED, recipients=0, created_at=now, send_at=send_at,
+        reminder_of=reminder_of, meeting_id=meeting_id, group_id=group_id, status=BroadcastStatus.SCHEDULED,
+        recipients=0, created_at=now, send_at=send_at,
         progress_chat_id=progress_chat_id, progress_message_id=progress_message_id, progress_language=language,
     )
     session.add(broadcast)
     await session.flush()
-    broadcast.recipients = await outbox.enqueue(
-        session, DeliveryKind.BROADCAST, audience_query(audience, reminder_of or meeting_id or group_id, author_id=author_id), now=now,
-        not_before=send_at, broadcast_id=broadcast.id)
+    if send_at <= now:
+        broadcast.status, broadcast.started_at = BroadcastStatus.SENDING, now
+        broadcast.late = send_at < now - LATE_AFTER
+        broadcast.recipients = await _choose_recipients(session, broadcast.id, audience, reminder_of or meeting_id or group_id,
+                                                        author_id, now)
     return broadcast
+
+
+async def _choose_recipients(session: AsyncSession, broadcast_id: int, audience: Audience, ref: int | None,
+                             author_id: int | None, now: datetime) -> int:
+    """One pending row per person the audience reaches now; a person who has a row of this
+    broadcast already is left out (the unique constraint), so choosing twice never sends twice."""
+    return await outbox.enqueue(session, DeliveryKind.BROADCAST, audience_query(audience, ref, author_id=author_id),
+                                now=now, broadcast_id=broadcast_id)
+
+
+async def release_due(session: AsyncSession, now: datetime) -> list[int]:
+    """Starts every scheduled broadcast whose time has come: marks it sending and writes its
+    recipients' rows, all in the caller's transaction, so a crash leaves either both or neither.
+    The status moves from "scheduled" once only: of several processes (PostgreSQL) the first
+    UPDATE takes the row and the others find it started, and a restart finds it done or not begun."""
+    due = (await session.execute(
+        update(Broadcast)
+        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.send_at <= now)
+        .values(status=BroadcastStatus.SENDING, started_at=now, late=Broadcast.send_at < now - LATE_AFTER)
+        .returning(Broadcast.id, Broadcast.audience, Broadcast.reminder_of, Broadcast.meeting_id,
+                   Broadcast.group_id, Broadcast.created_by)
+        .execution_options(synchronize_session=False))).all()
+    for row in due:
+        chosen = await _choose_recipients(session, row.id, row.audience, row.reminder_of or row.meeting_id or row.group_id,
+                                          row.created_by, now)
+        await session.execute(update(Broadcast).where(Broadcast.id == row.id).values(recipients=chosen)
+                              .execution_options(synchronize_session=False))
+    return [row.id for row in due]
+
+
+async def next_release(session: AsyncSession) -> datetime | None:
+    """When the next scheduled broadcast is due."""
+    return await session.scalar(select(func.min(Broadcast.send_at)).where(
+        Broadcast.status == BroadcastStatus.SCHEDULED))
 
 
 async def drop(session: AsyncSession, broadcast: Broadcast) -> None:
@@ -121,14 +162,11 @@ async def reported(session: AsyncSession, broadcast_id: int, now: datetime) -> N
 
 
 async def cancel(session: AsyncSession, broadcast_id: int) -> bool:
-    """Cancels a broadcast that has not started; False once sending has begun."""
+    """Cancels a broadcast that has not started (it has no rows yet); False once sending has begun."""
     result = await session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
         .values(status=BroadcastStatus.CANCELLED))
-    if result.rowcount != 1:
-        return False
-    await outbox.cancel_pending(session, broadcast_id=broadcast_id)
-    return True
+    return result.rowcount == 1
 
 
 async def acknowledge(session: AsyncSession, broadcast_id: int, user_id: int, now: datetime) -> bool:

@@ -23,7 +23,7 @@ from handlers.common.permissions import coordinators_only, may_coordinate, may_l
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from storage import broadcasts, groups, meetings
-from storage.models import Audience, Role
+from storage.models import Audience, BroadcastStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +231,8 @@ def _review_text(context: BotContext, draft: dict) -> str:
     return "\n".join([
         bold(t("Above is the preview.")),
         html(t("Audience: {audience}", audience=audience_name(t, Audience(draft["audience"]), draft.get("title")))),
-        html(t.plural("{count} recipient", "{count} recipients", draft["size"])),
+        html(t.plural("About {count} recipient now; they are chosen when it is sent.",
+                      "About {count} recipients now; they are chosen when it is sent.", draft["size"])),
         html(ack),
     ])
 
@@ -302,7 +303,8 @@ async def confirm(update: Update, context: BotContext, *, edit: bool = True) -> 
     count = draft["size"]
     if draft.get("send_at"):
         when = format_datetime(datetime.fromisoformat(draft["send_at"]), context.settings.timezone, context.language)
-        question = t.plural("Send it to {count} recipient on {date}?", "Send it to {count} recipients on {date}?",
+        question = t.plural("Send it on {date}? It goes to those in the audience then (about {count} recipient now).",
+                            "Send it on {date}? It goes to those in the audience then (about {count} recipients now).",
                             count, date=when)
         label = t("Yes, schedule it")
     else:
@@ -344,12 +346,14 @@ async def send(update: Update, context: BotContext) -> int:
             meeting_id=draft.get("meeting_id"), group_id=draft.get("group_id"),
             progress_chat_id=update.effective_chat.id, progress_message_id=progress.message_id if progress else None,
             language=context.language)
-        if broadcast.recipients == 0:  # the audience emptied since the preview
+        # Sent now to an audience that emptied since the preview. One scheduled chooses its recipients later.
+        nobody = broadcast.status is not BroadcastStatus.SCHEDULED and broadcast.recipients == 0
+        if nobody:
             await broadcasts.drop(session, broadcast)
     context.user_data.pop(_DRAFT, None)
     log.info("Broadcast %s by user %s to %s: %d recipients, at %s", broadcast.id, who(update.effective_user.id),
              broadcast.audience.value, broadcast.recipients, send_at.isoformat())
-    if broadcast.recipients == 0:
+    if nobody:
         await respond(update, html(t("Nobody can be reached in this audience. Please choose another.")), edit=True)
         return ConversationHandler.END
     if draft.get("send_at"):

@@ -58,6 +58,8 @@ def progress_text(t: Translator, counts: dict[DeliveryStatus, int], *, final: bo
     lines += [f"  – {html(reason)} ({n})" for reason, n in (reasons or Counter()).most_common(MAX_REASONS)]
     if not final:
         lines.append(html(t("Still to send: {count}", count=counts[DeliveryStatus.PENDING])))
+    if final and not any(counts.values()):  # a scheduled one whose audience emptied before its time
+        lines.append(html(t("Nobody in the audience could be reached when it was due.")))
     if late:
         lines.append(html(t("It went out late: the bot was not running at the planned time.")))
     return "\n".join(lines)
