@@ -1,6 +1,7 @@
 """Broadcasts: audiences, the rows written with them, acknowledgements, cancellation."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -17,6 +18,9 @@ from storage.models import (
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    Group,
+    GroupMember,
+    GroupStatus,
     Role,
     Rsvp,
     User,
@@ -132,6 +136,61 @@ async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     return await session.get(Broadcast, broadcast_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """An announcement as its recipients see it: the text, the group that sends it (None: the
+    council) and when it went out."""
+
+    id: int
+    text: str  # Telegram HTML
+    attachment_kind: str | None
+    attachment_file_id: str | None
+    ack_for: int | None  # the broadcast an "Acknowledged" press counts for; None: no such button
+    group: str | None
+    sent_at: datetime
+
+
+_LETTERS = (select(Broadcast, Group.name.label("group_name"))
+            .outerjoin(Group, Group.id == Broadcast.group_id))
+
+
+def _letter(row: object) -> Letter:
+    b = row.Broadcast
+    return Letter(b.id, b.text, b.attachment_kind, b.attachment_file_id,
+                  (b.reminder_of or b.id) if b.with_ack else None, row.group_name, b.started_at or b.send_at)
+
+
+async def letter(session: AsyncSession, broadcast_id: int) -> Letter | None:
+    row = (await session.execute(_LETTERS.where(Broadcast.id == broadcast_id))).first()
+    return _letter(row) if row else None
+
+
+def _news_for(user_id: int, member: bool):  # type: ignore[no-untyped-def]
+    """Which announcements someone who gets news may read again: those to all subscribers, those to
+    all members if they are one, and those to a group they belong to; reminders are copies."""
+    their_groups = select(GroupMember.group_id).where(GroupMember.user_id == user_id,
+                                                      GroupMember.status == GroupStatus.MEMBER)
+    meant = Broadcast.audience == Audience.NEWS
+    if member:
+        meant = meant | (Broadcast.audience == Audience.MEMBERS) | (
+            (Broadcast.audience == Audience.GROUP) & Broadcast.group_id.in_(their_groups))
+    return (Broadcast.status.in_([BroadcastStatus.SENDING, BroadcastStatus.DONE]) & Broadcast.reminder_of.is_(None)
+            & meant)
+
+
+async def news(session: AsyncSession, user_id: int, *, member: bool, limit: int = 10) -> list[Letter]:
+    """The last announcements this person may read again, newest first (`member`: of the council)."""
+    rows = await session.execute(_LETTERS.where(_news_for(user_id, member))
+                                 .order_by(Broadcast.started_at.desc(), Broadcast.id.desc()).limit(limit))
+    return [_letter(row) for row in rows]
+
+
+async def news_letter(session: AsyncSession, broadcast_id: int, user_id: int, *, member: bool) -> Letter | None:
+    """One of them, or None if this person may not read it (a forged or outdated button)."""
+    row = (await session.execute(_LETTERS.where(Broadcast.id == broadcast_id, _news_for(user_id, member)))).first()
+    return _letter(row) if row else None
+
+
 async def recent(session: AsyncSession, limit: int = 10) -> list[Broadcast]:
     return list(await session.scalars(select(Broadcast).order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
                                       .limit(limit)))
@@ -167,6 +226,29 @@ async def cancel(session: AsyncSession, broadcast_id: int) -> bool:
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
         .values(status=BroadcastStatus.CANCELLED))
     return result.rowcount == 1
+
+
+async def edit_text(session: AsyncSession, broadcast_id: int, text: str) -> bool:
+    """A scheduled broadcast's new text (its caption, with a photo or document); False once it has
+    started or was cancelled."""
+    result = await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+        .values(text=text).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+async def send_now(session: AsyncSession, broadcast_id: int, now: datetime, *, progress_chat_id: int,
+                   progress_message_id: int | None) -> bool:
+    """Brings a scheduled broadcast forward to now and starts it, its progress shown in the given
+    message; False once it has started or was cancelled."""
+    result = await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SCHEDULED)
+        .values(send_at=now, progress_chat_id=progress_chat_id, progress_message_id=progress_message_id)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    await release_due(session, now)
+    return True
 
 
 async def acknowledge(session: AsyncSession, broadcast_id: int, user_id: int, now: datetime) -> bool:

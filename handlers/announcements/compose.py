@@ -14,11 +14,11 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.announcements import MAX_CAPTION, MAX_TEXT, content_problem
+from bot.rules.announcements import CAPTION_LIMIT, TEXT_LIMIT, content_problem, sender_name
 from bot.rules.dates import DateProblem, format_datetime, parse_datetime
 from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
-from handlers.common.outbox import Content, announcement, send_content
+from handlers.common.outbox import Content, announcement, letterhead, send_content
 from handlers.common.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -63,9 +63,15 @@ def _draft(context: BotContext) -> dict:
     return draft(context, _DRAFT)
 
 
-def draft_content(draft: dict, t: Translator) -> Content:
+def draft_content(draft: dict, context: BotContext, *, test: bool = False) -> Content:
+    """The draft as its recipients will see it, dated today; `test`: marked as the author's test copy."""
+    t = context.t
+    group = draft.get("title") if draft.get("audience") == Audience.GROUP.value else None
+    head = letterhead(t, sender_name(context.content.council.in_(t.language), group), context.now(),
+                      context.settings.timezone, test=test)
     # In a preview the button is shown but points to broadcast 0: there is no broadcast yet.
-    return announcement(draft["text"], draft.get("kind"), draft.get("file_id"), 0 if draft.get("ack") else None, t)
+    return announcement(head, draft["text"], draft.get("kind"), draft.get("file_id"),
+                        0 if draft.get("ack") else None, t)
 
 
 @coordinators_only
@@ -108,7 +114,7 @@ async def got_content(update: Update, context: BotContext) -> str | int:
     with_attachment = bool(message.photo or message.document)
     problem = content_problem(message.caption if with_attachment else message.text, with_attachment=with_attachment)
     if problem:
-        await respond(update, html(context.t(problem, max=MAX_CAPTION if with_attachment else MAX_TEXT)))
+        await respond(update, html(context.t(problem, max=CAPTION_LIMIT if with_attachment else TEXT_LIMIT)))
         return COMPOSE
     draft = _draft(context)
     if with_attachment:
@@ -221,7 +227,7 @@ async def chosen(update: Update, context: BotContext, audience: Audience, ref: i
                  group_id=ref if audience is Audience.GROUP else None)
     draft.setdefault("ack", False)
     # The preview is the announcement itself, exactly as recipients will see it.
-    await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+    await send_content(context.bot, update.effective_chat.id, draft_content(draft, context), own_send=False)
     return await review(update, context, edit=False)
 
 
@@ -264,11 +270,12 @@ async def review_pressed(update: Update, context: BotContext) -> str:
     if action == "ack":
         draft["ack"] = not draft.get("ack")
         await acknowledge(update)
-        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context), own_send=False)
         return await review(update, context, edit=False)
     if action == "test":
         await acknowledge(update, t("Sent to you as a test."))
-        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context, test=True),
+                           own_send=False)
         return REVIEW
     if action == "audience":
         # Only coordinators choose the audience; a lead's announcement stays with their group.
