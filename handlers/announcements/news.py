@@ -100,8 +100,8 @@ async def past_pressed(update: Update, context: BotContext) -> None:
     lines = [bold(t("The last announcements"))]
     for n, letter in enumerate(letters, 1):
         when = format_datetime(letter.sent_at, context.settings.timezone, context.language, date_only=True)
-        lines.append(f"\n<b>{n}.</b> {html(when)} – {html(sender_name(council, letter.group))}\n"
-                     f"{html(snippet(letter.text) or t('(a photo or document)'))}")
+        beginning = snippet(letter.text) or t("(a photo or document)")
+        lines.append(f"\n<b>{n}.</b> {html(when)} – {html(sender_name(council, letter.group))}\n{html(beginning)}")
     numbers = [(str(n), NEWS_READ.data(broadcast=letter.id)) for n, letter in enumerate(letters, 1)]
     rows = [numbers[i:i + PER_ROW] for i in range(0, len(numbers), PER_ROW)] + [back]
     await respond(update, "\n".join(lines), keyboard(rows), edit=_on_text(update))

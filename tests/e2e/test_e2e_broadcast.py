@@ -29,8 +29,11 @@ async def test_broadcast_reaches_every_member_once_with_formatting_and_progress(
     assert "Delivered: 40" in report and "Failed: 0" in report
     for member in members:
         message = await member.expect_message()
-        assert message.text == "Council meeting on Friday at 18:00"
-        assert message.raw.startswith("<b>Council meeting</b>")
+        # Below the sender (the council, named in the content file) and the day, in the member's language.
+        head, text = message.text.split("\n\n")
+        assert head.startswith("Kommunaler Präventionsrat des Landkreises Rostock (KPR)\nMitteilung vom ")
+        assert text == "Council meeting on Friday at 18:00"
+        assert message.raw.endswith("\n\n<b>Council meeting</b> on Friday at 18:00")
         assert message.button("Zur Kenntnis genommen")  # in the member's language (de)
     await asyncio.gather(*(m.expect_no_message(within=0.3) for m in members[:5]))
     await outsider.expect_no_message(within=0.1)
