@@ -107,8 +107,10 @@ async def release_due(session: AsyncSession, now: datetime) -> list[int]:
                    Broadcast.group_id, Broadcast.created_by)
         .execution_options(synchronize_session=False))).all()
     for row in due:
-        chosen = await _choose_recipients(session, row.id, row.audience, row.reminder_of or row.meeting_id or row.group_id,
-                                          row.created_by, now)
+        ref = row.reminder_of or row.meeting_id or row.group_id
+        # The meeting or group it was for was deleted meanwhile: its audience is nobody now.
+        gone = ref is None and row.audience not in (Audience.MEMBERS, Audience.NEWS)
+        chosen = 0 if gone else await _choose_recipients(session, row.id, row.audience, ref, row.created_by, now)
         await session.execute(update(Broadcast).where(Broadcast.id == row.id).values(recipients=chosen)
                               .execution_options(synchronize_session=False))
     return [row.id for row in due]

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.delivery import MAX_NETWORK_ATTEMPTS, DeliveryEngine, classify
-from storage import broadcasts, outbox, users
+from storage import broadcasts, meetings, outbox, users
 from storage.db import Database
-from storage.models import Audience, BroadcastStatus, Delivery, DeliveryStatus, Role
+from storage.models import Attendance, Audience, BroadcastStatus, Delivery, DeliveryStatus, Role
 from storage.outbox import DueRow
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -282,3 +282,25 @@ async def test_while_telegram_cannot_be_reached_every_send_waits(db: Database) -
         await engine.stop()
     assert sorted(sender.sent) == members
     assert await statuses(db, broadcast_id) == {DeliveryStatus.SENT: 12}
+
+
+async def test_a_scheduled_broadcast_whose_meeting_was_deleted_goes_to_nobody(db: Database) -> None:
+    members = await make_members(db, 2)
+    async with db.begin() as session:
+        meeting = (await meetings.create_series(
+            session, title="KPR-Sitzung", dates=[NOW + timedelta(days=3)], place="Kreishaus", agenda="",
+            agenda_file_id=None, repetition=None, created_by=members[0], now=NOW))[0]
+        await meetings.answer(session, meeting.id, members[1], Attendance.YES, NOW)
+        broadcast_id = (await broadcasts.create(
+            session, author_id=members[0], author_name="M", audience=Audience.MEETING, text="Raum 2",
+            attachment_kind=None, attachment_file_id=None, with_ack=False, send_at=NOW + timedelta(hours=1), now=NOW,
+            progress_chat_id=members[0], progress_message_id=None, language="de", meeting_id=meeting.id)).id
+        await session.delete(meeting)
+    # The sender keeps going: the announcement starts with nobody to send to, and others go out.
+    other = await make_broadcast(db, send_at=NOW + timedelta(hours=1))
+    sender = ScriptedSender()
+    await run_until_settled(DeliveryEngine(db, sender, clock=clock_from(NOW + timedelta(hours=2))), db, other)
+    assert sorted(sender.sent) == sorted(members)
+    async with db.begin() as session:
+        started = await broadcasts.get(session, broadcast_id)
+        assert (started.status, started.recipients) == (BroadcastStatus.SENDING, 0)
