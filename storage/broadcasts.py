@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -156,7 +156,7 @@ _LETTERS = (select(Broadcast, Group.name.label("group_name"))
             .outerjoin(Group, Group.id == Broadcast.group_id))
 
 
-def _letter(row: object) -> Letter:
+def _letter(row: Row) -> Letter:
     b = row.Broadcast
     return Letter(b.id, b.text, b.attachment_kind, b.attachment_file_id,
                   (b.reminder_of or b.id) if b.with_ack else None, row.group_name, b.started_at or b.send_at)
@@ -167,7 +167,7 @@ async def letter(session: AsyncSession, broadcast_id: int) -> Letter | None:
     return _letter(row) if row else None
 
 
-def _news_for(user_id: int, member: bool):  # type: ignore[no-untyped-def]
+def _news_for(user_id: int, member: bool) -> ColumnElement[bool]:
     """Which announcements someone who gets news may read again: those to all subscribers, those to
     all members if they are one, and those to a group they belong to; reminders are copies."""
     their_groups = select(GroupMember.group_id).where(GroupMember.user_id == user_id,

@@ -2,6 +2,7 @@
 Either acts only while it is still scheduled, checked in the statement that changes it."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
@@ -11,15 +12,15 @@ from bot.i18n import N_, Translator
 from bot.pseudonym import who
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.announcements import CAPTION_LIMIT, TEXT_LIMIT, content_problem, sender_name
+from bot.rules.announcements import CAPTION_LIMIT, TEXT_LIMIT, content_problem
 from bot.rules.dates import format_datetime
 from handlers.announcements.callbacks import DETAILS, EDIT, EDIT_BACK, SEND_NOW
 from handlers.common.flows import ANY_MESSAGE, TEXT, draft, flow
-from handlers.common.outbox import announcement, letterhead, send_content
+from handlers.common.outbox import send_content, sent_announcement
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import html
-from storage import broadcasts, groups
+from storage import broadcasts
 from storage.models import BroadcastStatus, Role
 
 log = logging.getLogger(__name__)
@@ -65,20 +66,18 @@ async def got_new_text(update: Update, context: BotContext) -> str | int:
         return NEW_TEXT
     async with context.db.begin() as session:
         changed = await broadcasts.edit_text(session, broadcast_id, update.message.text_html)
-        b = await broadcasts.get(session, broadcast_id)
-        group = await groups.get(session, b.group_id) if b and b.group_id else None
+        letter = await broadcasts.letter(session, broadcast_id)
     context.user_data.pop(_DRAFT, None)
-    if not changed or b is None:
+    if not changed or letter is None:
         await respond(update, html(t(TOO_LATE)), _back(t, broadcast_id))
         return ConversationHandler.END
     log.info("Broadcast %s: text changed by user %s", broadcast_id, who(update.effective_user.id))
-    # The new version as its recipients will see it, then where it stands.
-    head = letterhead(t, sender_name(context.content.council.in_(t.language), group.name if group else None),
-                      b.send_at, context.settings.timezone)
+    # The new version as its recipients will see it (a preview's button counts for nothing), then where it stands.
+    preview = dataclasses.replace(letter, ack_for=0 if letter.ack_for else None)
     await send_content(context.bot, update.effective_chat.id,
-                       announcement(head, b.text, b.attachment_kind, b.attachment_file_id, 0 if b.with_ack else None, t),
+                       sent_announcement(preview, context.content.council, context.settings.timezone, t),
                        own_send=False)
-    when = format_datetime(b.send_at, context.settings.timezone, context.language)
+    when = format_datetime(letter.sent_at, context.settings.timezone, context.language)
     await respond(update, html(t("Saved. Announcement #{id} goes out with this text on {date}.", id=broadcast_id,
                                  date=when)), _back(t, broadcast_id))
     return ConversationHandler.END
