@@ -88,7 +88,7 @@ async def past_pressed(update: Update, context: BotContext) -> None:
         await acknowledge(update, t(ONLY_WITH_NEWS), alert=True)
         return
     await acknowledge(update)
-    async with context.db.begin() as session:
+    async with context.db.read() as session:
         letters = await broadcasts.news(session, update.effective_user.id, member=_is_member(context),
                                         limit=PAST_SHOWN)
     back = [(t("« Back"), NEWS_PAST.data(view="start"))]
@@ -114,7 +114,7 @@ async def read_pressed(update: Update, context: BotContext) -> None:
     if not users.wants_news(context.account):
         await acknowledge(update, t(ONLY_WITH_NEWS), alert=True)
         return
-    async with context.db.begin() as session:
+    async with context.db.read() as session:
         letter = await broadcasts.news_letter(session, int(context.match["broadcast"]), update.effective_user.id,
                                               member=_is_member(context))
     if letter is None:
