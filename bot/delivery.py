@@ -3,11 +3,10 @@
 Every such message is a row in the outbox (storage.outbox), written before anything is sent. One
 loop does all the bookkeeping: in a single transaction it writes the answers Telegram gave since
 its last turn (and, now and then, starts the announcements whose time has come and reads the next
-due rows ahead), then hands due rows to Telegram
-for the slots those answers freed. A row holds its slot from the moment it is handed over until
-its answer is written and stays "pending" until then, so at most `max_in_flight` rows are ever
-"handed to Telegram, answer not yet recorded"; after a crash those few are simply due again and
-are the only possible duplicates. Writing answers as they come, several to a transaction when they
+due rows ahead), then hands due rows to Telegram for the slots those answers freed. A row holds
+its slot from the moment it is handed over until its answer is written and stays "pending" until
+then, so at most `max_in_flight` rows are ever "handed to Telegram, answer not yet recorded"; after
+a crash those few are simply due again and are the only possible duplicates. Writing answers as they come, several to a transaction when they
 come together, keeps the database from being the limit on how fast an announcement goes out.
 """
 from __future__ import annotations
