@@ -31,7 +31,7 @@ class Applicant(str, enum.Enum):
 
 
 class Area(str, enum.Enum):
-    COUNTY = "county"  # in the Landkreis Rostock
+    COUNTY = "county"  # in the council's own area (names.in_area)
     STATE = "state"  # elsewhere in Mecklenburg-Vorpommern
     OUTSIDE = "outside"
 
@@ -151,6 +151,18 @@ class Contact(Sourced):
     phone: str = ""
 
 
+class Names(_Strict):
+    """How the bot's sentences name the council and its area: German needs the case and the
+    preposition, so the content file gives the phrase as it stands in a sentence."""
+
+    of_council: Text  # "des Kommunalen Präventionsrates des Landkreises Rostock (KPR)": "I am the bot {of_council}."
+    in_area: Text  # "im Landkreis Rostock": "Micro projects are only for projects {in_area}."
+
+    def words(self, language: str) -> dict[str, str]:
+        """The placeholders texts may use, in `language`."""
+        return {"of_council": self.of_council.in_(language), "in_area": self.in_area.in_(language)}
+
+
 class Privacy(_Strict):
     """Who answers for the data the bot keeps (GDPR Art. 13): shown by /privacy."""
 
@@ -170,6 +182,7 @@ class FaqEntry(_Strict):
 
 class Content(_Strict):
     council: Text
+    names: Names
     contact: Contact
     sources: dict[str, Source]
     topics: dict[str, Text] = Field(min_length=1)

@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 from bot.content import Applicant, Area, Content, Document, Programme
 from bot.i18n import N_
 
-OTHER_TOPIC, NO_TOPIC = "other", "none"  # the answers besides the five topics
+OTHER_TOPIC, NO_TOPIC = "other", "none"  # the answers besides the council's topics
 UNKNOWN = "unknown"  # "don't know", as stored
 
 
@@ -36,7 +36,7 @@ CHANGEABLE = frozenset({"ceiling", "minimum", "max_share", "lead_time_weeks", "d
 
 @dataclass(frozen=True)
 class Reason:
-    message: str  # a message id with {placeholders}
+    message: str  # a message id with {placeholders}, and the content file's names ({in_area})
     weight: Weight
     rule: str  # the rule it rests on: an attribute of the programme, for its source
     values: dict = field(default_factory=dict)  # dates and amounts are formatted where shown
@@ -157,16 +157,16 @@ def _micro(answers: Answers, programme: Programme, today: date) -> Finding:
     reasons: list[Reason] = []
     _common(answers, programme, reasons)
     if answers.area is Area.STATE:  # (3)
-        reasons.append(Reason(N_("Micro projects are only for projects in the Landkreis Rostock; yours is elsewhere "
-                                 "in Mecklenburg-Vorpommern."), Weight.NO, "area"))
+        reasons.append(Reason(N_("Micro projects are only for projects {in_area}; yours is elsewhere in "
+                                 "Mecklenburg-Vorpommern."), Weight.NO, "area"))
     elif answers.area is None:
-        reasons.append(Reason(N_("Where the project is: micro projects are only for the Landkreis Rostock."),
+        reasons.append(Reason(N_("Where the project is: micro projects are only for projects {in_area}."),
                               Weight.DEPENDS, "area"))
     elif answers.area is Area.COUNTY:
-        reasons.append(Reason(N_("The project is in the Landkreis Rostock."), Weight.OK, "area"))
+        reasons.append(Reason(N_("The project is {in_area}."), Weight.OK, "area"))
     _topic(answers, programme, reasons,  # (5)
-           N_("Micro projects must be on one of the five topics of the prevention council."),
-           N_("The topic: micro projects must be on one of the five topics of the prevention council."))
+           N_("Micro projects must be on one of the prevention council's topics."),
+           N_("The topic: micro projects must be on one of the prevention council's topics."))
     if programme.ceiling is not None:
         ceiling = programme.ceiling.value
         if answers.wanted is None:
@@ -219,8 +219,8 @@ def _lfk(answers: Answers, programme: Programme, today: date) -> Finding:
     if answers.area is Area.STATE:  # (3)
         reasons.append(Reason(N_("The project is in Mecklenburg-Vorpommern."), Weight.OK, "area"))
         if not council:  # a council applying for itself needs no statement of one
-            reasons.append(Reason(N_("Outside the Landkreis Rostock, the application needs a statement of the "
-                                     "prevention council of the county or city where the project runs."),
+            reasons.append(Reason(N_("A project that does not take place {in_area} needs for its application a "
+                                     "statement of the prevention council of the county or city where it runs."),
                                   Weight.INFO, "area"))
     elif answers.area is Area.COUNTY:
         reasons.append(Reason(N_("The project is in Mecklenburg-Vorpommern."), Weight.OK, "area"))

@@ -23,8 +23,8 @@ APPLICANT_NAMES = {
     Applicant.COMPANY: N_("A company"),
     Applicant.COUNCIL: N_("A prevention council itself"),
 }
+# The council's own area is named by the content file (area_name).
 AREA_NAMES = {
-    Area.COUNTY: N_("In the Landkreis Rostock"),
     Area.STATE: N_("Elsewhere in Mecklenburg-Vorpommern"),
     Area.OUTSIDE: N_("Outside Mecklenburg-Vorpommern"),
 }
@@ -35,6 +35,14 @@ VERDICTS = {
     Verdict.NOT_ELIGIBLE: N_("❌ Not eligible as planned"),
     Verdict.DEPENDS: N_("❔ Depends on what you did not know"),
 }
+
+
+def area_name(t: Translator, content: Content, area: Area) -> str:
+    """An answer to "where": the council's own area as the content file names it, as an answer of its own."""
+    if area is Area.COUNTY:
+        phrase = content.names.in_area.in_(t.language)
+        return phrase[:1].upper() + phrase[1:]
+    return t(AREA_NAMES[area])
 
 
 def day(value: date, language: str, zone: ZoneInfo) -> str:
@@ -69,14 +77,16 @@ def source_text(t: Translator, content: Content, rule: Sourced) -> str:
     source = content.sources[rule.source]
     line = t("Source: {title} (checked {date})", title=source.title, date=_checked(rule.checked, t.language))
     if rule.assumption:
-        line += " – " + t("not published for the Landkreis Rostock yet: the council office confirms it")
+        line += " – " + t("not published {in_area} yet: the council office confirms it",
+                            in_area=content.names.in_area.in_(t.language))
     return line
 
 
 def reason_text(t: Translator, content: Content, programme: str, reason: Reason, zone: ZoneInfo) -> tuple[str, str]:
     """The reason in words, and the source of the rule it rests on."""
     rule = getattr(content.programmes[programme], reason.rule)
-    return (t(reason.message, **{k: shown(v, t, zone) for k, v in reason.values.items()}),
+    values = {k: shown(v, t, zone) for k, v in reason.values.items()}
+    return (t(reason.message, **content.names.words(t.language), **values),
             source_text(t, content, rule))
 
 
@@ -87,7 +97,7 @@ def answer_lines(t: Translator, content: Content, answers: Answers, zone: ZoneIn
              {"other": t("Another crime-prevention topic"), "none": t("None of these")}.get(answers.topic or "", unknown))
     return [
         (t("Who applies"), t(APPLICANT_NAMES[answers.applicant]) if answers.applicant else unknown),
-        (t("Seat and area of activity"), t(AREA_NAMES[answers.area]) if answers.area else unknown),
+        (t("Seat and area of activity"), area_name(t, content, answers.area) if answers.area else unknown),
         (t("Topic"), topic),
         (t("Already begun"), {True: t("Yes"), False: t("No")}.get(answers.begun, unknown)),  # type: ignore[arg-type]
         (t("Start"), start_text(answers, t.language, zone) if answers.start else unknown),

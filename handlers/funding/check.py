@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.commands import EVERYONE, MenuEntry
-from bot.content import Applicant, Content
+from bot.content import Applicant, Area, Content
 from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
@@ -23,7 +23,7 @@ from bot.rules.money import AmountProblem, format_money, parse_amount
 from handlers.common.flows import TEXT, draft, flow
 from handlers.funding.ask import SHARE
 from bot.rules.explain import (
-    APPLICANT_NAMES, AREA_NAMES, DISCLAIMER, VERDICTS, documents_heading, largest_text, reason_text, start_text,
+    APPLICANT_NAMES, DISCLAIMER, VERDICTS, area_name, documents_heading, largest_text, reason_text, start_text,
 )
 from handlers.common.buttons import MENU
 from handlers.common.respond import acknowledge, remove_buttons, respond
@@ -60,7 +60,7 @@ def _options(question: str, content: Content, t: Translator) -> list[tuple[str, 
     if question == "applicant":
         return [(t(label), kind.value) for kind, label in APPLICANT_NAMES.items()]
     if question == "area":
-        return [(t(label), area.value) for area, label in AREA_NAMES.items()]
+        return [(area_name(t, content, area), area.value) for area in Area]
     if question == "topic":
         return [(text.in_(t.language), key) for key, text in content.topics.items()] + [
             (t("Another crime-prevention topic"), OTHER_TOPIC), (t("None of these"), NO_TOPIC)]

@@ -52,7 +52,8 @@ def answer(item: str, t: Translator, content: Content, today: date, zone: ZoneIn
             lines += [f"• {html(t(APPLICANT_NAMES[a]))}" for a in programme.applicants.value]
             sourced(programme.applicants)
         lines += ["", html(t("Companies are not named in either programme; projects must be in "
-                             "Mecklenburg-Vorpommern, and micro projects in the Landkreis Rostock."))]
+                             "Mecklenburg-Vorpommern, and micro projects {in_area}.",
+                             in_area=content.names.in_area.in_(t.language)))]
     elif item == "amounts":
         lines.append(bold(t("How much")))
         if micro.ceiling:
