@@ -112,7 +112,7 @@ async def test_a_company_is_told_at_once_and_asks_the_office(tg: FakeTelegram, b
     # The coordinator sees the question with the answers in words, and replies.
     incoming = await coordinator.expect_message(contains="Gibt es für Unternehmen andere Wege?")
     assert "Frage Nr. 1 von Firma Nord" in incoming.text
-    assert "Antragsteller/in: Ein Unternehmen" in incoming.text and "❌ So geplant nicht förderfähig" in incoming.text
+    assert "Antragstellende: Ein Unternehmen" in incoming.text and "❌ So geplant nicht förderfähig" in incoming.text
     await coordinator.press(incoming, "Antworten")
     await coordinator.expect_callback_answer()
     await coordinator.expect_message(contains="Ihre Antwort auf Frage Nr. 1")
