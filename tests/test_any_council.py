@@ -4,6 +4,7 @@ Landkreis Vorpommern-Greifswald passes `kpr-bot content check`, and what applica
 never the Landkreis Rostock. No council's name is written into the catalogues either."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,11 +17,19 @@ from bot.i18n import LOCALES_DIR
 from bot.rules.money import format_money
 from bot.settings import LANGUAGES
 from storage.db import Database
+from tests.conftest import open_database
 from tests.harness import Harness, MakeHarness, buttons
 
 EXAMPLE = Path(packaged.__file__).parent / "example-vorpommern-greifswald.toml"
 APPLICANT = 3001
 NAVIGATION = ("« ", "Abbrechen", "Cancel", "Behalten", "Keep")  # Back, Cancel, keep an earlier answer
+
+
+@pytest.fixture(params=["sqlite"])
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """On SQLite, as handler tests run (tests/handlers/conftest.py): nothing here is about the database."""
+    async with open_database(request) as database:
+        yield database
 
 
 @pytest.fixture
