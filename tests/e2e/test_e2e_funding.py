@@ -47,7 +47,7 @@ async def test_a_micro_project_and_its_summary(tg: FakeTelegram, bot: BotRunner)
     result = await user.expect_message(contains="Ihr Ergebnis")
     micro, state = plain(result).split("Projektförderung des Landesrates")
     assert "✅ So geplant förderfähig" in micro and "☐ Kurze Projektbeschreibung" in micro
-    assert "Beantragen Sie bis" in micro
+    assert "Reichen Sie den Antrag bis" in micro
     # The questions answered by typing keep no buttons that could be pressed later.
     assert [m.describe() for m in user.history if m.buttons and m is not result] == []
     assert "❌ So geplant nicht förderfähig" in state and "nicht unter 1.000 € liegen" in state
