@@ -20,16 +20,16 @@ from bot.ptb.keyboards import keyboard
 from bot.rules import outline
 from bot.rules.dates import DateProblem, MonthStart, parse_start, start_examples
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
-from bot.rules.money import AmountProblem, format_money, parse_amount
-from handlers.common.flows import TEXT, draft, flow
-from handlers.funding.ask import SHARE
 from bot.rules.explain import (
     APPLICANT_NAMES, DISCLAIMER, SEAT_NAMES, VERDICTS, area_name, areas, documents_heading, largest_text,
     month_start_text, reason_text, start_text,
 )
+from bot.rules.money import AmountProblem, format_money, parse_amount
 from handlers.common.buttons import MENU
+from handlers.common.flows import TEXT, draft, flow
 from handlers.common.respond import acknowledge, remove_buttons, respond
 from handlers.common.text import bold, html
+from handlers.funding.ask import SHARE
 from handlers.meetings.overview import split_lines
 from storage import funding
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.content import load
 from bot.i18n import translator
+from bot.rules.deadlines import working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer
@@ -87,7 +88,9 @@ async def test_funding_menu_answers_every_item_with_its_source(h: Harness) -> No
     await press(h, "Deadlines")
     # The next state deadline computed from today: 31 October, this year or the next.
     due = date(TODAY.year, 10, 31) if TODAY <= date(TODAY.year, 10, 31) else date(TODAY.year + 1, 10, 31)
-    assert f"31 October {due.year}, for projects starting in {due.year + 1}." in screen(h)["text"]
+    # Reformation Day, a public holiday in M-V: the date as published, with the advice to submit earlier.
+    assert f"31 October {due.year} (Reformation Day, a public holiday in Mecklenburg-Vorpommern: best submit by " \
+           f"{day(working_day_before(due), 'en', ZONE)}), for projects starting in {due.year + 1}." in screen(h)["text"]
     assert "At least 4 weeks before the project starts." in screen(h)["text"]
     assert "the council office confirms it" in screen(h)["text"]  # the micro lead time is an assumption
     await press(h, "« Back")

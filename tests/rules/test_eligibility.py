@@ -214,9 +214,9 @@ def test_the_share_rule_only_where_it_is_published() -> None:
     assert [r.weight for r in town.reasons if r.rule == "max_share"] == [Weight.DEPENDS]
     modest = check(Answers(**dict(STATE, applicant=Applicant.MUNICIPALITY)), CONTENT, TODAY).findings["lfk"]
     assert modest.verdict is E
-    assert [r.message for r in modest.reasons if r.rule == "max_share"] == [
+    assert [r.message for r in modest.reasons if r.rule == "max_share"] == [(
         "No share of the costs is published for your kind of applicant: the council office confirms how much of "
-        "the costs can be funded."]
+        "the costs can be funded.")]
 
 
 def test_a_council_elsewhere_needs_no_statement_of_a_council() -> None:
@@ -295,7 +295,7 @@ def test_an_ambiguous_amount_names_both_readings_in_the_readers_language() -> No
 
 
 def test_money_in_both_languages() -> None:
-    assert format_money(Decimal("1500"), "de") == "1.500\xa0€" and format_money(Decimal("1500.5"), "en") == "€1,500.50"
+    assert format_money(Decimal(1500), "de") == "1.500\xa0€" and format_money(Decimal("1500.5"), "en") == "€1,500.50"
 
 
 @pytest.mark.parametrize(("text", "expected"), [
