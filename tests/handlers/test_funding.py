@@ -270,6 +270,14 @@ async def test_a_start_too_soon_still_asks_the_amounts_and_says_the_change(h: Ha
         f"It fits with a start in {TODAY.year + 1} or later" in state
 
 
+async def test_a_deadline_of_today_says_today(h: Harness) -> None:
+    await start_check(h)
+    await say(h, numeric(TODAY + timedelta(weeks=4)))  # exactly the four weeks' lead time
+    await say(h, "800")
+    micro = (await say(h, "500")).split("Project funding of the state council")[0]
+    assert "✅ Eligible as planned" in micro and f"Apply by today, {day(TODAY, 'en', ZONE)}" in micro
+
+
 async def test_800_euros_are_offered_600_as_a_micro_project(h: Harness) -> None:
     await start_check(h)
     await say(h, numeric(TODAY + timedelta(weeks=8)))
