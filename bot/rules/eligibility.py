@@ -11,8 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from bot.content import Applicant, Area, Content, Document, Programme
 from bot.i18n import N_
-from bot.rules.dates import MonthStart
-from bot.rules.deadlines import Due
+from bot.rules.dates import Due, MonthStart
 
 OTHER_TOPIC, NO_TOPIC = "other", "none"  # the answers besides the council's topics
 UNKNOWN = "unknown"  # "don't know", as stored

@@ -11,8 +11,7 @@ from babel.dates import format_date
 
 from bot.content import Applicant, Area, Content, Sourced, Text
 from bot.i18n import N_, Translator
-from bot.rules.dates import MonthStart, format_datetime
-from bot.rules.deadlines import Due, due_text
+from bot.rules.dates import Due, MonthStart, due_text, format_datetime
 from bot.rules.eligibility import Answers, Finding, Reason, Verdict
 from bot.rules.money import format_money
 

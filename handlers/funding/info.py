@@ -13,7 +13,7 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.deadlines import Due, due_text
+from bot.rules.dates import Due, due_text
 from bot.rules.explain import APPLICANT_NAMES, source_text
 from bot.rules.money import format_money
 from handlers.common.buttons import MENU as MAIN_MENU

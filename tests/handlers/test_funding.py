@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.content import load
 from bot.i18n import translator
-from bot.rules.deadlines import working_day_before
+from bot.rules.dates import working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer

@@ -1,5 +1,5 @@
-"""Deadlines as applicants read them: M-V's public holidays, "today" and "tomorrow", and the advice to
-submit by the working day before a deadline that falls on a Sunday or a holiday."""
+"""Deadlines as applicants read them (bot.rules.dates): M-V's public holidays, "today" and "tomorrow",
+and the advice to submit by the working day before a deadline that falls on a Sunday or a holiday."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.i18n import translator
-from bot.rules.deadlines import Due, closed, due_text, easter_sunday, holidays, working_day_before
+from bot.rules.dates import Due, closed, due_text, easter_sunday, holidays, working_day_before
 
 
 def test_the_public_holidays_of_mecklenburg_vorpommern_in_2027() -> None:
