@@ -78,7 +78,7 @@ async def test_a_link_signs_in_once_with_a_strict_http_only_cookie(h: Harness, c
     assert "Overview" in await (await client.get("/")).text()
     client.session.cookie_jar.clear()
     again = await sign_in(client, url)
-    assert again.status == 403 and "used already" in await again.text()
+    assert again.status == 403 and "bereits verwendet" in await again.text()  # German without a session
 
 
 async def test_a_visitor_without_a_session_sees_only_the_sign_in_page(h: Harness, client: TestClient) -> None:
@@ -199,7 +199,7 @@ async def test_an_announcement_from_the_console_goes_through_the_outbox(h: Harne
     assert (await client.post("/announcements", data=form)).status == 200
     await h.deliver()
     for person in (LEAD, MEMBER):
-        assert h.request.latest(person)["text"] == "Sitzung &lt;verschoben&gt; auf Mai"
+        assert h.request.latest(person)["text"].endswith("\n\nSitzung &lt;verschoben&gt; auf Mai")
     page = await (await client.get("/announcements")).text()
     assert "2 / 2" in page
 
@@ -238,3 +238,21 @@ async def test_what_the_console_keeps_of_a_person_is_in_their_data_and_goes_with
         [change] = await access.changes(session)
         assert change.author_name == "" and change.user_id is None
     assert (await client.get("/", allow_redirects=False)).status == 303
+
+
+async def test_a_scheduled_announcement_waits_for_its_time(h: Harness, client: TestClient) -> None:
+    from datetime import timedelta
+
+    from storage.console import overview
+
+    await sign_in(client, await link(h, COORD))
+    token = await csrf(client, "/announcements")
+    when = (NOW + timedelta(days=2)).astimezone(h.app.bot_data["services"].settings.timezone)
+    form = {"text": "Erinnerung", "audience": "members", "when": when.strftime("%Y-%m-%dT%H:%M"), "csrf": token}
+    assert (await client.post("/announcements", data=form)).status == 200
+    async with h.db.begin() as session:
+        [sent] = await overview.announcements(session)
+    assert sent.status == "scheduled" and sent.text == "Erinnerung"
+    past = {**form, "when": (when - timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")}
+    refused = await client.post("/announcements", data=past)
+    assert refused.status == 400 and "already passed" in await refused.text()

@@ -15,7 +15,7 @@ from bot.rules.announcements import MAX_TEXT, content_problem
 from bot.web.pages import console_of, now, refuse, render, visit
 from storage import broadcasts, groups, permissions
 from storage.console import access, overview
-from storage.models import Audience
+from storage.models import Audience, BroadcastStatus
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,14 @@ async def send(request: web.Request) -> web.StreamResponse:
             attachment_kind=None, attachment_file_id=None, with_ack=draft.ack, send_at=draft.send_at() or moment,
             now=moment, group_id=ref if audience is Audience.GROUP else None, progress_chat_id=user.id,
             progress_message_id=None, language=visit().language)
-        if broadcast.recipients == 0:
+        # Sent now to an audience that emptied since the preview; one scheduled chooses its recipients later.
+        nobody = broadcast.status is not BroadcastStatus.SCHEDULED and broadcast.recipients == 0
+        if nobody:
             await broadcasts.drop(session, broadcast)
         else:
             await access.record(session, user, f"sent announcement #{broadcast.id} to {draft.audience} "
-                                               f"({broadcast.recipients} recipients)", moment)
-    if broadcast.recipients == 0:
+                                               f"(at {broadcast.send_at.isoformat(timespec='minutes')})", moment)
+    if nobody:
         return refuse(request, N_("Nobody can be reached in this audience. Please choose another."), status=409)
     log.info("Broadcast %s by user %s from the web console: %d recipients", broadcast.id, who(user.id),
              broadcast.recipients)
