@@ -170,7 +170,7 @@ async def _start_console(application: Application, settings: Settings):  # type:
     from bot.web.server import ConsoleServer, build
 
     services: Services = application.bot_data["services"]
-    server = ConsoleServer(build(services.db, settings, services.live, services.wake_sender), settings)
+    server = ConsoleServer(build(services.db, settings, services.live, services.wake_sender, application.bot), settings)
     return server if await server.start() else None
 
 

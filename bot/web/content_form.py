@@ -111,6 +111,25 @@ def groups(data: Mapping[str, object], keys: tuple[str, ...]) -> list[Group]:
     return [group for group in found if group.fields or group.removable]
 
 
+def lists(data: Mapping[str, object], keys: tuple[str, ...]) -> list[str]:
+    """The lists of tables among these keys (the FAQ, a programme's documents): where an entry can be added."""
+    found: list[str] = []
+
+    def walk(value: object, path: list[str]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, [*path, key])
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            found.append(".".join(path))
+            for n, item in enumerate(value):
+                walk(item, [*path, str(n)])
+
+    for key in keys:
+        if key in data:
+            walk(data[key], [key])
+    return found
+
+
 def _is_table(value: object) -> bool:
     return isinstance(value, dict) or (isinstance(value, list) and bool(value) and isinstance(value[0], dict))
 

@@ -35,6 +35,7 @@ class Console:
     live: LiveContent
     wake_sender: Any  # () -> None: new outbox rows are due
     templates: jinja2.Environment
+    bot: Any = None  # the bot, for a person's command menu after a role change (a setting, not a message)
 
     @property
     def base(self) -> str:

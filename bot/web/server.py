@@ -77,9 +77,9 @@ async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
     return await handler(request)
 
 
-def build(db: Database, settings: Settings, live: LiveContent, wake_sender: Any) -> web.Application:
+def build(db: Database, settings: Settings, live: LiveContent, wake_sender: Any, bot: Any = None) -> web.Application:
     app = web.Application(middlewares=[headers, signed_in], client_max_size=2**20)
-    app[CONSOLE] = Console(db, settings, live, wake_sender, templates(settings.timezone))
+    app[CONSOLE] = Console(db, settings, live, wake_sender, templates(settings.timezone), bot)
     app.add_routes(routes())
     app.router.add_static("/static/", HERE / "static")
     return app

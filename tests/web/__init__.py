@@ -21,7 +21,7 @@ NAMES = {COORD: "Katrin Vogel", APPLICANT: "Anna Antrag", **PEOPLE}
 def console_app(h: Harness) -> web.Application:
     """The console on the harness's bot: the same content, database and outbox."""
     services = h.app.bot_data["services"]
-    return build(h.db, services.settings, services.live, services.wake_sender)
+    return build(h.db, services.settings, services.live, services.wake_sender, h.app.bot)
 
 
 async def link(h: Harness, user_id: int) -> str | None:

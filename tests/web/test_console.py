@@ -103,6 +103,8 @@ async def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(h: H
     assert (await client.post(f"/members/{MEMBER}/role", data={"role": "coordinator", "csrf": token})).status == 200
     async with h.db.begin() as session:
         assert (await users.get(session, MEMBER)).role is Role.COORDINATOR
+    menu = h.request.sent(method="setMyCommands")[-1]
+    assert str(MEMBER) in str(menu["scope"]) and "/web" not in str(menu) and "web" in str(menu["commands"])
     assert f"gave {PEOPLE[MEMBER]} the role coordinator" in await (await client.get("/changes")).text()
 
 
@@ -256,3 +258,55 @@ async def test_a_scheduled_announcement_waits_for_its_time(h: Harness, client: T
     past = {**form, "when": (when - timedelta(days=4)).strftime("%Y-%m-%dT%H:%M")}
     refused = await client.post("/announcements", data=past)
     assert refused.status == 400 and "already passed" in await refused.text()
+
+
+def form_of(page: str, action: str) -> dict[str, str]:
+    """What a browser would post from the form with this action: its fields as they are filled in."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fields: dict[str, str] = {}
+            self.inside = False
+            self.textarea: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = a.get("action", "").endswith(action)
+            elif self.inside and tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+                self.fields[a["name"]] = a.get("value") or ""
+            elif self.inside and tag == "textarea":
+                self.textarea = a["name"]
+                self.fields[self.textarea] = ""
+
+        def handle_endtag(self, tag: str) -> None:
+            self.textarea = None if tag == "textarea" else self.textarea
+            self.inside = self.inside and tag != "form"
+
+        def handle_data(self, data: str) -> None:
+            if self.textarea:
+                self.fields[self.textarea] += data.removeprefix("\n") if not self.fields[self.textarea] else data
+
+    parser = Form()
+    parser.feed(page)
+    return parser.fields
+
+
+async def test_a_faq_entry_added_and_one_removed_in_the_console(h: Harness, client: TestClient) -> None:
+    await sign_in(client, await link(h, COORD))
+    page = await (await client.get("/content/faq?add=faq")).text()
+    form = form_of(page, "/content/faq")
+    assert form["added"] == "faq" and form["faq.6.answer.de"] == ""
+    form.update({"faq.6.de": "Gibt es Vordrucke?\nFormulare", "faq.6.en": "Are there forms?",
+                 "faq.6.answer.de": "Ja, beim Landkreis.", "faq.6.answer.en": "Yes, from the county.",
+                 "faq.6.source": "county", "remove:faq.1": "1"})
+    saved = await client.post("/content/faq", data=form)
+    assert saved.status == 200 and "version 2" in (await saved.text()).lower()
+    await h.send(APPLICANT, "Gibt es Vordrucke?", name="Anna")
+    assert "Ja, beim Landkreis." in h.request.latest(APPLICANT)["text"]
+    await h.send(APPLICANT, "Wie viel Förderung gibt es?", name="Anna")
+    assert "600" not in h.request.latest(APPLICANT)["text"]  # the removed entry's answer
+    version = await (await client.get("/content/versions/2")).text()
+    assert "Gibt es Vordrucke?" in version and "Fördersumme" in version

@@ -73,7 +73,7 @@ def _form(request: web.Request, data: dict, version_id: int, added: list[str], p
     title, keys = parts[key]
     return render(request, "content_section.html", status=400 if problem else 200, key=key, title=title,
                   groups=content_form.groups(data, keys), version_id=version_id, added=" ".join(added),
-                  problem=problem, reason=reason, saved=saved, lists=[k for k in keys if isinstance(data.get(k), list)])
+                  problem=problem, reason=reason, saved=saved, lists=content_form.lists(data, keys))
 
 
 async def save(request: web.Request) -> web.StreamResponse:

@@ -6,9 +6,10 @@ import logging
 
 from aiohttp import web
 
+from bot.commands import publish_commands
 from bot.i18n import N_
 from bot.pseudonym import who
-from bot.web.pages import console_of, now, refuse, render, visit
+from bot.web.pages import Console, console_of, now, refuse, render, visit
 from storage import join_requests, permissions, users
 from storage.console import access, overview
 from storage.models import RequestStatus, Role
@@ -24,6 +25,13 @@ REFUSALS = {
 }
 
 
+async def _menu(console: Console, user_id: int, language: str | None, role: Role) -> None:
+    """The person's command menu for their new role, as /members sets it (best effort: logged, not raised)."""
+    if console.bot is not None:
+        await publish_commands(console.bot, role=role, language=language or console.settings.default_language,
+                               chat_id=user_id)
+
+
 async def members(request: web.Request) -> web.Response:
     console, user = console_of(request), visit().user
     async with console.db.begin() as session:
@@ -37,6 +45,7 @@ async def decide(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     approve = form.get("verdict") == "approve"
     request_id = int(request.match_info["id"])
+    applicant = None
     async with console.db.begin() as session:
         allowed = await permissions.may_act(session, user.id)  # in the transaction of the decision
         found = await join_requests.get(session, request_id) if allowed else None
@@ -56,6 +65,8 @@ async def decide(request: web.Request) -> web.StreamResponse:
     log.info("Join request %s %s in the web console by %s", request_id, "approved" if approve else "declined",
              who(user.id))
     console.wake_sender()
+    if approve and applicant is not None:
+        await _menu(console, applicant.id, applicant.language, Role.MEMBER)
     raise web.HTTPSeeOther(f"{console.base}/members")
 
 
@@ -81,6 +92,7 @@ async def change_role(request: web.Request) -> web.StreamResponse:
         return refuse(request, REFUSALS[change], status=409, name=target.display_name if target else "")
     log.info("User %s gave user %s the role %s in the web console", who(user.id), who(target_id), role.value)
     console.wake_sender()
+    await _menu(console, target_id, target.language, role)
     raise web.HTTPSeeOther(f"{console.base}/members")
 
 
