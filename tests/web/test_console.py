@@ -198,6 +198,7 @@ async def test_an_announcement_from_the_console_goes_through_the_outbox(h: Harne
     form = {"text": "Sitzung <verschoben> auf Mai", "audience": "members", "csrf": token}
     preview = await (await client.post("/announcements/preview", data=form)).text()
     assert "This goes to 2 people." in preview and "Sitzung &lt;verschoben&gt; auf Mai" in preview
+    assert "Crime prevention council of the Landkreis Rostock" in preview and "Announcement of " in preview
     assert (await client.post("/announcements", data=form)).status == 200
     await h.deliver()
     for person in (LEAD, MEMBER):
@@ -310,3 +311,16 @@ async def test_a_faq_entry_added_and_one_removed_in_the_console(h: Harness, clie
     assert "600" not in h.request.latest(APPLICANT)["text"]  # the removed entry's answer
     version = await (await client.get("/content/versions/2")).text()
     assert "Gibt es Vordrucke?" in version and "Fördersumme" in version
+
+
+async def test_the_language_switch_stays_in_the_console(h: Harness, client: TestClient) -> None:
+    await sign_in(client, await link(h, COORD))
+    token = await csrf(client, "/members")
+    switched = await client.post("/language", data={"language": "de", "back": "/members", "csrf": token},
+                                 allow_redirects=False)
+    assert switched.headers["Location"] == "/members"
+    assert "Mitglieder des Präventionsrates" in await (await client.get("/members")).text()
+    for elsewhere in ("//evil.example", "/\\evil.example", "https://evil.example"):
+        away = await client.post("/language", data={"language": "en", "back": elsewhere, "csrf": token},
+                                 allow_redirects=False)
+        assert away.headers["Location"] == "/", elsewhere

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from bot.i18n import N_
 from bot.pseudonym import who
-from bot.rules.announcements import MAX_TEXT, content_problem
+from bot.rules.announcements import MAX_TEXT, content_problem, sender_name
+from bot.rules.dates import format_datetime
 from bot.web.pages import console_of, now, refuse, render, visit
 from storage import broadcasts, groups, permissions
 from storage.console import access, overview
@@ -81,14 +82,20 @@ async def _checked(request: web.Request) -> tuple[Draft, str | None, dict]:
 
 async def preview(request: web.Request) -> web.Response:
     draft, problem, values = await _checked(request)
-    count = 0
+    console, count, sender, date = console_of(request), 0, "", ""
     if problem is None:
         audience, ref = draft.target()  # type: ignore[misc]
-        async with console_of(request).db.begin() as session:
+        async with console.db.begin() as session:
             count = await broadcasts.audience_size(session, audience, ref, author_id=visit().user.id)
+            group = await groups.get(session, ref) if audience is Audience.GROUP else None
+        # Above the text as recipients see it: who sends it (bot.rules.announcements) and the day.
+        language = visit().language
+        sender = sender_name(console.live.content.council.in_(language), group.name if group else None)
+        date = format_datetime(draft.send_at() or now(), console.settings.timezone, language, date_only=True)
     return render(request, "announcement_preview.html" if problem is None else "announcements.html",
                   status=200 if problem is None else 400, draft=draft.form, text=draft.text, count=count,
-                  problem=problem, values=values, choices=await _choices(request), sent=[], max_text=MAX_TEXT)
+                  sender=sender, date=date, problem=problem, values=values, choices=await _choices(request),
+                  sent=[], max_text=MAX_TEXT)
 
 
 async def send(request: web.Request) -> web.StreamResponse:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 
@@ -93,8 +94,9 @@ async def language(request: web.Request) -> web.StreamResponse:
         async with console_of(request).db.begin() as session:
             await access.set_session_language(session, visit().session_hash, chosen)
     back = str(form.get("back", "/"))
-    raise web.HTTPSeeOther(console_of(request).base + (back if back.startswith("/") and not back.startswith("//")
-                                                         else "/"))
+    # Back to the page it was pressed on: a path of the console only, never another site.
+    raise web.HTTPSeeOther(console_of(request).base + (back if re.fullmatch(r"/[A-Za-z0-9/_.-]*", back)
+                                                         and not back.startswith("//") else "/"))
 
 
 ROUTES = [
