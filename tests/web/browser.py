@@ -52,15 +52,16 @@ class Browser:
         await self._do(self.driver.get, url if url.startswith("http") else self.base + url)
 
     async def click(self, css: str) -> None:
-        """Presses a button or link that loads a page, and waits until the new page is there."""
+        """Presses a button or link that loads a page, and waits until the new page has loaded: the
+        old page's window carries a mark that a new page does not have."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.wait import WebDriverWait
 
         def click() -> None:
-            before = self.driver.find_element(By.TAG_NAME, "html")
+            self.driver.execute_script("window.kprOldPage = true")
             self.driver.find_element(By.CSS_SELECTOR, css).click()
-            WebDriverWait(self.driver, 10).until(expected_conditions.staleness_of(before))
+            WebDriverWait(self.driver, 10).until(lambda driver: driver.execute_script(
+                "return window.kprOldPage === undefined && document.readyState === 'complete'"))
 
         await self._do(click)
 
