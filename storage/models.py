@@ -456,7 +456,7 @@ class WebChange(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     user_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
     author_name: Mapped[str] = mapped_column(String(200))
-    what: Mapped[str] = mapped_column(String(500))
+    what: Mapped[str] = mapped_column(Text)  # JSON: the message (untranslated) and its values
 
 
 class ContentVersion(Base):

@@ -2,6 +2,7 @@
 kept only as hashes (storage never sees a token itself)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,9 +98,11 @@ async def end_session(session: AsyncSession, id_hash: str) -> None:
     await session.execute(delete(WebSession).where(WebSession.id_hash == id_hash))
 
 
-async def record(session: AsyncSession, user: ConsoleUser, what: str, now: datetime) -> None:
-    """Notes a change made in the console, in the transaction that made it."""
-    session.add(WebChange(at=now, user_id=user.id, author_name=user.name[:200], what=what[:500]))
+async def record(session: AsyncSession, user: ConsoleUser, now: datetime, message: str, **values: object) -> None:
+    """Notes a change made in the console, in the transaction that made it: the untranslated message
+    and its values, so that each reader sees it in their language."""
+    what = json.dumps({"message": message, "values": values}, ensure_ascii=False, default=str)
+    session.add(WebChange(at=now, user_id=user.id, author_name=user.name[:200], what=what))
 
 
 async def changes(session: AsyncSession, limit: int = 100) -> list[WebChange]:

@@ -232,7 +232,7 @@ async def test_what_the_console_keeps_of_a_person_is_in_their_data_and_goes_with
         await versions.add(session, "x = 1", origin=versions.CONSOLE, now=NOW, author_id=COORD, author_name="Katrin")
         data = await privacy.export(session, COORD)
     assert data["console_sessions"] and data["console_sign_in_links"][0]["used_at"]
-    assert "the role coordinator" in data["console_changes"][0]["what"]
+    assert "the role {role}" in data["console_changes"][0]["what"] and "Max Mitglied" in data["console_changes"][0]["what"]
     assert data["content_versions_written"]
     async with h.db.begin() as session:
         assert (await privacy.erase(session, COORD)).outcome is privacy.Erased.DONE

@@ -119,8 +119,9 @@ async def send(request: web.Request) -> web.StreamResponse:
         if nobody:
             await broadcasts.drop(session, broadcast)
         else:
-            await access.record(session, user, f"sent announcement #{broadcast.id} to {draft.audience} "
-                                               f"(at {broadcast.send_at.isoformat(timespec='minutes')})", moment)
+            await access.record(session, user, moment, N_("sent announcement #{id} ({audience}) for {date}"),
+                                id=broadcast.id, audience=draft.audience,
+                                date=broadcast.send_at.astimezone(console.settings.timezone).strftime("%d.%m.%Y %H:%M"))
     if nobody:
         return refuse(request, N_("Nobody can be reached in this audience. Please choose another."), status=409)
     log.info("Broadcast %s by user %s from the web console: %d recipients", broadcast.id, who(user.id),

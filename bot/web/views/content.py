@@ -107,7 +107,8 @@ async def save(request: web.Request) -> web.StreamResponse:
             return refuse(request, COORDINATORS_ONLY)
         version = await stored.add(session, text, origin=stored.CONSOLE, now=moment, author_id=user.id,
                                    author_name=user.name, note=f"{key}")
-        await access.record(session, user, f"changed the content ({key}): version {version.id}", moment)
+        await access.record(session, user, moment, N_("changed the content ({part}): version {id}"), part=key,
+                            id=version.id)
     console.live.replace(content)  # what the bot says next
     log.info("User %s saved content version %s (%s)%s", who(user.id), version.id, key,
              f", {len(added)} entries added" if added else "")
@@ -147,8 +148,8 @@ async def revert(request: web.Request) -> web.StreamResponse:
             return refuse(request, COORDINATORS_ONLY)
         version = await stored.add(session, found.text, origin=stored.CONSOLE, now=moment, author_id=user.id,
                                    author_name=user.name, note=f"revert to {found.id}")
-        await access.record(session, user, f"reverted the content to version {found.id}: version {version.id}",
-                            moment)
+        await access.record(session, user, moment, N_("went back to version {old} of the content: version {id}"),
+                            old=found.id, id=version.id)
     console.live.replace(content)
     log.info("User %s reverted the content to version %s", who(user.id), found.id)
     raise web.HTTPSeeOther(f"{console.base}/content")

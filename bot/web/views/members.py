@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 ROLE_NAMES = {Role.APPLICANT: N_("Applicant"), Role.MEMBER: N_("Member"), Role.COORDINATOR: N_("Coordinator")}
 COORDINATORS_ONLY = N_("Only coordinators of the council may do this.")
+APPROVED = N_("approved the request to join of {name} ({organisation})")
+DECLINED = N_("declined the request to join of {name} ({organisation})")
+ROLE_GIVEN = N_("gave {name} the role {role}")
 REFUSALS = {
     users.RoleChange.LAST_COORDINATOR: N_("{name} is the last coordinator; make someone else a coordinator first."),
     users.RoleChange.UNKNOWN: N_("This person is no longer known to the bot."),
@@ -56,8 +59,8 @@ async def decide(request: web.Request) -> web.StreamResponse:
             if approve and applicant is not None and applicant.role is Role.APPLICANT:
                 await users.set_role(session, applicant.id, Role.MEMBER)
             await join_requests.tell_decision(session, found, approve, moment)
-            await access.record(session, user, f"{'approved' if approve else 'declined'} the request to join of "
-                                               f"{found.name} ({found.organisation})", moment)
+            await access.record(session, user, moment, APPROVED if approve else DECLINED, name=found.name,
+                                organisation=found.organisation)
     if not allowed:
         return refuse(request, COORDINATORS_ONLY)
     if not decided:
@@ -85,7 +88,7 @@ async def change_role(request: web.Request) -> web.StreamResponse:
         change = await users.change_role(session, target_id, role) if allowed else None
         if change is users.RoleChange.CHANGED:
             await users.tell_new_role(session, target_id, role, moment)
-            await access.record(session, user, f"gave {target.display_name} the role {role.value}", moment)
+            await access.record(session, user, moment, ROLE_GIVEN, name=target.display_name, role=role.value)
     if not allowed:
         return refuse(request, COORDINATORS_ONLY)
     if change is not users.RoleChange.CHANGED:

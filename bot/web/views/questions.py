@@ -41,7 +41,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         if sent:
             await outbox.enqueue(session, DeliveryKind.REPLY, users.just(question.user_id), now=moment,
                                  payload={"question": question.text, "text": text})
-            await access.record(session, user, f"replied to question #{question_id}", moment)
+            await access.record(session, user, moment, N_("replied to question #{id}"), id=question_id)
     if not allowed:
         return refuse(request, COORDINATORS_ONLY)
     if not sent:
@@ -58,7 +58,7 @@ async def done(request: web.Request) -> web.StreamResponse:
         allowed = await permissions.may_act(session, user.id)
         closed = allowed and await funding.close(session, question_id, moment)
         if closed:
-            await access.record(session, user, f"marked question #{question_id} done", moment)
+            await access.record(session, user, moment, N_("marked question #{id} done"), id=question_id)
     if not allowed:
         return refuse(request, COORDINATORS_ONLY)
     if not closed:

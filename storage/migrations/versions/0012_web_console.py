@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column('at', UTCDateTime(), nullable=False),
         sa.Column('user_id', sa.BigInteger(), nullable=True),
         sa.Column('author_name', sa.String(length=200), nullable=False),
-        sa.Column('what', sa.String(length=500), nullable=False),
+        sa.Column('what', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('id'),
     )
