@@ -324,3 +324,25 @@ async def test_the_language_switch_stays_in_the_console(h: Harness, client: Test
         away = await client.post("/language", data={"language": "en", "back": elsewhere, "csrf": token},
                                  allow_redirects=False)
         assert away.headers["Location"] == "/", elsewhere
+
+
+async def test_over_https_web_also_puts_the_console_behind_the_menu_button(h: Harness) -> None:
+    import dataclasses
+
+    services = h.app.bot_data["services"]
+    settings = services.settings.model_copy(update={"web_url": "https://kpr.example.org/console"})
+    h.app.bot_data["services"] = dataclasses.replace(services, settings=settings)
+    assert (await link(h, COORD)) is None  # not an http link
+    assert "https://kpr.example.org/console/login?token=" in h.request.latest(COORD)["text"]
+    [button] = h.request.sent(COORD, method="setChatMenuButton")
+    assert "https://kpr.example.org/console/signin" in str(button["menu_button"])
+
+
+async def test_web_says_so_when_the_console_is_turned_off(h: Harness) -> None:
+    import dataclasses
+
+    services = h.app.bot_data["services"]
+    h.app.bot_data["services"] = dataclasses.replace(services, settings=services.settings.model_copy(
+        update={"web_port": 0}))
+    assert await link(h, COORD) is None
+    assert "turned off" in h.request.latest(COORD)["text"]
