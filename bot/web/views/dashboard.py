@@ -39,17 +39,17 @@ async def dashboard(request: web.Request) -> web.Response:
         by_verdict = {t(VERDICTS[verdict]): [sum(c for m, v, c in checks if m == month and v == verdict.value)
                                              for month in months] for verdict in Verdict}
         charts.append((t("Funding checks per month, by the micro projects' verdict"),
-                       bars(t("Funding checks per month"), months, by_verdict)))
+                       bars(t("Funding checks per month"), months, by_verdict) if months else None))
         topics = stats["topics"] if stats else {}
         content = console.live.content
         charts.append((t("Topics asked about in checks"), bars(t("Topics"), [
             content.topics[key].in_(t.language) if key in content.topics else key for key in topics],
-            {t("Checks"): list(topics.values())})))
+            {t("Checks"): list(topics.values())}) if topics else None))
     attended = list(reversed(past))
     charts.append((t("Answers to the last meetings"), bars(t("Attendance"), [m.title for m in attended], {
         t("Coming"): [m.answers[Attendance.YES] for m in attended],
         t("Maybe"): [m.answers[Attendance.MAYBE] for m in attended],
-        t("Not coming"): [m.answers[Attendance.NO] for m in attended]})))
+        t("Not coming"): [m.answers[Attendance.NO] for m in attended]}) if attended else None))
     return render(request, "dashboard.html", roles=roles, requests=requests, upcoming=upcoming,
                   questions=questions, open_questions=open_questions, sent=sent, charts=charts, people=people,
                   role_names=ROLE_NAMES)
