@@ -11,18 +11,7 @@ from aiohttp import web
 from bot.live_content import LiveContent
 from bot.settings import Settings
 from bot.web.pages import (
-    CONSOLE,
-    COOKIE,
-    FORM_EXPIRED,
-    HERE,
-    OPEN_PATHS,
-    VISIT,
-    Console,
-    Visit,
-    console_of,
-    now,
-    refuse,
-    templates,
+    CONSOLE, COOKIE, FORM_EXPIRED, HERE, OPEN_PATHS, VISIT, Console, Visit, console_of, now, refuse, templates,
 )
 from bot.web.signin import SESSION_IDLE, digest, same
 from bot.web.views import routes

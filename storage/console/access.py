@@ -9,15 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    GroupMember,
-    GroupStatus,
-    Role,
-    User,
-    WebChange,
-    WebLogin,
-    WebSession,
-)
+from storage.models import GroupMember, GroupStatus, Role, User, WebChange, WebLogin, WebSession
 
 
 @dataclass(frozen=True, slots=True)

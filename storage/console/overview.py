@@ -8,21 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    Acknowledgement,
-    Attendance,
-    Broadcast,
-    Delivery,
-    DeliveryStatus,
-    EligibilityCheck,
-    Group,
-    GroupMember,
-    GroupStatus,
-    JoinRequest,
-    Meeting,
-    MeetingStatus,
-    Role,
-    Rsvp,
-    User,
+    Acknowledgement, Attendance, Broadcast, Delivery, DeliveryStatus, EligibilityCheck, Group, GroupMember,
+    GroupStatus, JoinRequest, Meeting, MeetingStatus, Role, Rsvp, User,
 )
 
 

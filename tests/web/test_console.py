@@ -20,17 +20,7 @@ from storage import funding, join_requests, users
 from storage.db import Database
 from storage.models import Role
 from tests.harness import TOKEN, Harness, MakeHarness
-from tests.web import (
-    APPLICANT,
-    COORD,
-    LEAD,
-    MEMBER,
-    NOW,
-    PEOPLE,
-    a_group_led_by,
-    console_app,
-    link,
-)
+from tests.web import APPLICANT, COORD, LEAD, MEMBER, NOW, PEOPLE, a_group_led_by, console_app, link
 
 
 @pytest.fixture

@@ -15,18 +15,7 @@ from aiohttp import web
 from storage.console import versions
 from storage.db import Database
 from tests.harness import Harness, MakeHarness
-from tests.web import (
-    APPLICANT,
-    COORD,
-    LEAD,
-    NAMES,
-    NOW,
-    PEOPLE,
-    a_group_led_by,
-    a_meeting,
-    console_app,
-    link,
-)
+from tests.web import APPLICANT, COORD, LEAD, NAMES, NOW, PEOPLE, a_group_led_by, a_meeting, console_app, link
 from tests.web.browser import NEW_ANSWER, OLD_ANSWER, QUESTION, Browser
 
 pytestmark = pytest.mark.e2e

@@ -3,17 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.views import (
-    announcements,
-    auth,
-    changes,
-    content,
-    dashboard,
-    exports,
-    meetings,
-    members,
-    questions,
-)
+from bot.web.views import announcements, auth, changes, content, dashboard, exports, meetings, members, questions
 
 
 def routes() -> list[web.RouteDef]:
