@@ -60,6 +60,10 @@ class Text(_Strict):
     # The placeholders' values per language, set by the Content the text belongs to.
     _values: Mapping[str, Mapping[str, str]] = PrivateAttr(default_factory=dict)
 
+    def use_values(self, values: Mapping[str, Mapping[str, str]]) -> None:
+        """What the placeholders stand for, per language (Content.placeholder_values)."""
+        self._values = values
+
     def in_(self, language: str) -> str:
         text = self.de if language == "de" else self.en
         values = self._values.get(language)
@@ -232,7 +236,7 @@ class Content(_Strict):
                     if name not in values[language]:
                         raise ValueError(f"{place}.{language}: unknown placeholder {{{name}}}; known are "
                                          + ", ".join(f"{{{known}}}" for known in values[language]))
-            text._values = values
+            text.use_values(values)
         return self
 
     def placeholder_values(self, language: str) -> dict[str, str]:
