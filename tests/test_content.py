@@ -61,7 +61,8 @@ def test_content_check_on_the_command_line(tmp_path: Path) -> None:
     written = tmp_path / "written.toml"
     written.write_text(SHIPPED.replace("bis {micro.ceiling} je Projekt", "bis 600 € je Projekt", 1), encoding="utf-8")
     warned = _cli("content", "check", str(written), env={}, cwd=tmp_path)
-    assert warned.returncode == 0 and "warning: faq[1].answer.de: “600 €” is the value of {micro.ceiling}" in warned.stdout
+    assert warned.returncode == 0
+    assert "warning: faq[1].answer.de: “600 €” is the value of {micro.ceiling}" in warned.stdout
     faulty = tmp_path / "kpr.toml"
     faulty.write_text(SHIPPED.replace('source = "county"\nchecked', 'source = "county"\nchecked = "gestern"\n#', 1),
                       encoding="utf-8")
@@ -162,7 +163,7 @@ def test_no_rule_value_is_written_out_in_the_shipped_texts() -> None:
 
 def test_a_figure_written_out_is_warned_about(tmp_path: Path) -> None:
     copy = tmp_path / "kpr.toml"
-    copy.write_text(SHIPPED.replace("in der Regel bis {micro.ceiling} je Projekt", "in der Regel bis 600 € je Projekt", 1)
+    copy.write_text(SHIPPED.replace("in der Regel bis {micro.ceiling} je", "in der Regel bis 600 € je", 1)
                     .replace("höchstens {lfk.max_share} der", "höchstens 80 Prozent der", 1)
                     .replace("by {lfk.deadline} of the year before;", "by October 31 of the year before;", 1),
                     encoding="utf-8")

@@ -435,7 +435,8 @@ async def test_greetings_and_thanks_get_the_menu(h: Harness) -> None:
 async def test_faq_answers_follow_the_rules_of_the_content_file(db: Database, make_harness: MakeHarness,
                                                                 tmp_path: Path) -> None:
     copy = tmp_path / "kpr.toml"
-    copy.write_text(DEFAULT_FILE.read_text(encoding="utf-8").replace("ceiling = { value = 600,", "ceiling = { value = 800,")
+    shipped = DEFAULT_FILE.read_text(encoding="utf-8")
+    copy.write_text(shipped.replace("ceiling = { value = 600,", "ceiling = { value = 800,")
                     .replace("deadline = { month = 10, day = 31,", "deadline = { month = 11, day = 15,"),
                     encoding="utf-8")
     h = await make_harness(db, content_file=copy)
