@@ -268,14 +268,17 @@ def _lookup(index: _Index, stem: str) -> tuple[str | None, float]:
     parts = [known for known in index.vocabulary
              if len(known) >= 4 and len(stem) >= len(known) + COMPOUND_REST
              and (stem.endswith(known) or stem.startswith(known))]
-    if parts:
-        return max(parts, key=len), COMPOUND_MATCH
-    if len(stem) < 3:
-        return None, 0.0
-    from rapidfuzz import fuzz, process  # imported with the first typo
+    part = max(parts, key=len, default=None)
+    typo = None
+    if len(stem) >= 3:
+        from rapidfuzz import fuzz, process  # imported with the first word the FAQ does not have as written
 
-    cutoff = TYPO if len(stem) >= 5 else SHORT_TYPO
-    best = process.extractOne(stem, index.vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
-    if best is None:
-        return None, 0.0
-    return best[0], COMPOUND_MATCH * best[1] / 100
+        typo = process.extractOne(stem, index.vocabulary, scorer=fuzz.ratio,
+                                  score_cutoff=TYPO if len(stem) >= 5 else SHORT_TYPO)
+    # Of a compound's part and a typo, the longer word says more: "Antragsfirst" is "Antragsfrist"
+    # misspelt rather than an "Antrag".
+    if typo is not None and (part is None or len(typo[0]) > len(part)):
+        return typo[0], COMPOUND_MATCH * typo[1] / 100
+    if part is not None:
+        return part, COMPOUND_MATCH
+    return None, 0.0
