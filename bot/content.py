@@ -57,19 +57,32 @@ class Text(_Strict):
 
     de: str = Field(min_length=1)
     en: str = Field(min_length=1)
-    # The placeholders' values per language, set by the Content the text belongs to.
-    _values: Mapping[str, Mapping[str, str]] = PrivateAttr(default_factory=dict)
+    # What the placeholders stand for, set by the Content the text belongs to.
+    _values: PlaceholderValues | None = PrivateAttr(default=None)
 
-    def use_values(self, values: Mapping[str, Mapping[str, str]]) -> None:
-        """What the placeholders stand for, per language (Content.placeholder_values)."""
+    def use_values(self, values: PlaceholderValues) -> None:
         self._values = values
 
     def in_(self, language: str) -> str:
         text = self.de if language == "de" else self.en
-        values = self._values.get(language)
-        if not values or "{" not in text:
+        if self._values is None or "{" not in text:
             return text
+        values = self._values.in_(language)
         return PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), text)
+
+
+class PlaceholderValues:
+    """The placeholders' values of one Content, formatted per language when first asked for: Babel's
+    locale data is then loaded with the first answer, not at the start."""
+
+    def __init__(self, content: Content) -> None:
+        self._content = content
+        self._by_language: dict[str, dict[str, str]] = {}
+
+    def in_(self, language: str) -> Mapping[str, str]:
+        if language not in self._by_language:
+            self._by_language[language] = self._content.placeholder_values(language)
+        return self._by_language[language]
 
 
 class Source(_Strict):
@@ -229,30 +242,35 @@ class Content(_Strict):
 
     @model_validator(mode="after")
     def _placeholders(self) -> Content:
-        values = {language: self.placeholder_values(language) for language in LANGUAGES}
+        known = self.placeholders()
+        values = PlaceholderValues(self)
         for place, text in self.texts():
             for language in LANGUAGES:
                 for name in PLACEHOLDER.findall(getattr(text, language)):
-                    if name not in values[language]:
+                    if name not in known:
                         raise ValueError(f"{place}.{language}: unknown placeholder {{{name}}}; known are "
-                                         + ", ".join(f"{{{known}}}" for known in values[language]))
+                                         + ", ".join(f"{{{name}}}" for name in known))
             text.use_values(values)
         return self
 
-    def placeholder_values(self, language: str) -> dict[str, str]:
-        """What each placeholder stands for in `language`: "micro.ceiling" -> "600 €"."""
-        values = {}
+    def placeholders(self) -> dict[str, Sourced | Decimal | Text | str]:
+        """The names texts can use, and what each stands for: the rules that are figures, the share
+        applicants carry themselves, and the contact details."""
+        found: dict[str, Sourced | Decimal | Text | str] = {}
         for key, programme in self.programmes.items():
             for name in type(programme).model_fields:
-                shown = _shown(getattr(programme, name), language)
-                if shown is not None:
-                    values[f"{key}.{name}"] = shown
-            if programme.max_share is not None:  # the share applicants carry themselves
-                values[f"{key}.own_share"] = f"{100 - percent(programme.max_share.value)} %"
-        office = self.contact.office
-        values.update({"contact.office": office.de if language == "de" else office.en,
-                       "contact.address": self.contact.address, "contact.web": self.contact.web})
-        return values
+                rule = getattr(programme, name)
+                if isinstance(rule, Money | Share | Weeks | YearlyDeadline):
+                    found[f"{key}.{name}"] = rule
+            if programme.max_share is not None:
+                found[f"{key}.own_share"] = Decimal(1) - programme.max_share.value
+        found.update({"contact.office": self.contact.office, "contact.address": self.contact.address,
+                      "contact.web": self.contact.web})
+        return found
+
+    def placeholder_values(self, language: str) -> dict[str, str]:
+        """What each placeholder stands for in `language`: "micro.ceiling" -> "600 €"."""
+        return {name: _shown(value, language) for name, value in self.placeholders().items()}
 
     def texts(self) -> Iterator[tuple[str, Text]]:
         """Every text of the content with its place ("faq[2].answer")."""
@@ -273,7 +291,8 @@ class Content(_Strict):
     def written_figures(self) -> list[str]:
         """Texts that write out a rule's value instead of naming it ("600 €" while micro.ceiling is
         600): they would go on saying it after the rule changes."""
-        patterns = {name: _written(rule) for name, rule in self._placeholder_rules()}
+        patterns = {name: _written(rule) for name, rule in self.placeholders().items()
+                    if isinstance(rule, Money | Share | Weeks | YearlyDeadline | Decimal)}
         found = []
         for place, text in self.texts():
             for language in LANGUAGES:
@@ -283,15 +302,6 @@ class Content(_Strict):
                         found.append(f"{place}.{language}: “{written[0].strip()}” is the value of {{{name}}}; "
                                      f"write {{{name}}} so that the text follows the rule")
         return found
-
-    def _placeholder_rules(self) -> Iterator[tuple[str, Sourced | Decimal]]:
-        for key, programme in self.programmes.items():
-            for name in type(programme).model_fields:
-                rule = getattr(programme, name)
-                if _shown(rule, "de") is not None:
-                    yield f"{key}.{name}", rule
-            if programme.max_share is not None:
-                yield f"{key}.own_share", Decimal(1) - programme.max_share.value
 
     def _sources_used(self):  # type: ignore[no-untyped-def]
         yield "contact", self.contact.source
@@ -314,17 +324,20 @@ class Content(_Strict):
         return self.programmes["lfk"]
 
 
-def _shown(rule: object, language: str) -> str | None:
-    """A rule's value as /check and /funding write it, or None for rules that are no figure."""
-    if isinstance(rule, Money):
-        return format_money(rule.value, language)
-    if isinstance(rule, Share):
-        return format_percent(rule.value)
-    if isinstance(rule, Weeks):
-        return str(rule.value)
-    if isinstance(rule, YearlyDeadline):
-        return format_day_and_month(rule.month, rule.day, language)
-    return None
+def _shown(value: Sourced | Decimal | Text | str, language: str) -> str:
+    """A placeholder's value as /check and /funding write it."""
+    if isinstance(value, Money):
+        return format_money(value.value, language)
+    if isinstance(value, Share | Decimal):
+        return format_percent(value.value if isinstance(value, Share) else value)
+    if isinstance(value, Weeks):
+        return str(value.value)
+    if isinstance(value, YearlyDeadline):
+        return format_day_and_month(value.month, value.day, language)
+    if isinstance(value, Text):
+        return value.de if language == "de" else value.en  # contact details hold no placeholders
+    assert isinstance(value, str)
+    return value
 
 
 _NUMBER_WORDS = {1: "eine|ein|one", 2: "zwei|two", 3: "drei|three", 4: "vier|four", 5: "fünf|five", 6: "sechs|six",
