@@ -71,6 +71,8 @@ get got please there any some so just yet per each
 _GREETING = re.compile(r"^\W*(?:hallo|hi|hey|moin|servus|hello|guten (?:tag|morgen|abend)|good (?:morning|afternoon|"
                        r"evening|day)|gr(?:ü|ue)(?:ß|ss) gott|liebe[sr]? \w+)\b")
 _THANKS = re.compile(r"\b(?:dank\w*|merci|thanks?|thx|cheers)\b")
+# Greetings in front of a question ("Hallo, bis wann …"), which are no part of it.
+_SALUTATIONS = {"hallo", "hi", "hey", "moin", "servus", "hello"}
 # Words that go with a greeting or thanks and ask nothing.
 _SMALLTALK = set("""
 hallo hi hey moin servus hello guten gute tag morgen abend gruess grüß gott good morning afternoon evening day
@@ -99,7 +101,9 @@ class Reply:
 class Scored:
     entry: FaqEntry
     score: float  # the weight of the question's words the entry has, concepts weighed more
-    covered: float  # the share of the question's weight it has (0-1)
+    # The score's share of the score and what speaks against the entry: the question's words the FAQ
+    # does not know, and (less) those other entries have (0-1).
+    covered: float
 
 
 def tokens(text: str) -> list[str]:
@@ -137,7 +141,7 @@ class Faq:
 
     def match(self, question: str) -> Reply:
         words = tokens(question)
-        smalltalk = self._smalltalk(question, words)
+        smalltalk = self._smalltalk(words)
         if smalltalk is not None:
             return Reply(smalltalk)
         ranked = [s for s in self.scores(question) if s.covered >= COVERED and s.score >= LEAST_SCORE]
@@ -148,7 +152,7 @@ class Faq:
         return Reply(Kind.ANSWER, (ranked[0].entry,))
 
     @staticmethod
-    def _smalltalk(question: str, words: Sequence[str]) -> Kind | None:
+    def _smalltalk(words: Sequence[str]) -> Kind | None:
         """A greeting or thanks with nothing asked besides."""
         lowered = " ".join(words)
         thanks, greeting = _THANKS.search(lowered), _GREETING.search(lowered)
@@ -162,7 +166,7 @@ class Faq:
 
     def scores(self, question: str) -> list[Scored]:
         """Every entry with a part of the question, the likeliest first (in the language that fits it better)."""
-        words = [w for w in tokens(question) if not _THANKS.fullmatch(w) and w not in ("hallo", "moin", "hello")]
+        words = [w for w in tokens(question) if not _THANKS.fullmatch(w) and w not in _SALUTATIONS]
         best: dict[str, Scored] = {}
         for language, index in self._index().items():
             for scored in self._scores_in(index, language, words):
@@ -179,12 +183,12 @@ class Faq:
         found: dict[str, float] = {}  # a known stem -> how well the question has it (0-1)
         weight = 0.0
         for stem in dict.fromkeys(content):
-            known, likeness = _lookup(index, stem)
-            if known is None:
+            word, likeness = _lookup(index, stem)
+            if word is None:
                 weight += UNKNOWN_WEIGHT
                 continue
-            weight += index.idf[known]
-            found[known] = max(found.get(known, 0.0), likeness)
+            weight += index.idf[word]
+            found[word] = max(found.get(word, 0.0), likeness)
         if weight == 0:
             return []
         known = sum(index.idf[stem] for stem in found)
