@@ -25,12 +25,15 @@ CONCEPT_WEIGHT = 2.0
 PHRASE_WEIGHT = CONCEPT_WEIGHT
 # A word found in the FAQ only inside a compound or with a typo counts this much (before its likeness).
 COMPOUND_MATCH = 0.9
-# The shortest word left beside a known one in a compound.
+# The shortest word left before a known one in a compound.
 COMPOUND_REST = 4
 # Typos: a word not in the FAQ stands for the FAQ's most alike word from this likeness (0-100) on,
-# words of fewer than five letters only for a closer one ("rein" is no typo of "Verein").
+# words of fewer than five letters only for a closer one ("rein" is no typo of "Verein"). A typo
+# keeps the first letter and the length give or take one letter ("Tschüss" is no "Zuschuss",
+# "Bearbeitung" no "bereit"), two in words of more than TYPO_LONG letters.
 TYPO = 80
 SHORT_TYPO = 85
+TYPO_LONG = 8
 # A word of the question the FAQ does not know at all counts against every entry this much: "Bahnhof"
 # in "Wo ist der Bahnhof?". Less than a rare word of the FAQ: it is as often a verb said another way.
 UNKNOWN_WEIGHT = 1.0
@@ -41,7 +44,7 @@ PHRASE_GAP = 2
 MISSING_WEIGHT = 0.5
 # The best entry answers when it covers this share of the question's weight and reaches this score.
 COVERED = 0.5
-LEAST_SCORE = 2.0
+LEAST_SCORE = 2.2
 # A second entry scoring this share of the best one is offered with it instead of guessing.
 CLOSE = 0.8
 
@@ -58,7 +61,7 @@ nicht kein keine keinen so sehr mal bitte eigentlich gerne gern etwa etwas hier 
 ist sind bin bist war waren wäre waere sei hat haben habe hast hatte hätte haette
 muss muß musst müssen muessen kann kannst können koennen darf darfst dürfen duerfen soll sollen sollte
 will wollen möchte moechte möchten moechten würde wuerde werden wird wurde geht gibt gibts es's
-mir mich dir dich uns euch ihnen sich jemand pro je
+mir mich dir dich uns euch ihnen sich jemand pro je werde worden bist
 """.split()),
     "en": set("""
 i you he she it we they me us them my our your their a an the this that these those
@@ -267,18 +270,18 @@ def _lookup(index: _Index, stem: str) -> tuple[str | None, float]:
     """The FAQ's word a stem of the question stands for, and how sure that is (0-1)."""
     if stem in index.idf:
         return stem, 1.0
-    # A compound: "Antragsformular" has "formular" and "antrag", "Fördergeld" has "geld"; the longest
-    # part known counts. What is left must be a word too: "Sitzung" is no compound of "Sitz".
+    # A compound: "Antragsformular" has "formular", "Fördergeld" has "geld": its last part says what it
+    # is, and the longest one known counts. Not its first part: "Personalkosten" are no "Person".
     parts = [known for known in index.vocabulary
-             if len(known) >= 4 and len(stem) >= len(known) + COMPOUND_REST
-             and (stem.endswith(known) or stem.startswith(known))]
+             if len(known) >= 4 and len(stem) >= len(known) + COMPOUND_REST and stem.endswith(known)]
     part = max(parts, key=len, default=None)
     typo = None
     if len(stem) >= 3:
         from rapidfuzz import fuzz, process  # imported with the first word the FAQ does not have as written
 
-        typo = process.extractOne(stem, index.vocabulary, scorer=fuzz.ratio,
-                                  score_cutoff=TYPO if len(stem) >= 5 else SHORT_TYPO)
+        spread = 2 if len(stem) > TYPO_LONG else 1
+        alike = [known for known in index.vocabulary if known[0] == stem[0] and abs(len(known) - len(stem)) <= spread]
+        typo = process.extractOne(stem, alike, scorer=fuzz.ratio, score_cutoff=TYPO if len(stem) >= 5 else SHORT_TYPO)
     # Of a compound's part and a typo, the longer word says more: "Antragsfirst" is "Antragsfrist"
     # misspelt rather than an "Antrag".
     if typo is not None and (part is None or len(typo[0]) > len(part)):
