@@ -224,7 +224,7 @@ class Harness:
 async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000,
                         content_file: Path | None = None) -> Harness:
     """Tests click faster than people: the flood guard only where a test is about it. `content_file`
-    is the bot's CONTENT_FILE (the shipped one if None)."""
+    is CONTENT_FILE (None: the shipped one)."""
     settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
                              coordinator_ids=coordinator_ids, flood_limit=flood_limit, content_file=content_file)
     request = RecordingRequest()
