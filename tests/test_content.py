@@ -188,3 +188,15 @@ def test_faq_keys_are_unique(tmp_path: Path) -> None:
     faulty.write_text(SHIPPED.replace('key = "amounts"', 'key = "deadline"', 1), encoding="utf-8")
     with pytest.raises(ContentError, match="faq: the key 'deadline' is used twice"):
         load(faulty)
+
+
+def test_another_councils_faq_says_its_own_figures() -> None:
+    # The example council's file takes the Landkreis Rostock's entries as they are: its own rules fill them.
+    example = load(DEFAULT_FILE.with_name("example-vorpommern-greifswald.toml"))
+    faq = Faq(example)
+    amounts = faq.match("Wie viel Geld gibt es für ein Kleinstprojekt?")
+    assert amounts.kind is Kind.ANSWER and "bis 500\xa0€ je Projekt" in amounts.entries[0].answer.in_("de")
+    deadline = faq.match("How long before the start must we apply for a micro project?")
+    assert deadline.kind is Kind.ANSWER and "at least 6 weeks before" in deadline.entries[0].answer.in_("en")
+    said = " ".join(entry.answer.in_(language) for entry in example.faq for language in ("de", "en"))
+    assert "Rostock" not in said and "KPR" not in said
