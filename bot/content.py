@@ -275,7 +275,7 @@ class Content(_Strict):
                 for name in PLACEHOLDER.findall(getattr(text, language)):
                     if name not in known:
                         raise ValueError(f"{place}.{language}: unknown placeholder {{{name}}}; known are "
-                                         + ", ".join(f"{{{name}}}" for name in known))
+                                         + ", ".join(f"{{{other}}}" for other in known))
             text.use_values(values)
         return self
 
