@@ -188,20 +188,23 @@ class GroupPerson:
 
     user_id: int
     name: str
+    organisation: str | None
     status: GroupStatus
     lead: bool
     place: int | None  # on the waitlist, from 1 (the next free place) in the order of sign-up; None: a member
+    joined_at: datetime
 
 
 async def people(session: AsyncSession, group_id: int) -> list[GroupPerson]:
     """Everyone in the group and on its waitlist, in the order of sign-up."""
     place = func.row_number().over(partition_by=GroupMember.status, order_by=GroupMember.id)
     rows = await session.execute(
-        select(User.id, User.display_name, GroupMember.status, GroupMember.lead,
-               case((GroupMember.status == GroupStatus.WAITING, place)).label("place"))
+        select(User.id, User.display_name, User.organisation, GroupMember.status, GroupMember.lead,
+               case((GroupMember.status == GroupStatus.WAITING, place)).label("place"), GroupMember.joined_at)
         .join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.group_id == group_id)
         .order_by(GroupMember.id))
-    return [GroupPerson(row.id, row.display_name, row.status, row.lead, row.place) for row in rows]
+    return [GroupPerson(row.id, row.display_name, row.organisation, row.status, row.lead, row.place, row.joined_at)
+            for row in rows]
 
 
 def audience(group_id: int) -> Select:

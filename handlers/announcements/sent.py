@@ -17,7 +17,7 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.csvfile import csv_bytes
+from bot.rules.spreadsheet import xlsx_bytes
 from bot.rules.dates import format_datetime
 from handlers.announcements.compose import audience_name
 from handlers.common.buttons import COORDINATOR_MENU, MENU
@@ -118,6 +118,9 @@ async def _show_progress(context: BotContext, chat_id: int, message_id: int | No
         log.warning("Could not report progress to chat %s: %s", who(chat_id), error)
 
 
+_NOT_REACHED = {DeliveryStatus.UNREACHABLE: N_("blocked the bot"), DeliveryStatus.FAILED: N_("failed")}
+
+
 class ReportRenderer:
     """The list of an announcement's recipients not reached, for its author, as it stands when it is sent."""
 
@@ -130,9 +133,10 @@ class ReportRenderer:
             problems = await outbox.problems(session, broadcast_id)
         caption = t.plural("{count} recipient was not reached; the list is attached.",
                            "{count} recipients were not reached; the list is attached.", len(problems))
-        table = [(p.chat_id, p.name, p.status.value, p.reason) for p in problems]
-        return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], table),
-                       filename=f"announcement-{broadcast_id}-not-delivered.csv")
+        table = [(p.chat_id, p.name, t(_NOT_REACHED[p.status]), p.reason) for p in problems]
+        header = [t("Telegram ID"), t("Name"), t("Status"), t("Reason")]
+        return Content(html(caption), document=xlsx_bytes(t("Not reached"), header, table),
+                       filename=t("announcement-{id}-not-reached.xlsx", id=broadcast_id))
 
 
 @coordinators_only

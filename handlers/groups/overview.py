@@ -14,8 +14,9 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.csvfile import csv_bytes
 from bot.rules.groups import Joined, places_left
+from bot.rules.membership import listed
+from bot.rules.spreadsheet import xlsx_bytes
 from handlers.announcements.compose import FOR_GROUP as ANNOUNCE
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 LIST = Callback("grs", which="all|mine|archived")
 CARD = Callback("grc", group=ROW_ID)
-ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|csv")
+ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|xlsx")
 ADMIN = Callback("gra", group=ROW_ID, action="archive|archiveok|restore")
 # People picked from a list: added, removed or made lead by a coordinator.
 PICK = Callback("grp", group=ROW_ID, action="add|remove|lead", page=r"\d{1,4}")
@@ -221,7 +222,7 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         if promoted:
             context.services.wake_sender()
         return
-    # The member list and its CSV: for the group's leads and for coordinators, checked now.
+    # The member list and its spreadsheet: for the group's leads and for coordinators, checked now.
     if not await may_lead(update, context, group_id):
         return
     async with context.db.begin() as session:
@@ -235,13 +236,25 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         for part in member_messages(t, group, people):
             await respond(update, part)
         await respond(update, html(t("The list as a table:")),
-                      keyboard([[(t("Download CSV"), ACT.data(group=group_id, action="csv"))]]))
+                      keyboard([[(t("Download as a spreadsheet"), ACT.data(group=group_id, action="xlsx"))]]))
     else:
-        await update.effective_chat.send_document(
-            csv_bytes(["telegram_id", "name", "status", "lead"],
-                      [(person.user_id, person.name, person.status.value, "yes" if person.lead else "")
-                       for person in people]),
-            filename=f"kpr-gruppe-{group_id}.csv")
+        # Telegram ids only for coordinators, who may need them to find someone; a lead gets names.
+        header, rows = member_table(t, people, with_ids=context.role is Role.COORDINATOR)
+        await update.effective_chat.send_document(xlsx_bytes(group.name, header, rows, context.settings.timezone),
+                                                  filename=f"{group.name[:60]}.xlsx")
+
+
+def member_table(t: Translator, people: list[GroupPerson], *, with_ids: bool) -> tuple[list[str], list[list]]:
+    """The header and rows of a group's export, in the reader's language: leads, members, the waitlist."""
+    header = [t("Name"), t("Organisation"), t("In the group as"), t("Since")]
+    rows = [[person.name, person.organisation,
+             t("lead") if person.lead else t("member") if person.status is GroupStatus.MEMBER
+             else t("waitlist, number {place}", place=person.place), person.joined_at] for person in people]
+    if with_ids:
+        header.append(t("Telegram ID"))
+        for row, person in zip(rows, people):
+            row.append(person.user_id)
+    return header, rows
 
 
 def member_messages(t: Translator, group: Group, people: list[GroupPerson]) -> list[str]:
@@ -250,12 +263,16 @@ def member_messages(t: Translator, group: Group, people: list[GroupPerson]) -> l
     members = [person for person in people if person.status is GroupStatus.MEMBER]
     waiting = [person for person in people if person.status is GroupStatus.WAITING]
     lines = [bold(group.name)]
-    for words, names in ((NP_("{count} lead", "{count} leads"), [p.name for p in members if p.lead]),
-                         (NP_("{count} member", "{count} members"), [p.name for p in members if not p.lead])):
+    for words, names in ((NP_("{count} lead", "{count} leads"), [_listed(p) for p in members if p.lead]),
+                         (NP_("{count} member", "{count} members"), [_listed(p) for p in members if not p.lead])):
         lines += ["", bold(t.plural(*words, len(names)))] + [f"• {html(name)}" for name in names]
     lines += ["", bold(t.plural("{count} on the waitlist", "{count} on the waitlist", len(waiting)))]
-    lines += [f"{person.place}. {html(person.name)}" for person in waiting]
+    lines += [f"{person.place}. {html(_listed(person))}" for person in waiting]
     return split_lines(lines)
+
+
+def _listed(person: GroupPerson) -> str:
+    return listed(person.name, person.organisation)
 
 
 @coordinators_only

@@ -109,4 +109,4 @@ HANDLERS = [
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
 REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR}
-MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (4, 0))]
+MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (2, 2))]

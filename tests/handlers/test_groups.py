@@ -107,7 +107,7 @@ async def test_leads_see_members_and_may_not_act_on_other_groups(h: Harness, db:
     listing = "\n".join(h.request.texts(MIA)[-3:])
     # Mia's name is what Telegram gave when she pressed ("Test" in these tests).
     assert "1 lead</b>\n• Test" in listing and "1 member</b>\n• Max Mustermann" in listing
-    for data in (f"gr:{other}:members", f"gr:{other}:csv", f"bcgl:{other}", f"nmg:{other}"):
+    for data in (f"gr:{other}:members", f"gr:{other}:xlsx", f"bcgl:{other}", f"nmg:{other}"):
         await h.press(MIA, data, language="en")
         assert "a group's leads may do this" in h.answers()[-1]["text"], data
     for data in (f"gra:{school}:archiveok", f"grp:{school}:add:0", f"grpu:{school}:{ADA}:add", f"gre:{school}"):

@@ -219,11 +219,11 @@ async def test_a_keyboard_shows_its_rows_of_buttons_and_no_buttons_means_no_keyb
 MAIN_MENUS = {
     "applicant": [["Funding", "Check my project", "Ask the office"], ["Join the council"],
                   ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
-    "member": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
+    "member": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Settings"],
                ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
-    "coordinator": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
-                    ["New meeting", "New group"], ["New announcement", "Announcements"],
-                    ["Invite members", "Members"], ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
+    "coordinator": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Settings"],
+                    ["New meeting", "New group", "Invite members"], ["New announcement", "Announcements"],
+                    ["Inbox", "Statistics", "Members"], ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
 }
 # What each button of the main menu shows first.
 MENU_LEADS_TO = {
@@ -233,7 +233,9 @@ MENU_LEADS_TO = {
     "Join the council": "Step 1 of 2: what is your full name?",
     "Meetings": "No meetings are planned",
     "Groups": "Working groups and local councils",
-    "Reminders": "Meeting reminders: on",
+    "Settings": "Meeting reminders: on",
+    "Inbox": "No open questions.",
+    "Statistics": "Use of the funding help",
     "New meeting": "What is the meeting called?",
     "New group": "What is the group called?",
     "New announcement": "Send me the announcement",

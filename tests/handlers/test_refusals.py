@@ -86,8 +86,8 @@ COORDINATOR_BUTTONS = {
     "nma": ["nma:{group}"],
 }
 # What only a group's leads (and coordinators) may do, pressed by a member who leads no group.
-LEAD_BUTTONS = ["gr:{group}:members", "gr:{group}:csv", "bcgl:{group}", "nmg:{group}",
-                "mtg:{group_meeting}:attendance", "mtg:{group_meeting}:csv", "mtg:{group_meeting}:cancelone",
+LEAD_BUTTONS = ["gr:{group}:members", "gr:{group}:xlsx", "bcgl:{group}", "nmg:{group}",
+                "mtg:{group_meeting}:attendance", "mtg:{group_meeting}:xlsx", "mtg:{group_meeting}:cancelone",
                 "mted:{group_meeting}", "mtmin:{group_meeting}"]
 FAILURES = {
     "query-too-old": lambda h, method: h.request.fail(method, 400, TOO_OLD, times=None),
