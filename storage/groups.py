@@ -224,6 +224,23 @@ async def send_notice(session: AsyncSession, group: Group, event: str, user_ids:
                                 payload={"event": event, "group": group.name})
 
 
+async def tell_if_leaderless(session: AsyncSession, group_id: int, now: datetime, *, but: int | None = None) -> int:
+    """After a lead left or stopped leading: if the group (not archived) has no lead now, queues the
+    news for every coordinator Telegram can reach, but `but` (who caused it, and knows); for how many."""
+    group = await session.get(Group, group_id)
+    if group is None or group.archived_at is not None:
+        return 0
+    leads = await session.scalar(select(func.count()).select_from(GroupMember).where(
+        GroupMember.group_id == group_id, GroupMember.lead.is_(True), GroupMember.status == GroupStatus.MEMBER))
+    if leads:
+        return 0
+    coordinators = select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
+    if but is not None:
+        coordinators = coordinators.where(User.id != but)
+    return await outbox.enqueue(session, DeliveryKind.GROUP, coordinators, now=now,
+                                payload={"event": "leaderless", "group": group.name, "group_id": group.id})
+
+
 async def set_archived(session: AsyncSession, group_id: int, archived_at: datetime | None) -> bool:
     """Archives (a time) or restores (None) a group; False when it already was so."""
     result = await session.execute(

@@ -51,14 +51,19 @@ NOTICES = {
     "removed": N_("A coordinator took you out of “{group}”."),
     "archived": N_("“{group}” has been archived. It takes no sign-ups for now; your membership is kept."),
     "restored": N_("“{group}” is active again."),
+    "lead": N_("A coordinator made you a lead of “{group}”: you see its members, can write to it and plan its "
+               "meetings."),
+    "unlead": N_("A coordinator ended your lead of “{group}”. You stay a member of the group."),
+    "leaderless": N_("“{group}” has no lead any more. Please choose a new lead on the group's card."),
 }
 
 
 async def render_notice(row: DueRow, t: Translator) -> Content:
     payload = row.payload or {}
     notice = NOTICES[payload["event"]]
-    return Content(html(t(notice, group=payload["group"])),
-                   keyboard([[(t("Groups"), LIST.data(which="mine"))]]))
+    button = (t("Open the group"), CARD.data(group=payload["group_id"])) if payload.get("group_id") else \
+        (t("Groups"), LIST.data(which="mine"))
+    return Content(html(t(notice, group=payload["group"])), keyboard([[button]]))
 
 
 def _answer(t: Translator, given: Joined, place: int | None) -> str:
@@ -209,17 +214,19 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         return
     if action == "leaveok":
         async with context.db.begin() as session:
+            led = await store.is_lead(session, group_id, user_id)
             was, promoted = await store.leave(session, group_id, user_id)
             group = await store.get(session, group_id)
             if promoted and group is not None:
                 await store.send_notice(session, group, "promoted", promoted, now)
+            told = await store.tell_if_leaderless(session, group_id, now) if led else 0
         if was is None:
             await acknowledge(update, t("You are not in this group."), alert=True)
             return
         log.info("User %s left group %s (%s); promoted %s", who(user_id), group_id, was.value, promoted)
         await acknowledge(update, t("Done: you are no longer in the group."))
         await card(update, context, group_id)
-        if promoted:
+        if promoted or told:
             context.services.wake_sender()
         return
     # The member list and its spreadsheet: for the group's leads and for coordinators, checked now.
@@ -376,6 +383,7 @@ async def person_pressed(update: Update, context: BotContext) -> None:
                 if given is Joined.MEMBER:
                     await store.send_notice(session, group, "added", [user_id], now)
         elif action == "removeok":
+            led = await store.is_lead(session, group_id, user_id)
             was, promoted = await store.leave(session, group_id, user_id)
             if was is None:
                 note = t("{name} is not in this group.", name=person.display_name)
@@ -384,16 +392,26 @@ async def person_pressed(update: Update, context: BotContext) -> None:
                 await store.send_notice(session, group, "removed", [user_id], now)
                 if promoted:
                     await store.send_notice(session, group, "promoted", promoted, now)
+                if led:
+                    await store.tell_if_leaderless(session, group_id, now, but=update.effective_user.id)
         else:
-            if not await store.set_lead(session, group_id, user_id, action == "lead"):
+            lead = action == "lead"
+            if await store.is_lead(session, group_id, user_id) is lead:
+                note = t("{name} leads the group already.", name=person.display_name) if lead else \
+                    t("{name} does not lead the group.", name=person.display_name)
+            elif not await store.set_lead(session, group_id, user_id, lead):
                 note = t("Only a member of the group can lead it.")
+            else:
+                await store.send_notice(session, group, action, [user_id], now)
+                if not lead:
+                    await store.tell_if_leaderless(session, group_id, now, but=update.effective_user.id)
     await acknowledge(update, t("Done.") if note is None else None)
     log.info("User %s: %s user %s in group %s", who(update.effective_user.id), action, who(user_id), group_id)
+    context.services.wake_sender()
     if action in ("lead", "unlead") and note is None:
         await show_pick(update, context, group_id, "lead", 0)
         return
     await card(update, context, group_id, note=note)
-    context.services.wake_sender()
 
 
 async def groups_from_menu(update: Update, context: BotContext) -> None:

@@ -91,6 +91,7 @@ async def test_copies_not_sent_when_the_request_is_decided_are_not_sent_at_all(h
     await request_to_join(h)
     await h.send(COORD, "/members")  # decided from the list before the copies went out
     await h.press(COORD, buttons(h.request.sent(COORD)[-1])["Ablehnen"])
+    await h.press(COORD, buttons(h.request.sent(COORD)[-1])["Ohne Begründung ablehnen"])
     await h.deliver()
     assert {row.status for row in await rows(db, DeliveryKind.JOIN_REQUEST)} == {DeliveryStatus.CANCELLED}
     assert not [m for m in h.request.sent(OTHER_COORD) if "Alice Schmidt" in m["text"]]

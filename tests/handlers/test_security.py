@@ -227,7 +227,7 @@ FORGED = {
         (MEMBER, "qdone:{question}", COORDINATORS_ONLY),
     ],
     "member-and-lead-press-coordinators-buttons-on-groups-and-meetings": [
-        (MEMBER, "inv:5", COORDINATORS_ONLY),
+        (MEMBER, "inv:5:0", COORDINATORS_ONLY),
         (MEMBER, "cmenu:members", COORDINATORS_ONLY),
         (MEMBER, "nma:{group}", COORDINATORS_ONLY),
         (MEMBER, "bcg:{group}", COORDINATORS_ONLY),
