@@ -193,3 +193,24 @@ async def test_the_account_read_creates_or_updates_the_account_only_when_needed(
     async with db.begin() as session:
         assert (await users.get(session, 32)).unreachable_since is None  # they wrote: reachable again
         assert (await users.get(session, 33)).language == "de"
+
+
+async def test_organisations_come_from_approved_join_requests_when_migrating(db: Database) -> None:
+    from sqlalchemy import text
+
+    await _alembic(db, "downgrade", "0010")
+    try:
+        async with db.engine.begin() as connection:
+            for user_id, name in ((21, "Alice"), (22, "Bob")):
+                await connection.execute(text(
+                    "INSERT INTO users (id, display_name, role, first_seen) VALUES (:id, :name, 'member', :now)"),
+                    {"id": user_id, "name": name, "now": NOW})
+            await connection.execute(text(
+                "INSERT INTO join_requests (user_id, name, organisation, status, created_at, decided_at) VALUES "
+                "(21, 'Alice', 'Polizeirevier Güstrow', 'approved', :now, :now), "
+                "(22, 'Bob', 'Stadt Teterow', 'declined', :now, :now)"), {"now": NOW})
+    finally:
+        await _alembic(db, "upgrade", "head")
+    async with db.begin() as session:
+        assert (await users.get(session, 21)).organisation == "Polizeirevier Güstrow"
+        assert (await users.get(session, 22)).organisation is None  # declined: not what the council knows
