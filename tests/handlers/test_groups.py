@@ -154,3 +154,39 @@ async def test_capacity_below_the_members_is_refused_with_the_count(h: Harness, 
     assert "Only members" in h.answers()[-1]["text"]
     await h.press(MIA, "grc:999999", language="en")  # a forged group id
     assert "no longer exists" in h.answers()[-1]["text"]
+
+
+async def test_leads_are_told_when_made_or_unmade_and_coordinators_when_the_last_lead_goes(
+        db: Database, make_harness: MakeHarness) -> None:
+    h = await make_harness(db, coordinators=(COORD, 501), members={MIA: "Mia Muster", MAX: "Max Mustermann"},
+                           language="en", seen_at=NOW, greeted=True)
+    group_id = await a_group(db, capacity=None)
+    for user_id, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann")):
+        await h.press(user_id, f"gr:{group_id}:join", language="en", name=name)
+    await h.press(COORD, f"grp:{group_id}:lead:0", language="en")
+    await press(h, COORD, "Mia Muster")
+    await h.deliver()
+    assert "A coordinator made you a lead of “AG Schule”" in h.request.texts(MIA)[-1]
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:lead", language="en")  # pressed twice: told once
+    await h.deliver()
+    assert sum("made you a lead" in text for text in h.request.texts(MIA)) == 1
+    assert "Mia Muster leads the group already." in screen(h, COORD)["text"]
+
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:unlead", language="en")
+    await h.deliver()
+    assert "ended your lead of “AG Schule”. You stay a member" in h.request.texts(MIA)[-1]
+    # The group has no lead now: the other coordinator is told (in German, theirs); the one who did it knows.
+    news = h.request.sent(501)[-1]
+    assert "„AG Schule“ hat keine Leitung mehr" in news["text"] and "Gruppe öffnen" in buttons(news)
+    assert not any("no lead any more" in text for text in h.request.texts(COORD))
+
+    # A lead who leaves: every coordinator is told, in their language; a member who leaves: nobody.
+    await h.press(COORD, f"grpu:{group_id}:{MAX}:lead", language="en")
+    before = len(h.request.sent(501))
+    await h.press(MIA, f"gr:{group_id}:leaveok", language="en", name="Mia Muster")
+    await h.deliver()
+    assert len(h.request.sent(501)) == before
+    await h.press(MAX, f"gr:{group_id}:leaveok", language="en", name="Max Mustermann")
+    await h.deliver()
+    assert "no lead any more" in h.request.texts(COORD)[-1]
+    assert "keine Leitung mehr" in h.request.texts(501)[-1]
