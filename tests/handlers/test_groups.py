@@ -190,3 +190,40 @@ async def test_leads_are_told_when_made_or_unmade_and_coordinators_when_the_last
     await h.deliver()
     assert "no lead any more" in h.request.texts(COORD)[-1]
     assert "keine Leitung mehr" in h.request.texts(501)[-1]
+
+
+async def test_every_step_of_newgroup_has_back_and_keeps_the_answers(h: Harness, db: Database) -> None:
+    await h.send(COORD, "/newgroup", language="en")
+    await h.send(COORD, "AG Sicherheit in Schulen", language="en")
+    await press(h, COORD, "local prevention council")
+    await h.send(COORD, "Wir beraten Schulen.", language="en")
+    await press(h, COORD, "No limit")
+    await press(h, COORD, "Done")  # no leads
+    # Back through every step to the first, then forward again with other answers.
+    for question in ("Who leads the group?", "How many places", "A short description",
+                     "What kind of group is it?", "Now: AG Sicherheit in Schulen"):
+        await press(h, COORD, "« Back")
+        assert question in screen(h, COORD)["text"], question
+    assert "« Back" not in buttons(screen(h, COORD))  # the first step: only Cancel
+    await h.send(COORD, "AG Schulwege", language="en")
+    await press(h, COORD, "working group")
+    await press(h, COORD, "No description")
+    await h.send(COORD, "12", language="en")
+    await press(h, COORD, "Done")
+    preview = screen(h, COORD)["text"]
+    assert "AG Schulwege" in preview and "working group" in preview and "Places: 12" in preview
+    await press(h, COORD, "Create the group")
+    async with db.begin() as session:
+        assert [group.name for group in await groups.listing(session)] == ["AG Schulwege"]
+
+
+async def test_broadcast_offers_a_group_with_the_members_groups_shows(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=None, leads=[COORD])  # the coordinator leads it
+    for user_id in (MIA, MAX):
+        await h.press(user_id, f"gr:{group_id}:join", language="en")
+    await h.send(COORD, "/groups", language="en")
+    assert "AG Schule – working group, 3 members" in screen(h, COORD)["text"]
+    await h.send(COORD, "/broadcast", language="en")
+    await h.send(COORD, "Treffen am Montag", language="en")
+    await press(h, COORD, "A group…")
+    assert "AG Schule (3)" in buttons(screen(h, COORD))  # it offered "(2)": the author was not counted
