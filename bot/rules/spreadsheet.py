@@ -4,6 +4,7 @@ with headers and values in the reader's language and dates as dates. No cell run
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +13,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DATE_FORMAT = "DD.MM.YYYY HH:MM"
 _UTC = ZoneInfo("UTC")
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+def filename(title: str) -> str:
+    """A file name that reaches the office as written: the multipart upload percent-encodes spaces
+    and umlauts, which would show in the name ("AG%20Schule.xlsx")."""
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", title.translate(_UMLAUTS)).strip("_.")[:60]
+    return (name or "Export") + ".xlsx"
 
 
 def _local(value: datetime, zone: ZoneInfo) -> datetime:

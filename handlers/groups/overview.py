@@ -16,7 +16,7 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.groups import Joined, places_left
 from bot.rules.membership import listed
-from bot.rules.spreadsheet import xlsx_bytes
+from bot.rules.spreadsheet import filename, xlsx_bytes
 from handlers.announcements.compose import FOR_GROUP as ANNOUNCE
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
@@ -248,7 +248,7 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         # Telegram ids only for coordinators, who may need them to find someone; a lead gets names.
         header, rows = member_table(t, people, with_ids=context.role is Role.COORDINATOR)
         await update.effective_chat.send_document(xlsx_bytes(group.name, header, rows, context.settings.timezone),
-                                                  filename=f"{group.name[:60]}.xlsx")
+                                                  filename=filename(group.name))
 
 
 def member_table(t: Translator, people: list[GroupPerson], *, with_ids: bool) -> tuple[list[str], list[list]]:

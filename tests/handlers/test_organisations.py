@@ -106,7 +106,7 @@ async def test_group_lists_and_the_export_show_organisations_ids_only_for_coordi
     assert "• Mia Muster (Polizeirevier Güstrow)" in "\n".join(h.request.texts(MIA))
     await press(h, MIA, "Als Tabelle herunterladen")
     filename, table = spreadsheet(h, MIA)
-    assert filename == "AG Schule.xlsx"
+    assert filename == "AG_Schule.xlsx"
     # A lead gets names and organisations, in German, without Telegram ids.
     assert table[0] == ["Name", "Organisation", "In der Gruppe als", "Seit"]
     assert [row[:3] for row in table[1:]] == [["Mia Muster", "Polizeirevier Güstrow", "Leitung"],

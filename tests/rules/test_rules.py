@@ -63,3 +63,10 @@ def test_spreadsheet_cells_never_run_as_formulas_and_dates_are_dates() -> None:
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
         ["Name", "Datum"], ["=HYPERLINK(1)", datetime(2027, 3, 12, 18, 0)], ["Jürgen", None]]
     assert sheet["A2"].data_type == "s" and sheet["B2"].is_date  # text stays text, a date is a date
+
+
+def test_spreadsheet_file_names_survive_the_upload() -> None:
+    from bot.rules.spreadsheet import filename
+
+    assert filename("Präventionsrat Güstrow / Süd") == "Praeventionsrat_Guestrow_Sued.xlsx"
+    assert filename("???") == "Export.xlsx"
