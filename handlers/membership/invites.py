@@ -160,6 +160,7 @@ async def accept(update: Update, context: BotContext) -> None:
             pending = await join_requests.pending_for(session, user_id)
             if pending is not None:
                 await join_requests.decide(session, pending.id, RequestStatus.APPROVED, user_id, now)
+                await users.set_organisation(session, user_id, pending.organisation[:200])
     if not accepted:
         async with context.db.begin() as session:
             why, made_by = await invites.why_refused(session, code, now)
