@@ -180,9 +180,9 @@ class Privacy(_Strict):
 
     controller: Text  # the responsible body
     address: str = Field(min_length=3)
-    contact: Text  # how to reach its data protection officer
-    email: str = ""
-    authority: Text  # the supervisory authority for complaints
+    officer: Text  # its data protection officer (Art. 37), and how to reach them
+    email: str = ""  # the data protection officer's
+    authority: Text  # the supervisory authority for complaints, as a name on a line of its own
 
 
 class FaqEntry(_Strict):

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -220,10 +221,12 @@ class Harness:
         return due is not None and (and_later or due <= datetime.now(timezone.utc))
 
 
-async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000) -> Harness:
-    """Tests click faster than people: the flood guard only where a test is about it."""
+async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000,
+                        content_file: Path | None = None) -> Harness:
+    """Tests click faster than people: the flood guard only where a test is about it. `content_file`
+    is CONTENT_FILE (None: the shipped one)."""
     settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
-                             coordinator_ids=coordinator_ids, flood_limit=flood_limit)
+                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, content_file=content_file)
     request = RecordingRequest()
     app = build_application(settings, db, request=request)
     harness = Harness(app, request, db)

@@ -101,7 +101,7 @@ async def test_funding_menu_answers_every_item_with_its_source(h: Harness) -> No
 async def test_funding_menu_speaks_german(h: Harness) -> None:
     await h.send(APPLICANT, "/funding", language="de")
     assert "Förderung" in screen(h)["text"]
-    await h.press(APPLICANT, buttons(screen(h))["Fristen"], language="de")
+    await h.press(APPLICANT, buttons(screen(h))["Antragsfristen"], language="de")
     assert "Quelle:" in screen(h)["text"] and "31. Oktober" in screen(h)["text"]
 
 
