@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
+from bot.i18n import translator
+from handlers.common.permissions import COORDINATORS_ONLY
 from storage import groups, meetings, users
 from storage.db import Database
 from storage.models import Attendance, GroupKind
@@ -71,7 +73,7 @@ async def test_a_coordinator_changes_an_organisation_on_the_card(h: Harness) -> 
     assert "Organisation: Polizeirevier Güstrow" in h.request.latest(COORD)["text"]
     # Someone else's organisation is the coordinators' to change, not another member's.
     await h.press(MAX, f"org:{MIA}", name=NAMES[MAX])
-    assert "Das dürfen nur" in h.answers()[-1]["text"]
+    assert h.answers()[-1]["text"] == translator("de")(COORDINATORS_ONLY)
     async with h.db.begin() as session:
         assert (await users.get(session, MIA)).organisation == "Polizeirevier Güstrow"
 
