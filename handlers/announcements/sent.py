@@ -131,10 +131,14 @@ class ReportRenderer:
         broadcast_id = (row.payload or {})["broadcast"]
         async with self._db.begin() as session:
             problems = await outbox.problems(session, broadcast_id)
+            author = await users.get(session, row.chat_id)
         caption = t.plural("{count} recipient was not reached; the list is attached.",
                            "{count} recipients were not reached; the list is attached.", len(problems))
-        table = [(p.chat_id, p.name, t(_NOT_REACHED[p.status]), p.reason) for p in problems]
-        header = [t("Telegram ID"), t("Name"), t("Status"), t("Reason")]
+        # Telegram ids only for a coordinator, who may need them to find someone; a group's lead gets names.
+        with_ids = author is not None and author.role is Role.COORDINATOR
+        table = [(p.name, t(_NOT_REACHED[p.status]), p.reason, *((p.chat_id,) if with_ids else ()))
+                 for p in problems]
+        header = [t("Name"), t("Status"), t("Reason"), *((t("Telegram ID"),) if with_ids else ())]
         return Content(html(caption), document=xlsx_bytes(t("Not reached"), header, table),
                        filename=t("announcement-{id}-not-reached.xlsx", id=broadcast_id))
 

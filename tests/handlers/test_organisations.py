@@ -7,6 +7,7 @@ import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 from openpyxl import load_workbook
 
 from bot.i18n import translator
@@ -140,3 +141,29 @@ async def test_attendance_shows_organisations_and_its_export_says_zusage(h: Harn
     assert answers["Max Mustermann"] == [None, "Vielleicht"]
     assert answers["Test"] == [None, "Absage"]
     assert isinstance(table[1][3], datetime)
+
+
+async def test_a_leads_list_of_those_not_reached_has_no_telegram_ids(h: Harness, db: Database) -> None:
+    from handlers.announcements.sent import ReportRenderer
+    from storage import broadcasts
+    from storage.models import Audience, Delivery, DeliveryKind, DeliveryStatus
+    from storage.outbox import DueRow
+
+    group_id = await a_group(db)
+    async with db.begin() as session:
+        sent = await broadcasts.create(session, author_id=MIA, author_name="Mia Muster", audience=Audience.GROUP,
+                                       text="Treffen", attachment_kind=None, attachment_file_id=None, with_ack=False,
+                                       send_at=NOW, now=NOW, progress_chat_id=MIA, progress_message_id=None,
+                                       language="de", group_id=group_id)
+        row = await session.scalar(select(Delivery).where(Delivery.broadcast_id == sent.id))
+        row.status, row.error = DeliveryStatus.UNREACHABLE, "Forbidden: bot was blocked by the user"
+
+    async def report_for(author: int) -> list[list]:
+        due = DueRow(delivery_id=0, chat_id=author, kind=DeliveryKind.REPORT, broadcast_id=None,
+                     payload={"broadcast": sent.id}, attempts=0, language="de")
+        content = await ReportRenderer(db)(due, translator("de"))
+        return [[cell.value for cell in r] for r in load_workbook(io.BytesIO(content.document)).active.iter_rows()]
+
+    assert await report_for(MIA) == [["Name", "Status", "Grund"],
+                                     ["Max Mustermann", "hat den Bot blockiert", "Forbidden: bot was blocked by the user"]]
+    assert (await report_for(COORD))[1][-1] == MAX  # a coordinator may need the id to find the person
