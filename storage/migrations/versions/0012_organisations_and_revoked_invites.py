@@ -1,15 +1,15 @@
 """users.organisation: whom a person speaks for, shown wherever they are listed for the council;
 invites.revoked_at: a coordinator can revoke an invite link
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
