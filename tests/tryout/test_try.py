@@ -132,7 +132,8 @@ async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path
     await terminal.expect("Sie sind jetzt Katrin Vogel (Koordination).")
     await terminal.type("/members")
     members = await terminal.expect("7 Personen im Rat", "] Ulrike Brandt")
-    assert "• Jonas Krüger (Mitglied)" in members and "• Lena Hoffmann – Sportverein Laage e. V." in members
+    assert "• Jonas Krüger (Polizeirevier Güstrow) – Mitglied" in members
+    assert "• Lena Hoffmann (Sportverein Laage e. V.)" in members
     await terminal.press(members, "Lena Hoffmann annehmen")
     await terminal.expect("Bot (Hinweis): Erledigt.", "Bot (bearbeitet): 0 offene Aufnahmeanträge", "8 Personen im Rat")
 
@@ -190,7 +191,7 @@ async def test_the_demo_data_command_adds_once(tmp_path: Path) -> None:
     assert "added   coordinator Katrin Vogel (id 900001)" in first
     assert "added   local council Präventionsrat Güstrow (2 members, no limit)" in first
     assert "added   join request Lena Hoffmann (Sportverein Laage e. V.)" in first
-    assert "FAQ: 6 entries, from the content file" in first
+    assert "FAQ: 12 entries, from the content file" in first
     second = await demo_data()
     assert "added" not in second.replace("Nothing added", "")
     assert "exists  meeting Sitzung des Kommunalen Präventionsrates" in second
