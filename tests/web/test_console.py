@@ -336,3 +336,21 @@ async def test_web_says_so_when_the_console_is_turned_off(h: Harness) -> None:
         update={"web_port": 0}))
     assert await link(h, COORD) is None
     assert "turned off" in h.request.latest(COORD)["text"]
+
+
+async def test_the_lists_download_as_spreadsheets(h: Harness, client: TestClient) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.web import a_meeting
+
+    group = await a_group_led_by(h.db, COORD, name="AG Prävention")
+    meeting = await a_meeting(h.db, group, "AG Prävention: Start", NOW)
+    await sign_in(client, await link(h, COORD))
+    for path, expected in (("/exports/members", PEOPLE[LEAD]), (f"/exports/groups/{group}", "Katrin Vogel"),
+                           (f"/exports/meetings/{meeting}", "Coming")):
+        response = await client.get(path)
+        assert response.status == 200 and ".xlsx" in response.headers["Content-Disposition"], path
+        sheet = load_workbook(io.BytesIO(await response.read())).active
+        assert expected in [cell.value for row in sheet.iter_rows() for cell in row], path

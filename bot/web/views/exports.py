@@ -1,11 +1,13 @@
-"""The lists to download, in one place: members, a group's members, a meeting's attendance. Each is a
-table handed to `table_file`, the one seam where the file format is chosen."""
+"""The lists to download, in one place: members, a group's members, a meeting's attendance, each an
+.xlsx file made by the bot's own spreadsheet writer."""
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.i18n import translator
-from bot.rules.csvfile import csv_bytes
+from bot.rules.spreadsheet import XLSX_TYPE, filename, xlsx_bytes
 from bot.web.pages import console_of, now, refuse, render, visit
 from bot.web.views.meetings import ANSWERS, NOT_YOURS
 from bot.web.views.members import ROLE_NAMES
@@ -13,11 +15,10 @@ from storage import groups, meetings
 from storage.console import overview
 
 
-def table_file(name: str, header: list[str], rows: list[list[object]]) -> web.Response:
-    """A table as a download. CSV for now (UTF-8 with BOM, formulas defused: bot.rules.csvfile); the
-    bot's .xlsx writer takes this place once it is there, for every list at once."""
-    return web.Response(body=csv_bytes(header, rows), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+def table_file(title: str, header: list[str], rows: list[list[object]], zone: ZoneInfo) -> web.Response:
+    """A table as an .xlsx download, made as the bot makes its lists (bot.rules.spreadsheet)."""
+    return web.Response(body=xlsx_bytes(title, header, rows, zone), content_type=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{filename(title)}"'})
 
 
 async def page(request: web.Request) -> web.Response:
@@ -37,8 +38,9 @@ async def members_list(request: web.Request) -> web.Response:
         return refuse(request, NOT_YOURS)
     async with console_of(request).db.begin() as session:
         people = await overview.people(session)
-    return table_file("members", [t("Name"), t("Organisation"), t("Role"), t("Groups")],
-                      [[p.name, p.organisation, t(ROLE_NAMES[p.role]), ", ".join(p.groups)] for p in people])
+    return table_file(t("Members"), [t("Name"), t("Organisation"), t("Role"), t("Groups")],
+                      [[p.name, p.organisation, t(ROLE_NAMES[p.role]), ", ".join(p.groups)] for p in people],
+                      console_of(request).settings.timezone)
 
 
 async def group_list(request: web.Request) -> web.Response:
@@ -47,9 +49,13 @@ async def group_list(request: web.Request) -> web.Response:
     if not user.may_lead(group_id):
         return refuse(request, NOT_YOURS)
     async with console_of(request).db.begin() as session:
+        group = await groups.get(session, group_id)
         people = await groups.people(session, group_id)
-    return table_file(f"group-{group_id}", [t("Name"), t("Lead"), t("Waitlist place")],
-                      [[p.name, t("yes") if p.lead else "", p.place or ""] for p in people])
+    if group is None:
+        raise web.HTTPNotFound()
+    return table_file(group.name, [t("Name"), t("Lead"), t("Waitlist place")],
+                      [[p.name, t("yes") if p.lead else None, p.place] for p in people],
+                      console_of(request).settings.timezone)
 
 
 async def attendance_list(request: web.Request) -> web.Response:
@@ -59,8 +65,9 @@ async def attendance_list(request: web.Request) -> web.Response:
         if meeting is None or not user.may_lead(meeting.group_id):
             return refuse(request, NOT_YOURS)
         people = await meetings.attendance_list(session, meeting.id)
-    return table_file(f"attendance-{meeting.id}", [t("Name"), t("Answer")],
-                      [[p.name, t(ANSWERS[p.answer])] for p in people])
+    return table_file(f"{meeting.title} {meeting.starts_at.astimezone(console_of(request).settings.timezone):%Y-%m-%d}",
+                      [t("Name"), t("Answer")], [[p.name, t(ANSWERS[p.answer])] for p in people],
+                      console_of(request).settings.timezone)
 
 
 ROUTES = [
