@@ -286,21 +286,26 @@ def form_of(page: str, action: str) -> dict[str, str]:
 
 
 async def test_a_faq_entry_added_and_one_removed_in_the_console(h: Harness, client: TestClient) -> None:
+    entries = len(h.app.bot_data["services"].content.faq)
     await sign_in(client, await link(h, COORD))
     page = await (await client.get("/content/faq?add=faq")).text()
     form = form_of(page, "/content/faq")
-    assert form["added"] == "faq" and form["faq.6.answer.de"] == ""
-    form.update({"faq.6.de": "Gibt es Vordrucke?\nFormulare", "faq.6.en": "Are there forms?",
-                 "faq.6.answer.de": "Ja, beim Landkreis.", "faq.6.answer.en": "Yes, from the county.",
-                 "faq.6.source": "county", "remove:faq.1": "1"})
+    new = f"faq.{entries}"
+    assert form["added"] == "faq" and form[f"{new}.answer.de"] == "" and f"faq.{entries + 1}.source" not in form
+    form.update({f"{new}.key": "forms", f"{new}.de": "Wo kann ich am Kreishaus parken?\nParkplatz Kreishaus",
+                 f"{new}.en": "Where can I park at the county hall?",
+                 f"{new}.answer.de": "Hinter dem Kreishaus.", f"{new}.answer.en": "Behind the county hall.",
+                 f"{new}.source": "county", "remove:faq.1": "1"})
+    removed = h.app.bot_data["services"].content.faq[1]
     saved = await client.post("/content/faq", data=form)
-    assert saved.status == 200 and "version 2" in (await saved.text()).lower()
-    await h.send(APPLICANT, "Gibt es Vordrucke?", name="Anna")
-    assert "Ja, beim Landkreis." in h.request.latest(APPLICANT)["text"]
-    await h.send(APPLICANT, "Wie viel Förderung gibt es?", name="Anna")
-    assert "600" not in h.request.latest(APPLICANT)["text"]  # the removed entry's answer
+    assert saved.status == 200 and "version 2" in (await saved.text()).lower(), await saved.text()
+    await h.send(APPLICANT, "Wo kann ich am Kreishaus parken?", name="Anna")
+    assert "Hinter dem Kreishaus." in h.request.latest(APPLICANT)["text"]
+    faq = h.app.bot_data["services"].content.faq
+    assert len(faq) == entries and removed.key not in [entry.key for entry in faq]
     version = await (await client.get("/content/versions/2")).text()
-    assert "Gibt es Vordrucke?" in version and "Fördersumme" in version
+    assert "Wo kann ich am Kreishaus parken?" in version and removed.de[0] in version
+
 
 
 async def test_the_language_switch_stays_in_the_console(h: Harness, client: TestClient) -> None:
