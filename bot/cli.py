@@ -120,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
             print(f"UPDATE_DEADLINE {settings.update_deadline:g} s")
             print(f"DATABASE_TIMEOUT {settings.database_timeout:g} s")
+            print(f"WEB_PORT        {settings.web_port or 'off'}" + (
+                f" on {settings.web_listen}, reached as {settings.web_url}" if settings.web_port else ""))
             return 0
         database = load_database_settings()
         # A health check prints one line, not the migration tool's chatter.
