@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.i18n import N_
 from bot.live_content import LiveContent
 from bot.settings import Settings
 from bot.web.pages import (
@@ -19,13 +20,23 @@ from storage.console import access
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+FAILED = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 # Telegram's web client shows a Mini App in a frame of its own page.
 FRAME_ANCESTORS = "'self' https://web.telegram.org"
 
 
 @web.middleware
 async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response = await handler(request)
+    # A connection's requests share one task and its context: each starts as nobody's.
+    VISIT.set(Visit(console_of(request).settings.default_language))
+    try:
+        response = await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:  # noqa: BLE001 - a page that fails must not take the bot's process with it
+        # The path only: a query may hold a sign-in token.
+        log.exception("The web console failed on %s %s", request.method, request.path)
+        response = refuse(request, FAILED, status=500)
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         f"frame-ancestors {FRAME_ANCESTORS}; form-action 'self'; base-uri 'none'")
@@ -40,7 +51,6 @@ async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
 async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
     """Finds the session and asks the database who its person is now; sends anyone else to sign in."""
     console = console_of(request)
-    VISIT.set(Visit(console.settings.default_language))
     if request.path.startswith(OPEN_PATHS):
         return await handler(request)
     cookie = request.cookies.get(COOKIE, "")

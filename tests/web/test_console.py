@@ -359,3 +359,19 @@ async def test_the_lists_download_as_spreadsheets(h: Harness, client: TestClient
         assert response.status == 200 and ".xlsx" in response.headers["Content-Disposition"], path
         sheet = load_workbook(io.BytesIO(await response.read())).active
         assert expected in [cell.value for row in sheet.iter_rows() for cell in row], path
+
+
+async def test_a_page_that_fails_says_so_and_the_console_goes_on(h: Harness, client: TestClient,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    from storage.console import overview
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database said no")
+
+    await sign_in(client, await link(h, COORD))
+    monkeypatch.setattr(overview, "people", broken)
+    failed = await client.get("/members?token=secret-looking")
+    assert failed.status == 500 and "went wrong" in await failed.text()
+    assert "secret-looking" not in caplog.text and "/members" in caplog.text
+    assert (await client.get("/meetings")).status == 200
