@@ -375,3 +375,14 @@ async def test_a_page_that_fails_says_so_and_the_console_goes_on(h: Harness, cli
     assert failed.status == 500 and "went wrong" in await failed.text()
     assert "secret-looking" not in caplog.text and "/members" in caplog.text
     assert (await client.get("/meetings")).status == 200
+
+
+@pytest.mark.e2e
+def test_a_bot_without_its_console_loads_no_web_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.runner; "
+            "print([m for m in ('jinja2', 'bot.web.server', 'bot.web.pages', 'aiohttp.web') if m in sys.modules])")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
