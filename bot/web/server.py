@@ -20,6 +20,7 @@ from storage.console import access
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+SIGNED_OUT = N_("You are not signed in (any more). To sign in, send /web to the bot.")
 FAILED = N_("Sorry, something went wrong on our side. Please try again in a moment.")
 # Telegram's web client shows a Mini App in a frame of its own page.
 FRAME_ANCESTORS = "'self' https://web.telegram.org"
@@ -65,7 +66,7 @@ async def signed_in(request: web.Request, handler: Any) -> web.StreamResponse:
                 await access.end_session(session, digest(cookie))
     if user is None:
         if request.method != "GET":
-            return web.Response(status=403, text="Not signed in.")
+            return refuse(request, SIGNED_OUT)
         raise web.HTTPSeeOther(f"{console.base}/signin")
     VISIT.set(Visit(found.language, user, found.csrf, digest(cookie)))
     if request.method == "POST":
