@@ -25,7 +25,7 @@ from bot.settings import Settings
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
 from handlers.common.permissions import may_lead
-from handlers.common.respond import acknowledge, replace_buttons, respond
+from handlers.common.respond import acknowledge, redraw, respond
 from handlers.common.text import bold, html
 from handlers.meetings import reminders
 from handlers.meetings.view import MeetingView
@@ -105,17 +105,22 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
 
 
 def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
-         manager: bool, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
-    lines = [meeting_text(t, MeetingView.of(meeting), zone)]
+         manager: bool, now: datetime, on: str = "card", agenda: bool = True) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A meeting as it is now, with the viewer's own answer, everyone's counts and their buttons: in
+    /meetings (`on="card"`), and in place of an invitation or reminder answered (`on="note"`, without
+    the buttons of those who manage it: the note stays a note)."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        heading = "🚫 " + t("This meeting has been cancelled.")
+        return meeting_text(t, MeetingView.of(meeting), zone, heading=heading, agenda=False), None
+    lines = [meeting_text(t, MeetingView.of(meeting), zone, agenda=agenda)]
     lines.append("")
     lines.append(html(t("Your answer: {answer}", answer=t(ANSWER_LABELS[answer]) if answer else t("none yet"))))
     lines.append(html(" · ".join(t.plural(*ANSWER_HEADINGS[a], counts[a]) for a in Attendance)))
     begun = meeting.starts_at <= now
-    rows = [] if begun else rsvp_rows(t, meeting.id, "card", answer)
-    if meeting.agenda_file_id:
+    rows = [] if begun else rsvp_rows(t, meeting.id, on, answer)
+    if meeting.agenda_file_id and on == "card":
         rows.append([(t("Agenda as a file"), AGENDA.data(meeting=meeting.id))])
-    if manager:
+    if manager and on == "card":
         if begun:
             rows.append([(t("Send the minutes"), MINUTES.data(meeting=meeting.id))])
         else:
@@ -176,32 +181,40 @@ async def list_pressed(update: Update, context: BotContext) -> None:
 
 
 async def rsvp_pressed(update: Update, context: BotContext) -> None:
+    """An answer, from a card or from an invitation, change notice or reminder however old: the
+    pressed message is drawn again from the database, so it shows the meeting as it is now (a new
+    place, a new time, or that it was cancelled), never as it was when the message was sent."""
     t, now = context.t, context.now()
     meeting_id, attendance = int(context.match["meeting"]), Attendance(context.match["answer"])
     user_id = update.effective_user.id
     async with context.db.begin() as session:
         meeting = await store.get(session, meeting_id)
+        mine = meeting is not None and await store.is_for(session, meeting_id, user_id)
         problem = answer_problem(meeting, now)
-        if problem is None and not await store.is_for(session, meeting_id, user_id):
+        if problem is None and not mine:
             problem = N_("This meeting is not one of yours.")
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
+        if mine:
+            answer = (await store.answers_of(session, user_id, [meeting_id])).get(meeting_id)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and await permissions.may_act(session, user_id,
-                                                                                  meeting.group_id)
+            manager = await permissions.may_act(session, user_id, meeting.group_id)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
-        return
-    log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
-    await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
-    message = update.callback_query.message
-    if context.match["on"] == "card":
-        text, markup = card(t, meeting, context.settings.timezone, answer=attendance, counts=numbers,
-                            manager=manager, now=now)
-        await respond(update, text, markup, edit=True)
-    elif message is not None:
-        # A reminder or invitation keeps its text; the buttons show the answer given.
-        await replace_buttons(update, keyboard(rsvp_rows(t, meeting_id, "note", attendance)))
+    else:
+        log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
+        await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
+    if mine:  # who is not invited learns nothing more of the meeting than the refusal
+        await redraw_card(update, context, meeting, answer=answer, counts=numbers, manager=manager)
+
+
+async def redraw_card(update: Update, context: BotContext, meeting: Meeting, *, answer: Attendance | None,
+                      counts: dict[Attendance, int], manager: bool) -> None:
+    """The pressed card or note, drawn again from `meeting` as just read from the database."""
+    t, zone, now, on = context.t, context.settings.timezone, context.now(), context.match["on"]
+    text, markup = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on)
+    caption, _ = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on, agenda=False)
+    await redraw(update, text, markup, caption=caption)
 
 
 def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
