@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, false, func, literal, select, update
@@ -27,9 +27,11 @@ from storage.models import (
 
 async def create_series(session: AsyncSession, *, title: str, dates: list[datetime], place: str, agenda: str,
                         agenda_file_id: str | None, repetition: dict | None, created_by: int,
-                        now: datetime, group_id: int | None = None) -> list[Meeting]:
-    """One row per date; all of a series point to the first. `group_id`: a meeting of that group."""
-    meetings = [Meeting(title=title, starts_at=when, place=place, agenda=agenda, agenda_file_id=agenda_file_id,
+                        now: datetime, group_id: int | None = None,
+                        duration: timedelta = timedelta(hours=2)) -> list[Meeting]:
+    """One row per date, each lasting `duration`; all of a series point to the first. `group_id`: a
+    meeting of that group."""
+    meetings = [Meeting(title=title, starts_at=when, ends_at=when + duration, place=place, agenda=agenda, agenda_file_id=agenda_file_id,
                         repetition=repetition, status=MeetingStatus.SCHEDULED, sequence=0, created_by=created_by,
                         created_at=now, updated_at=now, group_id=group_id) for when in dates]
     session.add_all(meetings)

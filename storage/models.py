@@ -286,6 +286,8 @@ class Meeting(Base):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # As typed ("18-20 Uhr"), or the beginning plus MEETING_DURATION: in cards and calendar files.
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     place: Mapped[str] = mapped_column(Text)
     agenda: Mapped[str] = mapped_column(Text, default="")
     agenda_file_id: Mapped[str | None] = mapped_column(String(200))

@@ -14,7 +14,6 @@ from bot.rules.dates import latest_day
 TITLE_LIMITS = (3, 200)
 PLACE_LIMITS = (2, 500)
 AGENDA_LIMITS = (0, 3000)
-LENGTH = timedelta(hours=2)  # how long a meeting is assumed to last in calendar files
 MAX_OCCURRENCES = 52
 MAX_SPAN = timedelta(days=2 * 366)  # a series ends within two years
 MAX_WEEKS_APART = 12

@@ -15,14 +15,14 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
-from bot.rules.dates import DateProblem, format_datetime, parse_datetime
+from bot.rules.dates import DateProblem, parse_meeting_time
 from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.permissions import may_lead
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from handlers.meetings import reminders
-from handlers.meetings.overview import CHANGE_NAMES, EDIT, answer_problem
+from handlers.meetings.overview import CHANGE_NAMES, EDIT, answer_problem, shown_time
 from handlers.meetings.view import MeetingView
 from storage import meetings as store
 from storage.models import Meeting, Role
@@ -39,7 +39,8 @@ FIELD_NAMES = {**CHANGE_NAMES, "agenda": N_("Agenda")}
 LIMITS = {"title": TITLE_LIMITS, "place": PLACE_LIMITS, "agenda": AGENDA_LIMITS}
 QUESTIONS = {
     "title": N_("The new title:"),
-    "starts_at": N_("The new date and time, for example 12.3.2027 18:00:"),
+    "starts_at": N_("The new date and time, for example 12.3.2027 18:00–20:00, or only the time on the same day, "
+                    "for example 18-20 Uhr:"),
     "place": N_("The new place: an address, or the link of an online meeting."),
     "agenda": N_("The new agenda:"),
 }
@@ -105,16 +106,25 @@ async def field_chosen(update: Update, context: BotContext) -> str:
 
 
 async def got_value(update: Update, context: BotContext) -> str:
-    t, data = context.t, _draft(context)
+    t, data, zone = context.t, _draft(context), context.settings.timezone
     field = data.get("field")
     if field is None:
         return FIELD
+    async with context.db.begin() as session:
+        meeting = await store.get(session, data["meeting"])
+        told = await store.audience_size(session, data["meeting"], without_declined=True,
+                                         leave_out=update.effective_user.id)
+    if meeting is None:
+        return FIELD
     if field == "starts_at":
         try:
-            value = parse_datetime(update.message.text, context.settings.timezone, context.now()).isoformat()
+            start, end = parse_meeting_time(update.message.text, zone, context.now(),
+                                            day=meeting.starts_at.astimezone(zone).date())
         except DateProblem as problem:
             await respond(update, html(problem.text(t)))
             return VALUE
+        # Moved without an end given: it lasts as long as before.
+        value = interval(start, end or start + (meeting.ends_at - meeting.starts_at))
     else:
         low, high = LIMITS[field]
         value, problem = clean_text_answer(update.message.text, LIMITS[field], keep_lines=field == "agenda")
@@ -122,14 +132,8 @@ async def got_value(update: Update, context: BotContext) -> str:
             await respond(update, html(t(problem, min=low, max=high)))
             return VALUE
     data["value"] = value
-    async with context.db.begin() as session:
-        meeting = await store.get(session, data["meeting"])
-        told = await store.audience_size(session, data["meeting"], without_declined=True,
-                                         leave_out=update.effective_user.id)
-    if meeting is None:
-        return FIELD
     lines = [bold(meeting.title), html(t("{what}: {before} → {after}", what=t(FIELD_NAMES[field]),
-                    before=_shown(context, field, getattr(meeting, field)), after=_shown(context, field, value)))]
+                    before=_shown(context, field, current(meeting, field)), after=_shown(context, field, value)))]
     if field in TOLD:
         lines.append(html(t.plural("{count} person who has not declined will be told.",
                                    "{count} people who have not declined will be told.", told)))
@@ -139,11 +143,20 @@ async def got_value(update: Update, context: BotContext) -> str:
     return CONFIRM
 
 
-def _shown(context: BotContext, field: str, value: object) -> str:
+def interval(start: datetime, end: datetime) -> str:
+    """A meeting's time as a draft and a change notice keep it: ISO 8601's "start/end"."""
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def current(meeting: Meeting, field: str) -> str:
+    """The field's value as a draft keeps it (the time with its end)."""
+    return interval(meeting.starts_at, meeting.ends_at) if field == "starts_at" else getattr(meeting, field)
+
+
+def _shown(context: BotContext, field: str, value: str) -> str:
     if field == "starts_at":
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        return format_datetime(moment, context.settings.timezone, context.language)
-    text = str(value) or "–"
+        return shown_time(value, context.settings.timezone, context.language)
+    text = value or "–"
     return text if len(text) <= 300 else text[:300] + "…"
 
 
@@ -159,21 +172,27 @@ async def save(update: Update, context: BotContext) -> int | str:
         context.user_data.pop(_DRAFT, None)
         return ConversationHandler.END
     field = data["field"]
-    value = datetime.fromisoformat(data["value"]) if field == "starts_at" else data["value"]
-    if field == "starts_at" and value <= now:
+    if field == "starts_at":
+        begins, _, ends = data["value"].partition("/")
+        start = datetime.fromisoformat(begins)
+        # A draft kept from before meetings had an end holds the beginning only: it lasts as before.
+        end = datetime.fromisoformat(ends) if ends else start + (meeting.ends_at - meeting.starts_at)
+        changes: dict[str, object] = {"starts_at": start, "ends_at": end}
+    else:
+        changes = {field: data["value"]}
+    if field == "starts_at" and start <= now:
         await acknowledge(update, t("This moment has already passed. Please give a time in the future."), alert=True)
         return VALUE
     await acknowledge(update)
     async with context.db.begin() as session:
         fresh = await store.get(session, meeting.id)
-        before = getattr(fresh, field)
-        await store.edit(session, fresh, now, **{field: value})
+        before = current(fresh, field)
+        await store.edit(session, fresh, now, **changes)
         view = MeetingView.of(fresh)
         told = 0
         if field in TOLD:
-            shown_before = before.isoformat() if isinstance(before, datetime) else before
             told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
-                                                       "changes": {field: [shown_before, data["value"]]}},
+                                                       "changes": {field: [before, data["value"]]}},
                                       now, without_declined=True, leave_out=update.effective_user.id)
     context.user_data.pop(_DRAFT, None)
     if field == "starts_at":

@@ -19,7 +19,7 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import calendar
 from bot.rules.csvfile import csv_bytes
-from bot.rules.dates import format_datetime, spoken_duration
+from bot.rules.dates import format_datetime, format_span, spoken_duration
 from bot.rules.meetings import Repeat, Repetition
 from bot.settings import Settings
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
@@ -85,7 +85,7 @@ def meeting_text(t: Translator, view: MeetingView, zone: ZoneInfo, *, heading: s
     if heading:
         lines.append(html(heading))
     lines.append(bold(view.title))
-    lines.append("🗓 " + html(format_datetime(view.starts_at, zone, t.language)))
+    lines.append("🗓 " + html(format_span(view.starts_at, view.ends_at, zone, t.language)))
     lines.append("📍 " + html(view.place))
     repeats = describe_repetition(t, view.repetition, zone, t.language)
     if repeats:
@@ -266,8 +266,8 @@ async def calendar_pressed(update: Update, context: BotContext) -> None:
 
 
 def calendar_entry(meeting: Meeting | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
-    return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda,
-                                  meeting.sequence, cancelled=cancelled)
+    return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.ends_at, meeting.place,
+                                  meeting.agenda, meeting.sequence, cancelled=cancelled)
 
 
 async def manage_pressed(update: Update, context: BotContext) -> None:
@@ -423,9 +423,14 @@ class MeetingRenderer:
         return Content(caption, document=payload["file_id"])
 
     def _shown(self, name: str, value: str, t: Translator) -> str:
-        if name == "starts_at":
-            return format_datetime(datetime.fromisoformat(value), self._zone, t.language)
-        return value
+        return shown_time(value, self._zone, t.language) if name == "starts_at" else value
+
+
+def shown_time(value: str, zone: ZoneInfo, language: str) -> str:
+    """A meeting's time as a change keeps it: "start/end", or the start alone (changes queued before
+    meetings had an end)."""
+    start, _, end = value.partition("/")
+    return format_span(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, zone, language)
 
 
 def _rounded(left: timedelta) -> timedelta:

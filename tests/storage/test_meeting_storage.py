@@ -120,3 +120,27 @@ async def test_notices_skip_those_who_declined_and_the_author(db: Database) -> N
     assert told == count == 5  # yes, maybe, silent, off, no_1d: reminders off still get notices
     assert (cast["no"], "pending") not in await rows(db, kind=DeliveryKind.MEETING)
     assert {status for _, status in await rows(db, kind=DeliveryKind.MEETING)} == {DeliveryStatus.PENDING.value}
+
+
+async def test_meetings_planned_before_they_had_an_end_last_two_hours(db: Database) -> None:
+    """Migration 0011 gives the meetings there are the end their calendar files gave them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config
+
+    def migrate(connection, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.upgrade if revision == "head" else command.downgrade)(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(migrate, "0010")
+        await connection.execute(text(
+            "INSERT INTO meetings (title, starts_at, place, agenda, status, sequence, created_at, updated_at) "
+            "VALUES ('KPR-Sitzung', :start, 'Kreishaus', '', 'scheduled', 0, :now, :now)"),
+            {"start": START.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else START, "now": NOW})
+        await connection.run_sync(migrate, "head")
+    async with db.begin() as session:
+        meeting = (await session.scalars(select(Meeting))).one()
+    assert (meeting.starts_at, meeting.ends_at) == (START, START + timedelta(hours=2))
