@@ -31,8 +31,8 @@ async def create_series(session: AsyncSession, *, title: str, dates: list[dateti
                         duration: timedelta = timedelta(hours=2)) -> list[Meeting]:
     """One row per date, each lasting `duration`; all of a series point to the first. `group_id`: a
     meeting of that group."""
-    meetings = [Meeting(title=title, starts_at=when, ends_at=when + duration, place=place, agenda=agenda, agenda_file_id=agenda_file_id,
-                        repetition=repetition, status=MeetingStatus.SCHEDULED, sequence=0, created_by=created_by,
+    meetings = [Meeting(title=title, starts_at=when, ends_at=when + duration, place=place, agenda=agenda,
+                        agenda_file_id=agenda_file_id, repetition=repetition, status=MeetingStatus.SCHEDULED, sequence=0, created_by=created_by,
                         created_at=now, updated_at=now, group_id=group_id) for when in dates]
     session.add_all(meetings)
     await session.flush()
@@ -46,19 +46,49 @@ async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
     return await session.get(Meeting, meeting_id)
 
 
-async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
-                   for_user: int | None = None) -> tuple[list[Meeting], int]:
-    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
-    `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+def _upcoming_where(now: datetime, for_user: int | None) -> list:
     where = [Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now]
     if for_user is not None:
         their_groups = select(GroupMember.group_id).where(GroupMember.user_id == for_user,
                                                           GroupMember.status == GroupStatus.MEMBER)
         where.append(Meeting.group_id.is_(None) | Meeting.group_id.in_(their_groups))
+    return where
+
+
+async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                   for_user: int | None = None) -> tuple[list[Meeting], int]:
+    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
+    `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+    where = _upcoming_where(now, for_user)
     total = await session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
     page = await session.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at, Meeting.id)
                                  .offset(offset).limit(limit))
     return list(page), total
+
+
+async def upcoming_entries(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                           for_user: int | None = None) -> tuple[list[list[Meeting]], int]:
+    """As `upcoming`, but a series counts once: each entry is a meeting, or the upcoming dates of a
+    series (soonest first); entries by their next date; and how many entries there are in all."""
+    where = _upcoming_where(now, for_user)
+    entry = func.coalesce(Meeting.series_id, Meeting.id)
+    entries = (select(entry.label("entry"), func.min(Meeting.starts_at).label("first")).where(*where)
+               .group_by(entry).subquery())
+    total = await session.scalar(select(func.count()).select_from(entries)) or 0
+    page = list(await session.scalars(select(entries.c.entry).order_by(entries.c.first, entries.c.entry)
+                                      .offset(offset).limit(limit)))
+    found: dict[int, list[Meeting]] = {key: [] for key in page}
+    for meeting in await session.scalars(select(Meeting).where(*where, entry.in_(page))
+                                         .order_by(Meeting.starts_at, Meeting.id)):
+        found[meeting.series_id or meeting.id].append(meeting)
+    return list(found.values()), total
+
+
+async def series_dates(session: AsyncSession, series_id: int, now: datetime) -> list[Meeting]:
+    """The upcoming scheduled dates of a series, soonest first."""
+    return list(await session.scalars(select(Meeting).where(*_upcoming_where(now, None),
+                                                            Meeting.series_id == series_id)
+                                      .order_by(Meeting.starts_at, Meeting.id)))
 
 
 async def recent_past(session: AsyncSession, now: datetime, limit: int,

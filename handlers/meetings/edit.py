@@ -16,7 +16,7 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
 from bot.rules.dates import DateProblem, parse_meeting_time
-from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
+from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS, moved_along
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.permissions import may_lead
 from handlers.common.respond import acknowledge, respond
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 FIELD, VALUE, CONFIRM = "field", "value", "confirm"
 # The meeting is in every button: a press on an older edit's message must not change another meeting.
-STEP = Callback("mte", meeting=ROW_ID, action="title|starts_at|place|agenda|save|back|cancel")
+# save: this meeting; saveall: this and the later dates of its series.
+STEP = Callback("mte", meeting=ROW_ID, action="title|starts_at|place|agenda|save|saveall|back|cancel")
 _DRAFT = "editmeeting"
 # Members are told of these changes; a new title or agenda shows on the card and in the calendar file.
 TOLD = ("starts_at", "place")
@@ -114,6 +115,7 @@ async def got_value(update: Update, context: BotContext) -> str:
         meeting = await store.get(session, data["meeting"])
         told = await store.audience_size(session, data["meeting"], without_declined=True,
                                          leave_out=update.effective_user.id)
+        later = len(await store.series_from(session, meeting)) - 1 if meeting is not None else 0
     if meeting is None:
         return FIELD
     if field == "starts_at":
@@ -137,9 +139,13 @@ async def got_value(update: Update, context: BotContext) -> str:
     if field in TOLD:
         lines.append(html(t.plural("{count} person who has not declined will be told.",
                                    "{count} people who have not declined will be told.", told)))
+    saving = [[(t("Save"), _step(context, "save"))]]
+    if later:  # a date of a series: this one, or this and the later ones as well
+        saving = [[(t("Save for this meeting only"), _step(context, "save"))],
+                  [(t.plural("Save for this and the {count} later one", "Save for this and the {count} later ones",
+                             later), _step(context, "saveall"))]]
     await respond(update, "\n".join(lines), keyboard([
-        [(t("Save"), _step(context, "save"))],
-        [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
+        *saving, [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
     return CONFIRM
 
 
@@ -183,22 +189,41 @@ async def save(update: Update, context: BotContext) -> int | str:
     if field == "starts_at" and start <= now:
         await acknowledge(update, t("This moment has already passed. Please give a time in the future."), alert=True)
         return VALUE
-    await acknowledge(update)
     async with context.db.begin() as session:
         fresh = await store.get(session, meeting.id)
         before = current(fresh, field)
-        await store.edit(session, fresh, now, **changes)
-        view = MeetingView.of(fresh)
-        told = 0
-        if field in TOLD:
-            told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
-                                                       "changes": {field: [before, data["value"]]}},
-                                      now, without_declined=True, leave_out=update.effective_user.id)
+        later = ([m for m in await store.series_from(session, fresh) if m.id != fresh.id]
+                 if context.match["action"] == "saveall" else [])
+        later_changes: list[dict[str, object]] | None = [changes] * len(later)
+        if field == "starts_at":
+            # The later dates move as this one does: by as many days, to the same times.
+            moves = moved_along(fresh.starts_at, start, end, [m.starts_at for m in later], context.settings.timezone)
+            later_changes = None if moves is None else [{"starts_at": a, "ends_at": b} for a, b in moves]
+        if later_changes is not None:
+            await store.edit(session, fresh, now, **changes)
+            for other, change in zip(later, later_changes, strict=True):
+                await store.edit(session, other, now, **change)
+            view = MeetingView.of(fresh)
+            told = 0
+            if field in TOLD:
+                told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
+                                                           "changes": {field: [before, data["value"]]},
+                                                           "later": len(later)},
+                                          now, without_declined=True, leave_out=update.effective_user.id)
+            moved = [view] + [MeetingView.of(m) for m in later]
+    if later_changes is None:
+        await acknowledge(update, t("One of the dates falls into the hour skipped when summer time begins. "
+                                    "Please choose another time."), alert=True)
+        return CONFIRM
+    await acknowledge(update)
     context.user_data.pop(_DRAFT, None)
     if field == "starts_at":
-        await reminders.schedule(context.application, view)
-    log.info("User %s changed %s of meeting %s", who(update.effective_user.id), field, meeting.id)
-    text = t("Saved.")
+        for each in moved:  # a new time has new reminders; the old ones' jobs go
+            await reminders.schedule(context.application, each)
+    log.info("User %s changed %s of meeting %s and %d later one(s)", who(update.effective_user.id), field,
+             meeting.id, len(later))
+    text = t("Saved.") if not later else t.plural("Saved for this meeting and {count} later one.",
+                                                  "Saved for this meeting and {count} later ones.", len(later))
     if field in TOLD:
         text += " " + t.plural("{count} person is being told.", "{count} people are being told.", told)
     await respond(update, html(text), edit=True)
@@ -225,7 +250,7 @@ CONVERSATION = flow(
         FIELD: [CallbackQueryHandler(field_chosen, pattern=STEP.matching(action="title|starts_at|place|agenda"))],
         VALUE: [MessageHandler(TEXT, got_value), CallbackQueryHandler(back, pattern=STEP.matching(action="back"))],
         CONFIRM: [
-            CallbackQueryHandler(save, pattern=STEP.matching(action="save")),
+            CallbackQueryHandler(save, pattern=STEP.matching(action="save|saveall")),
             CallbackQueryHandler(back, pattern=STEP.matching(action="back")),
         ],
     },

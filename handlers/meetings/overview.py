@@ -48,6 +48,13 @@ LIST = Callback("mtgs", page=r"\d{1,4}", when="next|past")
 # Buttons of other flows shown on a card; their modules register the handlers.
 EDIT = Callback("mted", meeting=ROW_ID)
 MINUTES = Callback("mtmin", meeting=ROW_ID)
+# A series as a whole (handlers.meetings.series): one answer for all its dates, its dates one by one,
+# all of them in one calendar file. `series`: its first meeting's id, which every date points to.
+SERIES_RSVP = Callback("rsvpa", series=ROW_ID, answer="yes|no|maybe", on="card|note")
+SERIES_DATES = Callback("msd", series=ROW_ID, page=r"\d{1,2}")
+SERIES_CALENDAR = Callback("mscal", series=ROW_ID)
+ALL_LABELS = {Attendance.YES: N_("Coming to all"), Attendance.NO: N_("Not coming to any"),
+              Attendance.MAYBE: N_("Maybe to all")}
 
 ANSWER_LABELS = {Attendance.YES: N_("Coming"), Attendance.NO: N_("Not coming"), Attendance.MAYBE: N_("Maybe")}
 ANSWER_HEADINGS = {
@@ -130,6 +137,36 @@ def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance 
     return "\n".join(lines), keyboard(rows)
 
 
+def series_card(t: Translator, dates: list[Meeting], zone: ZoneInfo, *, answers: dict[int, Attendance],
+                on: str = "card") -> tuple[str, InlineKeyboardMarkup | None]:
+    """A series' upcoming dates as one entry: the next one, the viewer's answers to them all, one
+    answer for all, and the way to its dates one by one (there: edit, cancel, a single answer)."""
+    first, series_id = dates[0], dates[0].series_id or dates[0].id
+    view = MeetingView.of(first)
+    lines = [bold(first.title)]
+    repeats = describe_repetition(t, first.repetition, zone, t.language)
+    if repeats:
+        lines.append("🔁 " + html(repeats))
+    lines.append("🗓 " + html(t("Next: {date}", date=format_span(view.starts_at, view.ends_at, zone, t.language))))
+    lines.append("📍 " + html(first.place))
+    given = [answers.get(m.id) for m in dates]
+    summary = ", ".join(f"{given.count(a)} × " + (t(ANSWER_LABELS[a]) if a else t("none yet"))
+                        for a in (*Attendance, None) if given.count(a))
+    lines += ["", html(t.plural("{count} upcoming date", "{count} upcoming dates", len(dates))),
+              html(t("Your answers: {answers}", answers=summary))]
+    same = given[0] if given.count(given[0]) == len(given) else None
+    return "\n".join(lines), keyboard(series_rows(t, series_id, len(dates), on, same))
+
+
+def series_rows(t: Translator, series_id: int, dates: int, on: str, chosen: Attendance | None = None) -> list:
+    def label(attendance: Attendance) -> str:
+        return ("● " if attendance is chosen else "") + t(ALL_LABELS[attendance])
+
+    return [[(label(a), SERIES_RSVP.data(series=series_id, answer=a.value, on=on)) for a in Attendance],
+            [(t("Dates one by one ({count})", count=dates), SERIES_DATES.data(series=series_id, page=0))],
+            [(t("All dates to my calendar"), SERIES_CALENDAR.data(series=series_id))]]
+
+
 async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
     t, now, zone = context.t, context.now(), context.settings.timezone
     user_id = update.effective_user.id
@@ -138,11 +175,14 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
         managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
         if past:
             found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
-            total = len(found)
+            total, series = len(found), {}
         else:
-            found, total = await store.upcoming(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
-                                                for_user=None if coordinator else user_id)
-        ids = [m.id for m in found]
+            entries, total = await store.upcoming_entries(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
+                                                          for_user=None if coordinator else user_id)
+            found = [dates[0] for dates in entries]
+            # A series with one date left is shown as that meeting.
+            series = {dates[0].id: dates for dates in entries if len(dates) > 1}
+        ids = [m.id for m in found] + [m.id for dates in series.values() for m in dates]
         answers = await store.answers_of(session, update.effective_user.id, ids)
         numbers = await store.counts(session, ids)
     if not found:
@@ -153,6 +193,9 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
     if not past:
         await respond(update, bold(t.plural("{count} upcoming meeting", "{count} upcoming meetings", total)))
     for meeting in found:
+        if meeting.id in series:
+            await respond(update, *series_card(t, series[meeting.id], zone, answers=answers))
+            continue
         text, markup = card(t, meeting, zone, answer=answers.get(meeting.id), counts=numbers[meeting.id],
                             manager=meeting.group_id in managed_groups, now=now)
         await respond(update, text, markup)
@@ -394,17 +437,26 @@ class MeetingRenderer:
         if event == "invite":
             heading = "📨 " + (t("Invitation to a meeting of “{group}”. Will you come?", group=payload["group"])
                               if payload.get("group") else t("Invitation to a meeting of the council. Will you come?"))
+            rows = rsvp_rows(t, view.id, "note")
+            if payload.get("dates", 1) > 1:  # a series: one answer for all its dates, or each on its own
+                heading += "\n" + t.plural("Your answer counts for its {count} date; you can change single ones.",
+                                           "Your answer counts for all its {count} dates; you can change single ones.",
+                                           payload["dates"])
+                rows = series_rows(t, view.id, payload["dates"], "note")
             if view.agenda_file_id:
                 # The agenda file goes with the invitation; its caption has room for the essentials only.
                 text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
-                return Content(text + "\n" + html(t("The agenda is attached.")),
-                               keyboard(rsvp_rows(t, view.id, "note")), document=view.agenda_file_id)
-            return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rsvp_rows(t, view.id, "note")))
+                return Content(text + "\n" + html(t("The agenda is attached.")), keyboard(rows),
+                               document=view.agenda_file_id)
+            return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rows))
         if event == "changed":
             changes = [html(t("{what}: {before} → {after}", what=t(CHANGE_NAMES[name]),
                               before=self._shown(name, before, t), after=self._shown(name, after, t)))
                        for name, (before, after) in payload["changes"].items()]
             heading = "✏️ " + t("A meeting has changed:")
+            if payload.get("later"):
+                heading += "\n" + t.plural("So have the {count} later date of the series.",
+                                           "So have the {count} later dates of the series.", payload["later"])
             text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
             return Content(text + "\n\n" + "\n".join(changes), keyboard(rsvp_rows(t, view.id, "note")))
         when = format_datetime(view.starts_at, self._zone, t.language)

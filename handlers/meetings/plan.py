@@ -382,8 +382,8 @@ async def create(update: Update, context: BotContext) -> int:
             created_by=update.effective_user.id, now=now, group_id=data.get("group_id"), duration=_duration(context))
         views = [MeetingView.of(m) for m in created]
         invited = await store.notify(session, created[0], {"event": "invite", "meeting": views[0].to_payload(),
-                                                           "group": data.get("group_name")}, now,
-                                     without_declined=False, leave_out=update.effective_user.id)
+                                                           "group": data.get("group_name"), "dates": len(created)},
+                                     now, without_declined=False, leave_out=update.effective_user.id)
     context.user_data.pop(_DRAFT, None)
     for view in views:
         await reminders.schedule(context.application, view)
