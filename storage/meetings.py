@@ -141,10 +141,22 @@ async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
     return await session.scalar(_IS_FOR, {"meeting": meeting_id, "user": user_id}) is not None
 
 
-async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
-    """Records the person's answer, or changes the one they gave."""
+@dataclass(frozen=True, slots=True)
+class Deputy:
+    """Who comes in someone's place, as they typed it."""
+
+    name: str
+    organisation: str | None = None
+
+
+async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime,
+                 deputy: Deputy | None = None) -> None:
+    """Records the person's answer, or changes the one they gave; a deputy only with "no", and any
+    other answer takes a deputy named before back."""
     await session.execute(_ANSWER[session.bind.dialect.name],
-                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now})
+                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now,
+                           "deputy": deputy.name if deputy else None,
+                           "organisation": deputy.organisation if deputy else None})
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
@@ -164,9 +176,13 @@ async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dic
 def _answer(insert: Callable[[Any], Any]) -> Any:
     new = insert(Rsvp).values(meeting_id=bindparam("meeting"), user_id=bindparam("user"),
                               answer=bindparam("answer", type_=Rsvp.answer.type),
-                              answered_at=bindparam("at", type_=Rsvp.answered_at.type))
+                              answered_at=bindparam("at", type_=Rsvp.answered_at.type),
+                              deputy_name=bindparam("deputy", type_=Rsvp.deputy_name.type),
+                              deputy_organisation=bindparam("organisation", type_=Rsvp.deputy_organisation.type))
     return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
-                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
+                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at,
+                                           "deputy_name": new.excluded.deputy_name,
+                                           "deputy_organisation": new.excluded.deputy_organisation})
 
 
 # Built once: an RSVP runs these (with the permission rule) while the person waits for the button,
@@ -187,6 +203,7 @@ class Attendee:
     user_id: int
     name: str
     answer: Attendance | None
+    deputy: Deputy | None = None  # who comes in their place
 
 
 async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attendee]:
@@ -194,11 +211,12 @@ async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attend
     invited = audience(meeting_id).subquery()
     answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
     rows = await session.execute(
-        select(User.id, User.display_name, Rsvp.answer)
+        select(User.id, User.display_name, Rsvp.answer, Rsvp.deputy_name, Rsvp.deputy_organisation)
         .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
         .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
         .order_by(User.display_name, User.id))
-    return [Attendee(row.id, row.display_name, row.answer) for row in rows]
+    return [Attendee(row.id, row.display_name, row.answer,
+                     Deputy(row.deputy_name, row.deputy_organisation) if row.deputy_name else None) for row in rows]
 
 
 async def edit(session: AsyncSession, meeting: Meeting, now: datetime, **changes: object) -> None:

@@ -318,6 +318,9 @@ class Rsvp(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     answer: Mapped[Attendance] = mapped_column(_enum(Attendance, "attendance"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who comes instead, with an answer "no" ("Absage, ich schicke eine Vertretung"); as typed.
+    deputy_name: Mapped[str | None] = mapped_column(String(200))
+    deputy_organisation: Mapped[str | None] = mapped_column(String(200))
 
 
 class ReminderRun(Base):

@@ -31,7 +31,7 @@ from handlers.meetings import reminders
 from handlers.meetings.view import MeetingView
 from storage import groups, permissions
 from storage import meetings as store
-from storage.meetings import Attendee
+from storage.meetings import Attendee, Deputy
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
 from storage.outbox import DueRow
 
@@ -47,6 +47,7 @@ MANAGE = Callback("mtg", meeting=ROW_ID, action="card|attendance|csv|cancel|canc
 LIST = Callback("mtgs", page=r"\d{1,4}", when="next|past")
 # Buttons of other flows shown on a card; their modules register the handlers.
 EDIT = Callback("mted", meeting=ROW_ID)
+DEPUTY = Callback("mdep", meeting=ROW_ID)
 MINUTES = Callback("mtmin", meeting=ROW_ID)
 # A series as a whole (handlers.meetings.series): one answer for all its dates, its dates one by one,
 # all of them in one calendar file. `series`: its first meeting's id, which every date points to.
@@ -108,6 +109,7 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
         return ("● " if attendance is chosen else "") + t(ANSWER_LABELS[attendance])
 
     return [[(label(a), RSVP.data(meeting=meeting_id, answer=a.value, on=on)) for a in Attendance],
+            [(t("Not coming, I am sending a deputy"), DEPUTY.data(meeting=meeting_id))],
             [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
 
 
@@ -130,10 +132,13 @@ def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance 
     if manager and on == "card":
         if begun:
             rows.append([(t("Send the minutes"), MINUTES.data(meeting=meeting.id))])
+            rows.append([(t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
         else:
             rows.append([(t("Edit"), EDIT.data(meeting=meeting.id)),
-                         (t("Cancel the meeting"), MANAGE.data(meeting=meeting.id, action="cancel"))])
-        rows.append([(t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
+                         (t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
+            # Last and on its own, worded apart from one's own "Absage": it cancels the meeting for
+            # everyone (after a confirmation).
+            rows.append([(t("🚫 Cancel the meeting for everyone"), MANAGE.data(meeting=meeting.id, action="cancel"))])
     return "\n".join(lines), keyboard(rows)
 
 
@@ -348,10 +353,20 @@ def attendance_messages(t: Translator, meeting: Meeting, people: list[Attendee],
     """Names by answer, split into messages below Telegram's limit."""
     lines = [bold(meeting.title), html(format_datetime(meeting.starts_at, zone, t.language))]
     for attendance in (Attendance.YES, Attendance.MAYBE, Attendance.NO, None):
-        names = [person.name for person in people if person.answer is attendance]
+        names = [_with_deputy(t, person) for person in people if person.answer is attendance]
         lines += ["", bold(t.plural(*ANSWER_HEADINGS[attendance], len(names)))]
         lines += [f"• {html(name)}" for name in names]
     return split_lines(lines)
+
+
+def _with_deputy(t: Translator, person: Attendee) -> str:
+    if person.deputy is None:
+        return person.name
+    return t("{name} – deputy: {deputy}", name=person.name, deputy=deputy_text(person.deputy))
+
+
+def deputy_text(deputy: Deputy) -> str:
+    return f"{deputy.name} ({deputy.organisation})" if deputy.organisation else deputy.name
 
 
 def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
@@ -367,8 +382,10 @@ def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def attendance_csv(people: list[Attendee]) -> bytes:
-    return csv_bytes(["telegram_id", "name", "answer"],
-                     ((person.user_id, person.name, person.answer.value if person.answer else "") for person in people))
+    return csv_bytes(["telegram_id", "name", "answer", "deputy", "deputy_organisation"],
+                     ((person.user_id, person.name, person.answer.value if person.answer else "",
+                       person.deputy.name if person.deputy else "",
+                       (person.deputy.organisation or "") if person.deputy else "") for person in people))
 
 
 async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, action: str) -> None:

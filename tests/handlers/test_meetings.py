@@ -218,7 +218,8 @@ async def test_attendance_is_split_below_telegrams_limit_and_exported(h: Harness
     await h.press(COORD, f"mtg:{meeting_id}:csv", language="en")
     document = h.request.sent(COORD, method="sendDocument")[-1]["document"]
     table = list(csv.reader(io.StringIO(document["data"].decode("utf-8-sig"))))
-    assert table[0] == ["telegram_id", "name", "answer"] and len(table) == 1 + 300 + 3  # + coordinator, Mia, Max
+    assert table[0] == ["telegram_id", "name", "answer", "deputy", "deputy_organisation"]
+    assert len(table) == 1 + 300 + 3  # + coordinator, Mia, Max
 
 
 async def test_minutes_go_out_once_after_the_meeting(h: Harness, db: Database) -> None:
@@ -322,7 +323,7 @@ async def test_a_meeting_of_a_group_is_only_for_its_members(h: Harness, db: Data
     # Max leads the group: he sees it, manages it, and gets the agenda file.
     await h.send(MAX, "/meetings")
     card = next(p for p in h.request.sent(MAX) if "AG-Treffen" in p.get("text", ""))
-    assert {"Bearbeiten", "Sitzung absagen", "Teilnahme", "Tagesordnung als Datei"} <= set(buttons(card))
+    assert {"Bearbeiten", "🚫 Sitzung für alle absagen", "Teilnahme", "Tagesordnung als Datei"} <= set(buttons(card))
     await h.press(MAX, buttons(card)["Tagesordnung als Datei"])
     assert h.request.sent(MAX, method="sendDocument")[-1]["document"] == "doc-agenda"
     await h.press(MAX, f"mtg:{meeting.id}:attendance")
