@@ -75,8 +75,8 @@ async def got_name(update: Update, context: BotContext) -> str:
         return NAME
     _draft(context)["name"] = name
     t = context.t
-    await respond(update, html(t("Which organisation does {name} speak for? For example: a police station, a school, a town.",
-                                 name=name)),
+    await respond(update, html(t("Which organisation does {name} speak for? For example: a police station, a school, "
+                                 "a town.", name=name)),
                   keyboard([[(t("Skip"), _step(context, "skip"))],
                             [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
     return ORGANISATION

@@ -114,7 +114,8 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
 
 
 def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
-         manager: bool, now: datetime, on: str = "card", agenda: bool = True) -> tuple[str, InlineKeyboardMarkup | None]:
+         manager: bool, now: datetime, on: str = "card",
+         agenda: bool = True) -> tuple[str, InlineKeyboardMarkup | None]:
     """A meeting as it is now, with the viewer's own answer, everyone's counts and their buttons: in
     /meetings (`on="card"`), and in place of an invitation or reminder answered (`on="note"`, without
     the buttons of those who manage it: the note stays a note)."""
