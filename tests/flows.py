@@ -43,7 +43,7 @@ async def plan_meeting(coordinator: FakeUser, when: str, *, title: str = "KPR-Si
     await coordinator.send("/newmeeting")
     await coordinator.expect_message(contains="What is the meeting called?")
     await coordinator.send(title)
-    await coordinator.expect_message(contains="When does it begin?")
+    await coordinator.expect_message(contains="When is it?")
     await coordinator.send(when)
     question = await coordinator.expect_message(contains="is that right?")
     for label, next_question in (("Yes", "Where?"), (None, "The agenda"), ("No agenda yet", "Who is it for?"),
