@@ -165,6 +165,13 @@ async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]
     return {row.meeting_id: row.answer for row in rows}
 
 
+async def deputies_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Deputy]:
+    """Whom the person sends in their place, by meeting (only where they named someone)."""
+    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.deputy_name, Rsvp.deputy_organisation).where(
+        Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids), Rsvp.deputy_name.is_not(None)))
+    return {row.meeting_id: Deputy(row.deputy_name, row.deputy_organisation) for row in rows}
+
+
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
     """How many gave each answer, by meeting."""
     found: dict[int, dict[Attendance, int]] = {m: {a: 0 for a in Attendance} for m in meeting_ids}

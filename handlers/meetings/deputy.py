@@ -133,7 +133,7 @@ async def save(update: Update, context: BotContext, organisation: str | None) ->
         return ConversationHandler.END
     log.info("User %s is not coming to meeting %s and sends a deputy", who(user_id), meeting.id)
     text, markup = card(t, meeting, context.settings.timezone, answer=Attendance.NO, counts=numbers,
-                        manager=manager, now=now)
+                        manager=manager, now=now, deputy=deputy)
     saved = bold(t("Saved: not coming; in your place comes {deputy}.", deputy=deputy_text(deputy)))
     await respond(update, saved + "\n\n" + text, markup)
     return ConversationHandler.END

@@ -114,8 +114,8 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
 
 
 def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
-         manager: bool, now: datetime, on: str = "card",
-         agenda: bool = True) -> tuple[str, InlineKeyboardMarkup | None]:
+         manager: bool, now: datetime, on: str = "card", agenda: bool = True,
+         deputy: Deputy | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
     """A meeting as it is now, with the viewer's own answer, everyone's counts and their buttons: in
     /meetings (`on="card"`), and in place of an invitation or reminder answered (`on="note"`, without
     the buttons of those who manage it: the note stays a note)."""
@@ -124,7 +124,10 @@ def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance 
         return meeting_text(t, MeetingView.of(meeting), zone, heading=heading, agenda=False), None
     lines = [meeting_text(t, MeetingView.of(meeting), zone, agenda=agenda)]
     lines.append("")
-    lines.append(html(t("Your answer: {answer}", answer=t(ANSWER_LABELS[answer]) if answer else t("none yet"))))
+    given = t(ANSWER_LABELS[answer]) if answer else t("none yet")
+    if deputy is not None:
+        given = t("Not coming; in your place: {deputy}", deputy=deputy_text(deputy))
+    lines.append(html(t("Your answer: {answer}", answer=given)))
     lines.append(html(" · ".join(t.plural(*ANSWER_HEADINGS[a], counts[a]) for a in Attendance)))
     begun = meeting.starts_at <= now
     rows = [] if begun else rsvp_rows(t, meeting.id, on, answer)
@@ -190,6 +193,7 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
             series = {dates[0].id: dates for dates in entries if len(dates) > 1}
         ids = [m.id for m in found] + [m.id for dates in series.values() for m in dates]
         answers = await store.answers_of(session, update.effective_user.id, ids)
+        deputies = await store.deputies_of(session, update.effective_user.id, ids)
         numbers = await store.counts(session, ids)
     if not found:
         text = t("No past meetings yet.") if past else t("No meetings are planned at the moment.")
@@ -203,7 +207,7 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
             await respond(update, *series_card(t, series[meeting.id], zone, answers=answers))
             continue
         text, markup = card(t, meeting, zone, answer=answers.get(meeting.id), counts=numbers[meeting.id],
-                            manager=meeting.group_id in managed_groups, now=now)
+                            manager=meeting.group_id in managed_groups, now=now, deputy=deputies.get(meeting.id))
         await respond(update, text, markup)
     navigation = []
     if not past and (page + 1) * PAGE_SIZE < total:
@@ -246,6 +250,9 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
             await store.answer(session, meeting_id, user_id, attendance, now)
         if mine:
             answer = (await store.answers_of(session, user_id, [meeting_id])).get(meeting_id)
+            # A new answer takes back a deputy named before; a refused one leaves them.
+            deputy = None if problem is None else (
+                await store.deputies_of(session, user_id, [meeting_id])).get(meeting_id)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
             manager = await permissions.may_act(session, user_id, meeting.group_id)
     if problem is not None:
@@ -254,15 +261,17 @@ async def rsvp_pressed(update: Update, context: BotContext) -> None:
         log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
         await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
     if mine:  # who is not invited learns nothing more of the meeting than the refusal
-        await redraw_card(update, context, meeting, answer=answer, counts=numbers, manager=manager)
+        await redraw_card(update, context, meeting, answer=answer, counts=numbers, manager=manager, deputy=deputy)
 
 
 async def redraw_card(update: Update, context: BotContext, meeting: Meeting, *, answer: Attendance | None,
-                      counts: dict[Attendance, int], manager: bool) -> None:
+                      counts: dict[Attendance, int], manager: bool, deputy: Deputy | None) -> None:
     """The pressed card or note, drawn again from `meeting` as just read from the database."""
     t, zone, now, on = context.t, context.settings.timezone, context.now(), context.match["on"]
-    text, markup = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on)
-    caption, _ = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on, agenda=False)
+    text, markup = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on,
+                        deputy=deputy)
+    caption, _ = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on, agenda=False,
+                      deputy=deputy)
     await redraw(update, text, markup, caption=caption)
 
 
@@ -326,6 +335,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
         meeting = await store.get(session, meeting_id)
         people = await store.attendance_list(session, meeting_id) if action in ("attendance", "csv") else []
         answer = (await store.answers_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
+        deputy = (await store.deputies_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
         numbers = (await store.counts(session, [meeting_id]))[meeting_id]
     if meeting is None:
         await acknowledge(update, t("This meeting does not exist."), alert=True)
@@ -335,7 +345,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
     if action == "card":  # back from a question about the meeting
         await acknowledge(update)
         text, markup = card(t, meeting, context.settings.timezone, answer=answer, counts=numbers,
-                            manager=True, now=context.now())
+                            manager=True, now=context.now(), deputy=deputy)
         await respond(update, text, markup, edit=True)
     elif action == "attendance":
         await acknowledge(update)

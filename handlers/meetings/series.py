@@ -85,11 +85,13 @@ async def dates_pressed(update: Update, context: BotContext) -> None:
     ids = [m.id for m in shown]
     async with context.db.begin() as session:
         answers = await store.answers_of(session, user_id, ids)
+        deputies = await store.deputies_of(session, user_id, ids)
         numbers = await store.counts(session, ids)
         manager = await permissions.may_act(session, user_id, dates[0].group_id)
     for meeting in shown:
         await respond(update, *card(t, meeting, context.settings.timezone, answer=answers.get(meeting.id),
-                                    counts=numbers[meeting.id], manager=manager, now=context.now()))
+                                    counts=numbers[meeting.id], manager=manager, now=context.now(),
+                                    deputy=deputies.get(meeting.id)))
     if (page + 1) * PAGE_SIZE < len(dates):
         series_id = int(context.match["series"])
         await respond(update, html(t("More dates of the series:")),

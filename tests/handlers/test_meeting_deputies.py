@@ -47,7 +47,8 @@ async def test_a_member_sends_a_deputy_whom_the_attendance_and_its_export_show(h
     await h.send(MIA, "Polizeirevier Güstrow")
     saved = h.request.latest(MIA)
     assert "an Ihrer Stelle kommt Hans Beispiel (Polizeirevier Güstrow)" in saved["text"]
-    assert "Ihre Antwort: Absage" in saved["text"] and "● Absage" in buttons(saved)
+    assert "Ihre Antwort: Absage; an Ihrer Stelle: Hans Beispiel (Polizeirevier Güstrow)" in saved["text"]
+    assert "● Absage" in buttons(saved)
     answer = await rsvp(db, meeting_id)
     assert (answer.answer, answer.deputy_name, answer.deputy_organisation) == (
         Attendance.NO, "Hans Beispiel", "Polizeirevier Güstrow")
@@ -61,8 +62,11 @@ async def test_a_member_sends_a_deputy_whom_the_attendance_and_its_export_show(h
                                         .decode("utf-8-sig"))))
     assert [str(MIA), "Test", "no", "Hans Beispiel", "Polizeirevier Güstrow"] in table
 
+    await h.send(MIA, "/meetings")  # the card says so later too
+    assert "an Ihrer Stelle: Hans Beispiel" in h.request.latest(MIA)["text"]
     # Coming after all: the deputy is no longer named.
     await h.press(MIA, f"rsvp:{meeting_id}:yes:card")
+    assert "Ihre Antwort: Zusage" in h.request.latest(MIA)["text"]
     answer = await rsvp(db, meeting_id)
     assert (answer.answer, answer.deputy_name) == (Attendance.YES, None)
 

@@ -106,6 +106,9 @@ async def test_an_edit_for_this_and_later_dates_moves_them_and_their_reminders(h
     assert [m.starts_at.astimezone(BERLIN) for m in moved] == [
         first, datetime(2027, 3, 24, 19, 0, tzinfo=BERLIN), datetime(2027, 3, 31, 19, 0, tzinfo=BERLIN)]
     assert moved[2].ends_at.astimezone(BERLIN) == datetime(2027, 3, 31, 21, 0, tzinfo=BERLIN)
+    await h.deliver()  # one notice for the dates moved together
+    notice = h.request.latest(MIA)["text"]
+    assert "Ebenso der 1 spätere Termin der Reihe." in notice and "Mittwoch, 24. März 2027, 19:00–21:00" in notice
     # Their reminders are those of the new times, planned now and after a restart alike.
     planned = {job.data.meeting_id: job.data.starts_at for job in h.app.job_queue.jobs()
                if job.name.startswith("reminder:")}
