@@ -33,7 +33,8 @@ async def create_series(session: AsyncSession, *, title: str, dates: list[dateti
     meeting of that group."""
     meetings = [Meeting(title=title, starts_at=when, ends_at=when + duration, place=place, agenda=agenda,
                         agenda_file_id=agenda_file_id, repetition=repetition, status=MeetingStatus.SCHEDULED,
-                        sequence=0, created_by=created_by, created_at=now, updated_at=now, group_id=group_id) for when in dates]
+                        sequence=0, created_by=created_by, created_at=now, updated_at=now, group_id=group_id)
+                for when in dates]
     session.add_all(meetings)
     await session.flush()
     if len(meetings) > 1:
