@@ -65,3 +65,15 @@ async def test_an_answer_on_an_invitation_to_a_cancelled_meeting_shows_the_cance
     assert "abgesagt" in h.answers()[-1]["text"] and h.answers()[-1]["show_alert"]
     shown = h.request.sent(MIA, method="editMessageText")[-1]
     assert "Diese Sitzung wurde abgesagt." in shown["text"] and not buttons(shown)
+
+
+async def test_an_invitation_with_its_agenda_attached_gets_its_caption_drawn_again(h: Harness, db: Database) -> None:
+    async with db.begin() as session:
+        meeting = (await meetings.create_series(
+            session, title="KPR-Sitzung", dates=[NOW + timedelta(days=5)], place="Kreishaus", agenda="Lang " * 400,
+            agenda_file_id="doc-agenda", repetition=None, created_by=COORD, now=NOW))[0]
+    await h.press(MIA, f"rsvp:{meeting.id}:yes:note", document="doc-agenda")
+    caption = h.request.sent(MIA, method="editMessageCaption")[-1]
+    # A caption holds 1024 characters: the agenda stays in the file.
+    assert "Ihre Antwort: Zusage" in caption["caption"] and "Lang" not in caption["caption"]
+    assert "● Zusage" in buttons(caption) and not h.request.sent(MIA, method="editMessageText")
