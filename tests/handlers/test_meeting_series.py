@@ -118,3 +118,22 @@ async def test_an_edit_for_this_and_later_dates_moves_them_and_their_reminders(h
     await reminders.rebuild(h.app)
     rebuilt = {job.data for job in h.app.job_queue.jobs() if job.name.startswith("reminder:") and not job.removed}
     assert {(r.meeting_id, r.starts_at) for r in rebuilt} == {(m.id, m.starts_at) for m in moved}
+
+
+async def test_a_groups_series_is_refused_to_others_however_the_button_is_forged(h: Harness, db: Database) -> None:
+    from storage import groups
+    from storage.models import GroupKind
+
+    async with db.begin() as session:
+        group = await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP, description="",
+                                    capacity=None, leads=[COORD], created_by=COORD, now=NOW)
+        created = await meetings.create_series(
+            session, title="AG-Treffen", dates=[NOW + timedelta(days=2, weeks=n) for n in range(2)], place="Schule",
+            agenda="", agenda_file_id=None, repetition=WEEKLY, created_by=COORD, now=NOW, group_id=group.id)
+    for data in (f"rsvpa:{created[0].id}:yes:note", f"msd:{created[0].id}:0", f"mscal:{created[0].id}"):
+        await h.press(MIA, data)
+        assert "nicht für Sie" in h.answers()[-1]["text"] and h.answers()[-1]["show_alert"], data
+    await h.press(MIA, f"msd:{created[1].id}:0")  # not the id a series goes by
+    assert "keine anstehenden Termine" in h.answers()[-1]["text"]
+    assert await answers(db) == [None, None]
+    assert not h.request.sent(MIA, method="sendDocument")
