@@ -116,7 +116,7 @@ async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path
     question = await terminal.expect("Wer stellt den Antrag?", "Abbrechen")
     await terminal.press(question, "Ein Unternehmen")
     result = await terminal.expect("Bot (bearbeitet): Ihr Ergebnis", "Neu beginnen")
-    assert result.count("❌ So geplant nicht förderfähig") == 2
+    assert result.count("❌ Nicht möglich") == 2
     assert "Unternehmen sind unter den Antragsberechtigten nicht genannt" in result
     await terminal.press(result, "Zusammenfassung als Datei")
     saved = await terminal.expect("[Datei gespeichert als ", ".txt]")
