@@ -144,3 +144,40 @@ async def test_meetings_planned_before_they_had_an_end_last_two_hours(db: Databa
     async with db.begin() as session:
         meeting = (await session.scalars(select(Meeting))).one()
     assert (meeting.starts_at, meeting.ends_at) == (START, START + timedelta(hours=2))
+
+
+async def test_a_series_is_one_entry_of_the_upcoming_ones_and_its_dates_come_together(db: Database) -> None:
+    cast = await people(db)
+    single = await a_meeting(db, START + timedelta(days=1))
+    async with db.begin() as session:
+        series = await meetings.create_series(
+            session, title="AG Schule", dates=[START + timedelta(weeks=n) for n in range(-1, 3)], place="Rathaus",
+            agenda="", agenda_file_id=None, repetition={"kind": "weekly"}, created_by=1, now=NOW,
+            duration=timedelta(minutes=90))
+        await meetings.cancel(session, [series[2]], NOW)  # a date cancelled leaves the others
+    later = await a_meeting(db, START + timedelta(weeks=5))
+    now = START - timedelta(days=2)  # the series' first date has passed
+    async with db.begin() as session:
+        entries, total = await meetings.upcoming_entries(session, now, limit=2, for_user=cast["yes"])
+        rest, _ = await meetings.upcoming_entries(session, now, limit=2, offset=2)
+        dates = await meetings.series_dates(session, series[0].id, now)
+    assert total == 3  # the series once, by its next date
+    assert [[m.id for m in entry] for entry in entries] == [[series[1].id, series[3].id], [single.id]]
+    assert [[m.id for m in entry] for entry in rest] == [[later.id]]
+    assert [m.id for m in dates] == [series[1].id, series[3].id]
+    assert dates[0].ends_at - dates[0].starts_at == timedelta(minutes=90)
+
+
+async def test_a_deputy_is_kept_with_the_answer_no_until_another_answer(db: Database) -> None:
+    cast = await people(db)
+    meeting = await a_meeting(db)
+    async with db.begin() as session:
+        await meetings.answer(session, meeting.id, cast["no"], Attendance.NO, NOW,
+                              meetings.Deputy("Hans Beispiel", "Polizeirevier"))
+        await meetings.answer(session, meeting.id, cast["yes"], Attendance.NO, NOW, meetings.Deputy("Eva Ohne"))
+        await meetings.answer(session, meeting.id, cast["yes"], Attendance.YES, NOW)
+        deputies = await meetings.deputies_of(session, cast["no"], [meeting.id])
+        gone = await meetings.deputies_of(session, cast["yes"], [meeting.id])
+        listed = {a.user_id: a.deputy for a in await meetings.attendance_list(session, meeting.id)}
+    assert deputies == {meeting.id: meetings.Deputy("Hans Beispiel", "Polizeirevier")} and gone == {}
+    assert listed[cast["no"]] == meetings.Deputy("Hans Beispiel", "Polizeirevier") and listed[cast["yes"]] is None
