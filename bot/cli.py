@@ -32,7 +32,8 @@ EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server t
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpr-bot",
-        description="Telegram bot of the crime prevention council (KPR) of the Landkreis Rostock. "
+        description="Telegram bot of a crime prevention council; the council, its area and its funding rules "
+        "come from the content file (CONTENT_FILE). "
         "Settings come from environment variables or a .env file (see README).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -208,6 +209,11 @@ def _check_content(path: Path | None) -> int:
     print(f"  {len(content.programmes)} programmes, {len(content.topics)} topics, {len(content.sources)} sources, "
           f"{len(content.faq)} FAQ entries")
     print(f"  shown as to be confirmed by the council office: {', '.join(assumptions) or 'none'}")
+    placeholders = " ".join(f"{{{name}}}" for name in content.placeholders())
+    print(f"  placeholders texts can use: {placeholders}")
+    # A figure written out is no fault (the text may mean another 600 €), but it will not follow its rule.
+    for warning in content.written_figures():
+        print(f"  warning: {warning}")
     return 0
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from icalendar import Event
 
-PRODUCT = "-//KPR Landkreis Rostock//kpr-bot//DE"
+PRODUCT = "-//kpr-bot//kpr-bot//DE"  # the software, not the council: any council runs it
 
 
 @dataclass(frozen=True)

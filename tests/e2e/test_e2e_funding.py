@@ -47,7 +47,7 @@ async def test_a_micro_project_and_its_summary(tg: FakeTelegram, bot: BotRunner)
     result = await user.expect_message(contains="Ihr Ergebnis")
     micro, state = plain(result).split("Projektförderung des Landesrates")
     assert "✅ So geplant förderfähig" in micro and "☐ Kurze Projektbeschreibung" in micro
-    assert "Beantragen Sie bis" in micro
+    assert "Reichen Sie den Antrag bis" in micro
     # The questions answered by typing keep no buttons that could be pressed later.
     assert [m.describe() for m in user.history if m.buttons and m is not result] == []
     assert "❌ Nicht möglich" in state and "nicht unter 1.000 € liegen" in state
@@ -112,7 +112,7 @@ async def test_a_company_is_told_at_once_and_asks_the_office(tg: FakeTelegram, b
     # The coordinator sees the question with the answers in words, and replies.
     incoming = await coordinator.expect_message(contains="Gibt es für Unternehmen andere Wege?")
     assert "Frage Nr. 1 von Firma Nord" in incoming.text
-    assert "Antragsteller/in: Ein Unternehmen" in incoming.text and "❌ Nicht möglich" in incoming.text
+    assert "Antragstellende: Ein Unternehmen" in incoming.text and "❌ Nicht möglich" in incoming.text
     await coordinator.press(incoming, "Antworten")
     await coordinator.expect_callback_answer()
     await coordinator.expect_message(contains="Ihre Antwort auf Frage Nr. 1")

@@ -103,13 +103,13 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
 
 @pytest.mark.e2e
 async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path: Path) -> None:
-    await terminal.expect("Sie sind Anna Berger (Antragstellende Person).", "Dateien, die der Bot schickt")
+    await terminal.expect("Sie sind Anna Berger (Antragstellende).", "Dateien, die der Bot schickt")
 
     await terminal.type("/start")
     menu = await terminal.expect("Hallo, Anna Berger!", "[8] Deutsch / English")
     assert "Bot: Hallo, Anna Berger!" in menu and "▸ [1] Förderung  [2] Mein Projekt prüfen" in menu
     await terminal.press(menu, "Förderung")
-    await terminal.expect("Förderung von Präventionsprojekten", "Antrag und Ansprechpartner")
+    await terminal.expect("Förderung von Präventionsprojekten", "Antrag und Kontakt")
 
     # The eligibility check to its result: a company is told at once; the question is edited into it.
     await terminal.type("/check")
@@ -190,7 +190,7 @@ async def test_the_demo_data_command_adds_once(tmp_path: Path) -> None:
     assert "added   coordinator Katrin Vogel (id 900001)" in first
     assert "added   local council Präventionsrat Güstrow (2 members, no limit)" in first
     assert "added   join request Lena Hoffmann (Sportverein Laage e. V.)" in first
-    assert "FAQ: 6 entries, from the content file" in first
+    assert "FAQ: 12 entries, from the content file" in first
     second = await demo_data()
     assert "added" not in second.replace("Nothing added", "")
     assert "exists  meeting Sitzung des Kommunalen Präventionsrates" in second
