@@ -210,7 +210,9 @@ class Attendee:
 
     user_id: int
     name: str
+    organisation: str | None
     answer: Attendance | None
+    answered_at: datetime | None
     deputy: Deputy | None = None  # who comes in their place
 
 
@@ -219,11 +221,12 @@ async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attend
     invited = audience(meeting_id).subquery()
     answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
     rows = await session.execute(
-        select(User.id, User.display_name, Rsvp.answer, Rsvp.deputy_name, Rsvp.deputy_organisation)
+        select(User.id, User.display_name, User.organisation, Rsvp.answer, Rsvp.answered_at, Rsvp.deputy_name,
+               Rsvp.deputy_organisation)
         .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
         .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
         .order_by(User.display_name, User.id))
-    return [Attendee(row.id, row.display_name, row.answer,
+    return [Attendee(row.id, row.display_name, row.organisation, row.answer, row.answered_at,
                      Deputy(row.deputy_name, row.deputy_organisation) if row.deputy_name else None) for row in rows]
 
 

@@ -123,7 +123,7 @@ async def test_notices_skip_those_who_declined_and_the_author(db: Database) -> N
 
 
 async def test_meetings_planned_before_they_had_an_end_last_two_hours(db: Database) -> None:
-    """Migration 0011 gives the meetings there are the end their calendar files gave them."""
+    """Migration 0013 gives the meetings there are the end their calendar files gave them."""
     from alembic import command
     from sqlalchemy import text
 
@@ -135,7 +135,7 @@ async def test_meetings_planned_before_they_had_an_end_last_two_hours(db: Databa
         (command.upgrade if revision == "head" else command.downgrade)(config, revision)
 
     async with db.engine.begin() as connection:
-        await connection.run_sync(migrate, "0010")
+        await connection.run_sync(migrate, "0012")
         await connection.execute(text(
             "INSERT INTO meetings (title, starts_at, place, agenda, status, sequence, created_at, updated_at) "
             "VALUES ('KPR-Sitzung', :start, 'Kreishaus', '', 'scheduled', 0, :now, :now)"),

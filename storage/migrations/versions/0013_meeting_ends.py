@@ -1,7 +1,7 @@
 """meetings have an end: those planned before last the two hours calendar files gave them
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 from datetime import timedelta
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from storage.types import UTCDateTime
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
