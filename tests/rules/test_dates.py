@@ -89,4 +89,5 @@ def test_a_span_is_written_as_the_council_reads_it() -> None:
     assert format_span(start, end, BERLIN, "de") == "Freitag, 12. März 2027, 18:00–20:00 Uhr"
     assert format_span(start, end, BERLIN, "en") == "Friday, 12 March 2027, 18:00–20:00"
     late = datetime(2027, 3, 13, 1, 0, tzinfo=BERLIN)
-    assert format_span(start, late, BERLIN, "de") == "Freitag, 12. März 2027, 18:00 Uhr – Samstag, 13. März 2027, 01:00 Uhr"
+    assert format_span(start, late, BERLIN, "de") == ("Freitag, 12. März 2027, 18:00 Uhr – "
+                                                       "Samstag, 13. März 2027, 01:00 Uhr")
