@@ -1,8 +1,8 @@
 """the web console: one-time sign-in links, sessions, the record of changes, and the versions of the
 content file
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
