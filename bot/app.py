@@ -69,7 +69,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     processor.on_given_up = functools.partial(errors.tell_given_up, application)
     live = LiveContent(content)
     meeting_messages, questions = MeetingRenderer(settings), QuestionRenderer(live, settings.timezone)
-    renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db, content.council, settings.timezone), DeliveryKind.REMINDER: meeting_messages,
+    renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db, live, settings.timezone), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: group_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
                  DeliveryKind.ROLE: membership_news, DeliveryKind.JOIN_DECISION: membership_news,

@@ -386,3 +386,15 @@ def test_a_bot_without_its_console_loads_no_web_stack() -> None:
             "print([m for m in ('jinja2', 'bot.web.server', 'bot.web.pages', 'aiohttp.web') if m in sys.modules])")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+async def test_the_councils_name_changed_in_the_console_heads_the_next_announcement(
+        h: Harness, client: TestClient) -> None:
+    await sign_in(client, await link(h, COORD))
+    form = form_of(await (await client.get("/content/rules")).text(), "/content/rules")
+    form["council.en"] = "Prevention council of the county (new name)"
+    assert "version 2" in (await (await client.post("/content/rules", data=form)).text()).lower()
+    token = await csrf(client, "/announcements")
+    await client.post("/announcements", data={"text": "Hallo", "audience": "members", "csrf": token})
+    await h.deliver()
+    assert h.request.latest(LEAD)["text"].startswith("<b>Prevention council of the county (new name)</b>")
