@@ -220,10 +220,12 @@ class Harness:
         return due is not None and (and_later or due <= datetime.now(timezone.utc))
 
 
-async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000) -> Harness:
-    """Tests click faster than people: the flood guard only where a test is about it."""
+async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000,
+                        **other: Any) -> Harness:
+    """Tests click faster than people: the flood guard only where a test is about it. `other`: more
+    of the bot's settings."""
     settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
-                             coordinator_ids=coordinator_ids, flood_limit=flood_limit)
+                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, **other)
     request = RecordingRequest()
     app = build_application(settings, db, request=request)
     harness = Harness(app, request, db)

@@ -16,12 +16,14 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules import outline
+from bot.rules.deadlines import applying
 from bot.rules.dates import DateProblem, parse_start
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
 from bot.rules.money import AmountProblem, format_money, parse_amount
 from handlers.common.flows import TEXT, draft, flow
 from handlers.funding.ask import SHARE
+from handlers.funding.deadlines import offer_reminder
+from handlers.funding.outline import send_outline
 from bot.rules.explain import (
     APPLICANT_NAMES, AREA_NAMES, DISCLAIMER, VERDICTS, documents_heading, largest_text, reason_text, start_text,
 )
@@ -39,7 +41,7 @@ ASKING = "asking"
 ANSWER = Callback("chk", q="applicant|area|topic|begun|start|total|wanted", a=r"[a-z_]{1,20}")
 STEP = Callback("chks", action="back|restart|cancel")
 # The result's buttons work after the conversation has ended: they carry the stored check.
-AFTER = Callback("chkr", check=ROW_ID, action="summary|ask")
+AFTER = Callback("chkr", check=ROW_ID, action="summary|ask|remind")
 _DRAFT = "check"
 KEEP = "keep"  # a typed question's earlier answer, kept
 
@@ -239,11 +241,12 @@ async def show_result(update: Update, context: BotContext, result: Result, edit:
     edit = edit and update.callback_query is not None
     for n, part in enumerate(parts[:-1]):
         await respond(update, part, edit=edit and n == 0)
-    await respond(update, parts[-1], edit=edit and len(parts) == 1, markup=keyboard([
-        [(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
-        [(t("Summary as a file"), AFTER.data(check=check_id, action="summary")),
-         (t("Start again"), STEP.data(action="restart"))],
-    ]))
+    rows = [[(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
+            [(t("Project outline (Word)"), AFTER.data(check=check_id, action="summary")),
+             (t("Start again"), STEP.data(action="restart"))]]
+    if applying(result, _today(context)):
+        rows.insert(1, [(t("Remind me of the deadline"), AFTER.data(check=check_id, action="remind"))])
+    await respond(update, parts[-1], edit=edit and len(parts) == 1, markup=keyboard(rows))
     # Only now: had the result not gone out, the answers stay for another try.
     context.user_data.pop(_DRAFT, None)
     return ConversationHandler.END
@@ -258,7 +261,7 @@ async def restart(update: Update, context: BotContext) -> str | int:
 
 
 async def after_pressed(update: Update, context: BotContext) -> None:
-    """The result's buttons: the summary file, or the question to the council office."""
+    """The result's buttons: the project outline, the deadline reminder, or the question to the council office."""
     t = context.t
     async with context.db.begin() as session:
         stored = await funding.get_check(session, int(context.match["check"]))
@@ -273,13 +276,10 @@ async def after_pressed(update: Update, context: BotContext) -> None:
                       keyboard([[(t("Yes, share them"), SHARE.data(check=stored.id, share=1))],
                                 [(t("No, only my question"), SHARE.data(check=stored.id, share=0))]]))
         return
-    # The result as it was given, on the day it was given: the summary must not contradict it.
-    answers = Answers.stored(stored.answers)
-    result = check(answers, context.content, stored.finished_at.astimezone(context.settings.timezone).date())
-    document = outline.summary(t, context.content, answers, result, context.settings.timezone)
-    await update.effective_chat.send_document(
-        document, filename=t("project-outline.txt"),
-        caption=html(t("Your answers, the result and a project outline to fill in.")))
+    if context.match["action"] == "remind":
+        await offer_reminder(update, context, stored)
+        return
+    await send_outline(update, context, stored)
 
 
 CONVERSATION = flow(

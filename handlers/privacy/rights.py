@@ -131,7 +131,7 @@ async def purge_old(context: BotContext) -> None:
     """The daily retention job."""
     cutoff = context.now() - timedelta(days=context.settings.retention_days)
     async with context.db.begin() as session:
-        purged = await privacy.purge(session, cutoff)
+        purged = await privacy.purge(session, cutoff, context.now().astimezone(context.settings.timezone).date())
     for user_id in purged.answers_gone:
         context.application.drop_user_data(user_id)  # else the next update would store them again
     log.info("Retention (%d days): %s", context.settings.retention_days, purged)
