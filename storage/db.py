@@ -24,6 +24,8 @@ CLOSE_WAIT = 2.0
 # Seconds after which a pooled PostgreSQL connection is replaced, so that none lives on for days
 # through whatever a firewall or a failover did to it meanwhile.
 POOL_RECYCLE = 1800
+# SQLite connections (each with a thread) for read(): cards and lists shown at the same time.
+READERS = 2
 
 
 class Database:
@@ -44,7 +46,17 @@ class Database:
             # (before 2.0.38 a file got a new connection, and with it a new thread, per checkout).
             pool = {"poolclass": AsyncAdaptedQueuePool} if self._sqlite_path != ":memory:" else {}
             self.engine = create_async_engine(url, pool_reset_on_return=None, hide_parameters=True, **pool)
-            _configure_sqlite(self.engine.sync_engine, timeout)
+            _configure_sqlite(self.engine.sync_engine, timeout, begin="BEGIN IMMEDIATE")
+            # Readers of their own, for read(): in WAL mode a reader sees the last commit and
+            # neither waits for the writer nor holds it up. (A second connection to an in-memory
+            # database would see another database, so there read() shares the writer's.)
+            if pool:
+                self._read_engine = create_async_engine(url, pool_reset_on_return=None, hide_parameters=True,
+                                                        pool_size=READERS, max_overflow=0, pool_timeout=timeout,
+                                                        **pool)
+                _configure_sqlite(self._read_engine.sync_engine, timeout, begin="BEGIN", query_only=True)
+            else:
+                self._read_engine = self.engine
         else:
             # The pre-ping finds a connection that died while idle in the pool before a statement
             # does; the ping, like every statement, is bounded by the timeout.
@@ -52,7 +64,11 @@ class Database:
                                               pool_reset_on_return=None, hide_parameters=True,
                                               connect_args=_postgres_bounds(timeout))
             _discard_timed_out_connections(self.engine.sync_engine)
+            # One snapshot throughout, and no write by mistake.
+            self._read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                              postgresql_readonly=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Queuing this process's writers here, fairly and without
         # polling, beats SQLite's busy handler, which sleeps in growing steps; the busy handler is
         # left for other processes (the CLI).
@@ -65,6 +81,20 @@ class Database:
     async def begin(self) -> AsyncIterator[AsyncSession]:
         """One transaction: commits on success, rolls back on error. Never await Telegram inside."""
         async with self._sqlite_lock or contextlib.nullcontext(), self.sessions.begin() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads, and sees one state of the database throughout.
+
+        On SQLite it neither waits for this process's writer nor keeps it waiting: a transaction
+        that holds the writer waits for the event loop at every statement, and every update behind
+        it waits too, so what only shows things (cards, lists) reads beside it. It refuses writes."""
+        if self._read_engine is self.engine and self._sqlite_lock is not None:
+            async with self.begin() as session:  # in-memory: one database, one connection
+                yield session
+            return
+        async with self._read_sessions.begin() as session:
             yield session
 
     async def fetch_one(self, sql: str, **parameters: Any) -> tuple | None:
@@ -143,8 +173,12 @@ class Database:
                 if reader is not None:
                     await reader.close()
                 await self.engine.dispose()
+                if self.is_sqlite and self._read_engine is not self.engine:
+                    await self._read_engine.dispose()
         except TimeoutError:
             await self.engine.dispose(close=False)  # those still open end with the process
+            if self.is_sqlite:
+                await self._read_engine.dispose(close=False)
 
 
 async def run(session: AsyncSession, statement: Executable, **parameters: Any) -> Result:
@@ -201,10 +235,12 @@ def _postgres_bounds(timeout: float) -> dict[str, Any]:
     }
 
 
-def _configure_sqlite(sync_engine: Any, timeout: float) -> None:
+def _configure_sqlite(sync_engine: Any, timeout: float, begin: str, query_only: bool = False) -> None:
     """SQLAlchemy's recipe for SQLite transactions (its SQLite dialect's documentation, "Serializable
     isolation / Savepoints / Transactional DDL"): the driver sends no BEGIN of its own, the "begin"
-    event sends one."""
+    event sends `begin`. The writer's is IMMEDIATE: it takes the write lock up front, so a
+    read-then-write transaction can never fail half way with "database is locked" when another
+    process wrote in between. A reader's plain BEGIN takes no lock and keeps one snapshot."""
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -219,10 +255,10 @@ def _configure_sqlite(sync_engine: Any, timeout: float) -> None:
         # How long SQLite waits for another process's write lock (the CLI's) before "database is
         # locked": the database's timeout. It waits in aiosqlite's thread, not in the event loop.
         cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
+        if query_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        # IMMEDIATE takes the write lock up front, so a read-then-write transaction can never
-        # fail half way with "database is locked" when another process wrote in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)

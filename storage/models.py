@@ -21,27 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Role is a rule of the bot (bot.rules.roles); the database stores it, and storage gives it on.
+from bot.rules.roles import Role
 from storage.types import UTCDateTime
 
 
 class Base(DeclarativeBase):
     pass
-
-
-class Role(str, enum.Enum):
-    APPLICANT = "applicant"
-    MEMBER = "member"
-    COORDINATOR = "coordinator"
-
-    @property
-    def rank(self) -> int:
-        return _RANKS[self]
-
-    def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
-
-
-_RANKS = {Role.APPLICANT: 0, Role.MEMBER: 1, Role.COORDINATOR: 2}
 
 
 def _enum(enum_type: type[enum.Enum], name: str) -> Enum:

@@ -1,7 +1,6 @@
 """Users and roles."""
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +8,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from bot.rules.roles import RoleChange
 from storage import outbox, upsert
 from storage.db import Database
 from storage.models import CoordinatorSeed, DeliveryKind, Role, User
@@ -78,13 +78,6 @@ async def set_language(session: AsyncSession, user_id: int, language: str) -> No
 
 async def set_role(session: AsyncSession, user_id: int, role: Role) -> None:
     await session.execute(update(User).where(User.id == user_id).values(role=role))
-
-
-class RoleChange(enum.Enum):
-    CHANGED = "changed"
-    UNKNOWN = "unknown"  # nobody with this id
-    UNCHANGED = "unchanged"  # they have this role already
-    LAST_COORDINATOR = "last_coordinator"  # the council would be left without one
 
 
 async def change_role(session: AsyncSession, user_id: int, role: Role, *, check_only: bool = False) -> RoleChange:

@@ -211,13 +211,22 @@ async def empty(database: Database) -> None:
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
     """A migrated database with no rows, on SQLite (a copy of its own) and on PostgreSQL (emptied)."""
+    async with open_database(request) as database:
+        yield database
+
+
+@contextlib.asynccontextmanager
+async def open_database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
+    """The `db` fixture's database for its parameter, "sqlite" or "postgresql"."""
     if request.param == "sqlite":
         database = Database(request.getfixturevalue("sqlite_url"))
     else:
         database = Database(request.getfixturevalue("postgres_scratch"))
         await empty(database)
-    yield database
-    await database.dispose()
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 # ---- The handler harness ----

@@ -22,6 +22,8 @@ TRYOUT = "bot.tryout"  # the try-out tooling: `kpr-bot try`, the console, the de
 NOT_LAYOUT = {Path("storage/migrations/versions")}
 
 Graph = Mapping[str, Iterable[str]]
+# What bot/rules may not import: Telegram, SQL, and the project's layers built on them.
+NOT_IN_RULES = ("telegram", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "storage", "handlers", "bot.ptb")
 
 
 def modules(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
@@ -32,6 +34,17 @@ def modules(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
             parts = path.relative_to(root).with_suffix("").parts
             found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
     return found
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module an absolute import statement of the file names, the project's or a library's."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+    return names
 
 
 def import_graph(root: Path, packages: Iterable[str] = PACKAGES) -> dict[str, dict[str, int]]:
@@ -208,6 +221,13 @@ def test_no_module_beside_its_plural() -> None:
     assert plural_twins(ROOT, [*PACKAGES, "tests"]) == []
 
 
+def test_the_rules_are_free_of_telegram_and_sql() -> None:
+    """bot/rules holds what the bot decides, tested without Telegram or a database."""
+    found = {name: sorted(imported for imported in imported_names(path) if imported.startswith(NOT_IN_RULES))
+             for name, path in modules(ROOT, ["bot/rules"]).items()}
+    assert {name: names for name, names in found.items() if names} == {}
+
+
 @pytest.mark.e2e  # starts an interpreter
 def test_kpr_bot_run_never_imports_the_tryout_tooling() -> None:
     # What `kpr-bot run` imports: the CLI, then the runner, which builds the app.
@@ -266,6 +286,12 @@ def test_a_package_init_that_imports_its_modules_closes_cycles(tmp_path: Path) -
     # A module of the package itself does not run its package's __init__ again.
     assert "shop.orders" not in graph["shop.orders.plan"]
     assert cycles(graph) == [["shop.orders", "shop.orders.plan", "shop.stock.card", "shop.orders"]]
+
+
+def test_imports_of_telegram_or_sql_are_found(tmp_path: Path) -> None:
+    rule = tmp_path / "rule.py"
+    rule.write_text("import enum\nfrom storage.models import Role\n\ndef f():\n    import telegram.ext\n")
+    assert {name for name in imported_names(rule) if name.startswith(NOT_IN_RULES)} == {"storage.models", "telegram.ext"}
 
 
 def test_crowded_folders_and_plural_twins_are_found(tmp_path: Path) -> None:

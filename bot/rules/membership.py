@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bot.i18n import N_
-from storage.models import Role
-from storage.users import RoleChange
+from bot.rules.roles import Role, RoleChange
+
 
 NAME_LIMITS = (2, 100)
 ORGANISATION_LIMITS = (2, 200)

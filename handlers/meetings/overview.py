@@ -129,7 +129,7 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
     t, now, zone = context.t, context.now(), context.settings.timezone
     user_id = update.effective_user.id
     coordinator = context.role is Role.COORDINATOR
-    async with context.db.begin() as session:
+    async with context.db.read() as session:
         managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
         if past:
             found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.models import Role
 from tests.harness import Harness, buttons, MakeHarness
 from tests.storage.test_storage import NOW
+from tests.handlers.conftest import both_databases
 
 ANNA, BERND = 500, 501
 
@@ -84,6 +85,7 @@ async def coordinators(db: Database) -> list[int]:
         return [user.id for user in await users.with_role(session, Role.COORDINATOR)]
 
 
+@both_databases
 async def test_two_coordinators_demoting_each_other_at_once_leave_one(h: Harness, db: Database) -> None:
     with both_read_before_either_writes(db):
         await asyncio.gather(h.press(ANNA, f"role:{BERND}:member:1"), h.press(BERND, f"role:{ANNA}:member:1"))
@@ -93,6 +95,7 @@ async def test_two_coordinators_demoting_each_other_at_once_leave_one(h: Harness
     assert len([answer for answer in h.answers() if answer.get("show_alert")]) == 1
 
 
+@both_databases
 async def test_a_coordinator_stepping_down_while_the_other_erases_themselves_is_refused(
         h: Harness, db: Database) -> None:
     await h.send(ANNA, "/deleteme")

@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.models import Role
 from tests.e2e import BotRunner
 from tests.harness import Call, Harness, start_harness, MakeHarness
+from tests.handlers.conftest import both_databases
 from tests.handlers.test_security import (
     APPLICANT,
     COORD,
@@ -198,6 +199,7 @@ async def test_an_update_being_given_up_says_nothing_more() -> None:
     assert said == [2]
 
 
+@both_databases
 async def test_on_both_databases_a_refused_role_change_holds_when_telegram_fails(db: Database) -> None:
     world = await build_world(db)
     h = await start_harness(db)

@@ -44,6 +44,7 @@ from storage.models import (
     Role,
 )
 from tests.harness import BOT_USER, TOKEN, Harness, MakeHarness, buttons
+from tests.handlers.conftest import both_databases
 
 COORD, LEAD, MEMBER, OUTSIDER = 500, 2001, 2002, 2003
 APPLICANT, STRANGER, JOINER = 3001, 3002, 3003
@@ -367,6 +368,7 @@ TOO_BIG = [
 ]
 
 
+@both_databases
 @pytest.mark.parametrize("template", TOO_BIG)
 async def test_ids_beyond_the_database_s_integers_get_a_notice(h: Harness, world: World, template: str) -> None:
     await assert_refused(h, COORD, world.fill(template))

@@ -154,6 +154,8 @@ async def test_a_disposed_database_leaves_no_thread_that_keeps_the_process_alive
     before = set(threading.enumerate())
     database = Database(sqlite_url)
     await asyncio.gather(*(users.account(database, person) for person in range(20)))
+    async with database.read() as session:
+        await session.scalar(select(func.count()).select_from(User))
     async with database.begin() as session:
         await users.ensure(session, 9, "Someone", "de", NOW)
     await database.dispose()
