@@ -7,18 +7,20 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from docx import Document
-from docx.shared import Pt
-from docx.table import Table
 
 from bot.content import Content
 from bot.i18n import Translator
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, Answers, Result, Verdict
 from bot.rules.explain import DISCLAIMER, VERDICTS, reason_text
 from bot.rules.money import format_money
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.table import Table
 
 MIME_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -95,8 +97,13 @@ def outline(t: Translator, content: Content, answers: Answers, result: Result, a
             zone: ZoneInfo) -> bytes:
     """The .docx: the council, the date of the assessment, the check's facts, fields to fill in, the
     cost and financing plan, the check's assessment with its sources, and whom to ask."""
+    # Imported on the first outline asked for: a bot that sends none keeps python-docx and lxml out
+    # of its memory.
+    import docx
+    from docx.shared import Pt
+
     language = t.language
-    document = Document()
+    document = docx.Document()
     document.styles["Normal"].font.size = Pt(11)
     document.core_properties.title = t("Project outline")
     document.core_properties.language = language

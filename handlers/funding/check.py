@@ -16,7 +16,7 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.deadlines import applying
+from bot.rules.reminders import applying
 from bot.rules.dates import DateProblem, parse_start
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
 from bot.rules.money import AmountProblem, format_money, parse_amount

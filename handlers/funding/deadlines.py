@@ -2,7 +2,7 @@
 listed and stopped with /reminders or the Stop button under the confirmation and each reminder.
 
 Each reminder has one job on the JobQueue, for its next lead time; the database is the truth. At
-start every reminder of a deadline not passed is planned again (bot.rules.deadlines decides what is
+start every reminder of a deadline not passed is planned again (bot.rules.reminders decides what is
 due); a job writes the outbox row in one transaction with the mark that the lead time is dealt with
 (storage.deadlines.remind), so none is sent twice, also not across restarts."""
 from __future__ import annotations
@@ -25,9 +25,9 @@ from bot.i18n import Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext, Services
 from bot.ptb.keyboards import keyboard
-from bot.rules.deadlines import applying, days_left, plan
 from bot.rules.eligibility import Answers, check
 from bot.rules.outline import long_date
+from bot.rules.reminders import applying, days_left, plan_deadline
 from handlers.common.outbox import Content
 from handlers.common.respond import acknowledge, replace_buttons, respond
 from handlers.common.text import bold, html
@@ -62,7 +62,7 @@ def _plan_next(application: Application, reminder: Reminding, now: datetime) -> 
     settings = _services(application).settings
     for job in application.job_queue.get_jobs_by_name(_job_name(reminder.id)):
         job.schedule_removal()
-    left = plan(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone, now)
+    left = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone, now)
     if left.now is not None:
         when = now + timedelta(milliseconds=10)  # a job set in the past would count as missed
     elif left.later:
@@ -77,7 +77,7 @@ async def rebuild(application: Application) -> int:
     """Plans every reminder of a deadline not passed; returns how many."""
     services = _services(application)
     now = datetime.now(services.settings.timezone)
-    async with services.db.begin() as session:
+    async with services.db.read() as session:
         upcoming = await deadlines.upcoming(session, _today(now, services.settings.timezone))
     planned = sum(_plan_next(application, reminder, now) is not None for reminder in upcoming)
     log.info("Deadline reminders planned: %d", planned)
@@ -95,7 +95,7 @@ async def fire(context: CallbackContext) -> None:
             reminder = await deadlines.get(session, reminder_id)
             if reminder is None:  # stopped, or its owner erased
                 return
-            due = plan(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone,
+            due = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone,
                        now).now
             sent = due is not None and await deadlines.remind(session, reminder, due, now, {
                 "reminder": reminder.id, "programme": reminder.programme, "deadline": reminder.deadline.isoformat()})
@@ -147,7 +147,7 @@ async def offer_reminder(update: Update, context: BotContext, stored: Eligibilit
     lines, rows = [], []
     for key, deadline in applying(check(answers, context.content, today), today):
         name = context.content.programmes[key].name.in_(t.language)
-        ahead = plan(deadline, context.settings.deadline_reminder_offsets, None, zone, now)
+        ahead = plan_deadline(deadline, context.settings.deadline_reminder_offsets, None, zone, now)
         if not ahead.later:
             lines.append(html(t("“{programme}”: the deadline is {date}, too close for a reminder.", programme=name,
                                 date=long_date(deadline, t.language))))
@@ -177,7 +177,7 @@ async def offer_reminder(update: Update, context: BotContext, stored: Eligibilit
 async def list_reminders(update: Update, context: BotContext) -> None:
     """/reminders: the person's deadline reminders, each with a Stop button."""
     t, zone = context.t, context.settings.timezone
-    async with context.db.begin() as session:
+    async with context.db.read() as session:
         mine = await deadlines.of_user(session, update.effective_user.id, _today(context.now(), zone))
     if not mine:
         await respond(update, html(t("You have no deadline reminders. The result of /check offers one when a "

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.i18n import translator
-from bot.rules.deadlines import plan
 from bot.rules.outline import long_date
+from bot.rules.reminders import plan_deadline
 from handlers.funding import deadlines as deadline_jobs
 from storage import deadlines, privacy
 from storage.db import Database
@@ -168,7 +168,7 @@ async def test_a_due_reminder_goes_out_once_through_the_outbox_and_says_the_days
     # Set when the 20 days had passed: that one is not sent late; the 10 days is still to come.
     assert reminder.reminded == timedelta(days=20)
     now = datetime.combine(reminder.deadline, time(9), tzinfo=ZONE) - timedelta(days=10, seconds=-1)
-    due = plan(reminder.deadline, (timedelta(days=20), timedelta(days=10)), reminder.reminded, ZONE, now).now
+    due = plan_deadline(reminder.deadline, (timedelta(days=20), timedelta(days=10)), reminder.reminded, ZONE, now).now
     assert due == timedelta(days=10)
     async with db.begin() as session:
         assert await deadlines.remind(session, reminder, due, NOW, {

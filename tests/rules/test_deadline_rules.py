@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.content import load
-from bot.rules.deadlines import due_at, plan
 from bot.rules.outline import contact_lines
+from bot.rules.reminders import due_at, plan_deadline
 
 ZONE = ZoneInfo("Europe/Berlin")
 OFFSETS = (timedelta(days=14), timedelta(days=3))
@@ -24,23 +24,23 @@ def test_reminders_are_due_at_nine_on_the_wall_clock_across_summer_time() -> Non
 
 def test_both_ahead_are_planned_soonest_first() -> None:
     now = datetime(2027, 3, 1, tzinfo=ZONE)
-    left = plan(DEADLINE, OFFSETS, None, ZONE, now)
+    left = plan_deadline(DEADLINE, OFFSETS, None, ZONE, now)
     assert left.now is None and [offset for offset, _ in left.later] == [timedelta(days=14), timedelta(days=3)]
 
 
 def test_of_two_overdue_only_the_later_goes_out_and_none_twice() -> None:
     # The bot was down from before the first until after the second.
     now = datetime(2027, 3, 31, 12, tzinfo=ZONE)
-    assert plan(DEADLINE, OFFSETS, None, ZONE, now).now == timedelta(days=3)
-    assert plan(DEADLINE, OFFSETS, timedelta(days=3), ZONE, now).now is None
+    assert plan_deadline(DEADLINE, OFFSETS, None, ZONE, now).now == timedelta(days=3)
+    assert plan_deadline(DEADLINE, OFFSETS, timedelta(days=3), ZONE, now).now is None
     # After the 14 days went out, only the 3 days is left.
-    left = plan(DEADLINE, OFFSETS, timedelta(days=14), ZONE, datetime(2027, 3, 20, tzinfo=ZONE))
+    left = plan_deadline(DEADLINE, OFFSETS, timedelta(days=14), ZONE, datetime(2027, 3, 20, tzinfo=ZONE))
     assert left.now is None and [offset for offset, _ in left.later] == [timedelta(days=3)]
 
 
 def test_nothing_comes_once_the_deadline_day_has_ended() -> None:
-    assert plan(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 2, 23, 59, tzinfo=ZONE)).now == timedelta(days=3)
-    left = plan(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 3, 0, 0, tzinfo=ZONE))
+    assert plan_deadline(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 2, 23, 59, tzinfo=ZONE)).now == timedelta(days=3)
+    left = plan_deadline(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 3, 0, 0, tzinfo=ZONE))
     assert left.now is None and left.later == []
 
 
