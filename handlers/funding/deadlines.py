@@ -11,6 +11,7 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -160,7 +161,7 @@ async def offer_reminder(update: Update, context: BotContext, stored: Eligibilit
         if added is not None:
             _plan_next(context.application, added, now)
             log.info("Deadline reminder %s set for %s", added.id, deadline)
-        days = ", ".join(long_date(when.date(), t.language) for _, when in ahead.later)
+        days = format_list([long_date(when.date(), t.language) for _, when in ahead.later], locale=t.language)
         lines.append(html(t("“{programme}”: the deadline is {date}. I will remind you on {days}.", programme=name,
                             date=long_date(deadline, t.language), days=days)
                           if added else t("“{programme}”: you are reminded of the deadline on {date} already.",

@@ -126,7 +126,7 @@ async def test_a_reminder_is_set_from_the_result_listed_and_stopped(h: Harness, 
     await press(h, "Remind me of the deadline")
     confirmation = screen(h)
     first, second = deadline - timedelta(days=14), deadline - timedelta(days=3)
-    assert f"I will remind you on {long_date(first, 'en')}, {long_date(second, 'en')}." in confirmation["text"]
+    assert f"I will remind you on {long_date(first, 'en')} and {long_date(second, 'en')}." in confirmation["text"]
     async with db.begin() as session:
         [mine] = await deadlines.of_user(session, APPLICANT, TODAY)
     assert (mine.programme, mine.deadline, mine.reminded) == ("micro", deadline, None)
