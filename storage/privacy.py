@@ -21,8 +21,8 @@ from storage import groups, users
 from storage.db import Database
 from storage.models import (
     Acknowledgement, Base, Broadcast, ConversationState, CoordinatorSeed, DeadlineReminder, Delivery, DeliveryKind,
-    DeliveryStatus, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting, Question, Reply, ReminderOptOut,
-    RequestStatus, Role, Rsvp, User,
+    DeliveryStatus, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting, Question, Reply,
+    ReminderOptOut, RequestStatus, Role, Rsvp, User,
 )
 
 # What each table holds of a person: where /mydata shows it, or why it holds nothing of theirs.

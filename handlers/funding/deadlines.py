@@ -63,7 +63,8 @@ def _plan_next(application: Application, reminder: Reminding, now: datetime) -> 
     settings = _services(application).settings
     for job in application.job_queue.get_jobs_by_name(_job_name(reminder.id)):
         job.schedule_removal()
-    left = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone, now)
+    left = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone,
+                         now)
     if left.now is not None:
         when = now + timedelta(milliseconds=10)  # a job set in the past would count as missed
     elif left.later:
@@ -96,8 +97,8 @@ async def fire(context: CallbackContext) -> None:
             reminder = await deadlines.get(session, reminder_id)
             if reminder is None:  # stopped, or its owner erased
                 return
-            due = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded, settings.timezone,
-                       now).now
+            due = plan_deadline(reminder.deadline, settings.deadline_reminder_offsets, reminder.reminded,
+                                settings.timezone, now).now
             sent = due is not None and await deadlines.remind(session, reminder, due, now, {
                 "reminder": reminder.id, "programme": reminder.programme, "deadline": reminder.deadline.isoformat()})
     except Exception:  # the database away for a moment: nothing was written, so try again soon

@@ -39,7 +39,8 @@ def test_of_two_overdue_only_the_later_goes_out_and_none_twice() -> None:
 
 
 def test_nothing_comes_once_the_deadline_day_has_ended() -> None:
-    assert plan_deadline(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 2, 23, 59, tzinfo=ZONE)).now == timedelta(days=3)
+    last_minute = datetime(2027, 4, 2, 23, 59, tzinfo=ZONE)
+    assert plan_deadline(DEADLINE, OFFSETS, None, ZONE, last_minute).now == timedelta(days=3)
     left = plan_deadline(DEADLINE, OFFSETS, None, ZONE, datetime(2027, 4, 3, 0, 0, tzinfo=ZONE))
     assert left.now is None and left.later == []
 
@@ -48,5 +49,6 @@ def test_the_contact_names_the_county_once() -> None:
     content = load()
     assert contact_lines(content, "de")[:2] == ["Büro für Gleichstellung und Kriminalprävention, Landkreis Rostock",
                                                 "August-Bebel-Straße 3, 18209 Bad Doberan"]
-    other = content.model_copy(update={"contact": content.contact.model_copy(update={"address": "Markt 1, 18273 Güstrow"})})
+    moved = content.contact.model_copy(update={"address": "Markt 1, 18273 Güstrow"})
+    other = content.model_copy(update={"contact": moved})
     assert contact_lines(other, "de")[1] == "Markt 1, 18273 Güstrow"
