@@ -61,6 +61,8 @@ def notice(context: BotContext) -> str:
                "to past meetings are deleted after {days} days; so is the account of an applicant who has not written "
                "to the bot for that long (unless they get the news) or whom Telegram could not reach for that long. "
                "Membership data is kept while you are a member.", days=days)),
+        html(t("A deadline reminder you asked for (the programme and its deadline) is kept until the deadline has "
+               "passed; /reminders lists your reminders and stops them.")),
         "", bold(t("Your rights")),
         html(t("/mydata sends you everything stored about you. /deleteme erases it at once; announcements you "
                "received stay counted, without your name or id. To correct something, ask the council office "

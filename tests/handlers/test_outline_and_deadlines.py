@@ -218,3 +218,8 @@ def test_the_german_reminder_says_heute_and_morgen() -> None:
     assert deadline_jobs.when_text(t, TODAY, TODAY) == "heute"
     assert deadline_jobs.when_text(t, TODAY + timedelta(days=1), TODAY) == "morgen"
     assert deadline_jobs.when_text(t, TODAY + timedelta(days=5), TODAY) == "in 5 Tagen"
+
+
+async def test_the_privacy_notice_says_how_long_deadline_reminders_are_kept_and_where_to_stop_them(h: Harness) -> None:
+    await h.send(APPLICANT, "/privacy", language="en")
+    assert "kept until the deadline has passed; /reminders lists your reminders and stops them" in screen(h)["text"]
