@@ -185,7 +185,7 @@ def flow(member: bool, meeting_id: int, start: str) -> list[Step]:
         press("fund:deadlines", ACK, EDIT),
         message("/check", SEND, SEND),
         press("chk:applicant:association", ACK, EDIT),
-        press("chk:area:county", ACK, EDIT),
+        press("chk:place:county", ACK, EDIT),
         press("chk:topic:youth", ACK, EDIT),
         press("chk:begun:no", ACK, EDIT),
         message(start, UNBUTTON, SEND),

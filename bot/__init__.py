@@ -1,4 +1,5 @@
-"""kpr-bot: the Telegram bot of the Kommunaler Präventionsrat of the Landkreis Rostock."""
+"""kpr-bot: the Telegram bot of a crime prevention council in Mecklenburg-Vorpommern; which council, its
+area and its funding rules come from the content file (content/kpr.toml ships the Landkreis Rostock's)."""
 import os
 
 # Opt in now to python-telegram-bot's coming behaviour: durations such as RetryAfter.retry_after

@@ -32,7 +32,8 @@ EXIT_DATABASE_UNUSABLE = 6  # a read-only database file or folder, or a server t
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kpr-bot",
-        description="Telegram bot of the crime prevention council (KPR) of the Landkreis Rostock. "
+        description="Telegram bot of a crime prevention council; the council, its area and its funding rules "
+        "come from the content file (CONTENT_FILE). "
         "Settings come from environment variables or a .env file (see README).",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -31,7 +31,8 @@ class Applicant(str, enum.Enum):
 
 
 class Area(str, enum.Enum):
-    COUNTY = "county"  # in the Landkreis Rostock
+    COUNTY = "county"  # in the council's own area (names.in_area)
+    NEIGHBOUR = "neighbour"  # in the place the content file names as [neighbour]
     STATE = "state"  # elsewhere in Mecklenburg-Vorpommern
     OUTSIDE = "outside"
 
@@ -151,14 +152,37 @@ class Contact(Sourced):
     phone: str = ""
 
 
+class Names(_Strict):
+    """How the bot's sentences name the council and its area: German needs the case and the
+    preposition, so the content file gives the phrase as it stands in a sentence."""
+
+    of_council: Text  # "des Kommunalen Präventionsrates des Landkreises Rostock (KPR)": "I am the bot {of_council}."
+    in_area: Text  # "im Landkreis Rostock": "Micro projects are only for projects {in_area}."
+
+    def words(self, language: str) -> dict[str, str]:
+        """The placeholders texts may use, in `language`."""
+        return {"of_council": self.of_council.in_(language), "in_area": self.in_area.in_(language)}
+
+
+class Neighbour(Sourced):
+    """A place people take for part of the council's area that is not (the Hansestadt Rostock, a
+    county-free city amid the Landkreis Rostock), with a prevention council of its own: /check offers
+    it as an answer of its own, since its projects are not the council's micro projects and their
+    state applications need its council's statement."""
+
+    in_place: Text  # "in der Hansestadt Rostock": "The project is {in_place}."
+    council: Text  # "der Kriminalpräventive Rat der Hansestadt Rostock"
+    note: Text  # why it is an answer of its own, shown with the question
+
+
 class Privacy(_Strict):
     """Who answers for the data the bot keeps (GDPR Art. 13): shown by /privacy."""
 
     controller: Text  # the responsible body
     address: str = Field(min_length=3)
-    contact: Text  # how to reach its data protection officer
-    email: str = ""
-    authority: Text  # the supervisory authority for complaints
+    officer: Text  # its data protection officer (Art. 37), and how to reach them
+    email: str = ""  # the data protection officer's
+    authority: Text  # the supervisory authority for complaints, as a name on a line of its own
 
 
 class FaqEntry(_Strict):
@@ -170,6 +194,8 @@ class FaqEntry(_Strict):
 
 class Content(_Strict):
     council: Text
+    names: Names
+    neighbour: Neighbour | None = None
     contact: Contact
     sources: dict[str, Source]
     topics: dict[str, Text] = Field(min_length=1)
@@ -192,6 +218,8 @@ class Content(_Strict):
 
     def _sources_used(self):  # type: ignore[no-untyped-def]
         yield "contact", self.contact.source
+        if self.neighbour is not None:
+            yield "neighbour", self.neighbour.source
         for key, programme in self.programmes.items():
             for name in type(programme).model_fields:
                 rule = getattr(programme, name)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -221,11 +222,12 @@ class Harness:
 
 
 async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000,
-                        **other: Any) -> Harness:
-    """Tests click faster than people: the flood guard only where a test is about it. `other`: more
-    of the bot's settings."""
+                        content_file: Path | None = None, **other: Any) -> Harness:
+    """Tests click faster than people: the flood guard only where a test is about it. `content_file`
+    is CONTENT_FILE (None: the shipped one); `other`: more of the bot's settings."""
     settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
-                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, **other)
+                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, content_file=content_file,
+                             **other)
     request = RecordingRequest()
     app = build_application(settings, db, request=request)
     harness = Harness(app, request, db)

@@ -13,7 +13,7 @@ from bot.rules.meetings import LENGTH
 if TYPE_CHECKING:
     from icalendar import Event
 
-PRODUCT = "-//KPR Landkreis Rostock//kpr-bot//DE"
+PRODUCT = "-//kpr-bot//kpr-bot//DE"  # the software, not the council: any council runs it
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
-"""Dates as the council reads them: in the bot's time zone, formatted per language."""
+"""Dates as the council reads them: in the bot's time zone, formatted per language; and deadlines as
+applicants read them: "today" and "tomorrow" for the near ones, and a word where one falls on a
+weekend or a public holiday in Mecklenburg-Vorpommern (the LfK's 31 October is Reformationstag). Such
+a date stays as published; the advice is to submit by the working day before, since how a late
+submission is treated is the office's to say."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_format_date
@@ -53,8 +58,9 @@ class DateProblem(ValueError):
         super().__init__(message)
         self.values = values
 
-    def text(self, t: Translator) -> str:
-        return problem_text(t, str(self), self.values)
+    def text(self, t: Translator, **examples: str) -> str:
+        """In the reader's language; `examples` fill a message that shows how to write it."""
+        return problem_text(t, str(self), {**examples, **self.values})
 
 
 # Meetings and announcements are planned at most this far ahead: a date beyond is a typo more often
@@ -125,36 +131,93 @@ _MONTHS = {name: number for number, names in enumerate((
     ("april", "apr"), ("mai", "may"), ("juni", "jun", "june"), ("juli", "jul", "july"),
     ("august", "aug"), ("september", "sep", "sept"), ("oktober", "okt", "october", "oct"),
     ("november", "nov"), ("dezember", "dez", "december", "dec")), 1) for name in names}
+_WEEKDAYS = {name: number for number, names in enumerate((
+    ("montag", "mo", "monday", "mon"), ("dienstag", "di", "tuesday", "tue"), ("mittwoch", "mi", "wednesday", "wed"),
+    ("donnerstag", "do", "thursday", "thu"), ("freitag", "fr", "friday", "fri"), ("samstag", "sa", "sonnabend",
+    "saturday", "sat"), ("sonntag", "so", "sunday", "sun"))) for name in names}
 _MONTH_YEAR = re.compile(r"^\s*(?P<month>[a-zäöü]+)\.?\s+(?P<year>\d{4})\s*$", re.IGNORECASE)
+# A day as the bot writes it, with or without its weekday: "Freitag, 1. März 2028", "1 March 2028",
+# "March 1, 2028", "1st March 2028".
+_WEEKDAY = r"(?:(?P<weekday>[a-zäöü]+)\.?,?\s+)?"
+_SPELLED = (
+    re.compile(r"^\s*" + _WEEKDAY + r"(?P<d>\d{1,2})(?:\.|st|nd|rd|th)?\s*(?P<month>[a-zäöü]+)\.?,?\s+(?P<y>\d{4})\s*$",
+               re.IGNORECASE),
+    re.compile(r"^\s*" + _WEEKDAY + r"(?P<month>[a-zäöü]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})\s*$",
+               re.IGNORECASE),
+)
 
 
 # A project further ahead than this is a typo more often than a plan.
 MAX_YEARS_AHEAD = 10
 
 
+@dataclass(frozen=True)
+class MonthStart:
+    """A start given as a month, taken as its 1st (this month: today): shown so, never with a weekday
+    that would suggest a day the applicant chose."""
+
+    day: date
+
+
+def _spelled(text: str) -> date | None:
+    """A day written with its month's name (and perhaps its weekday), or None if it is not one."""
+    for pattern in _SPELLED:
+        match = pattern.match(text)
+        if match:
+            break
+    else:
+        return None
+    month = _MONTHS.get(match["month"].lower())
+    weekday = _WEEKDAYS.get((match["weekday"] or "").lower()) if match["weekday"] else None
+    if month is None or (match["weekday"] and weekday is None):
+        raise DateProblem(START_EXAMPLE)
+    try:
+        day = date(int(match["y"]), month, int(match["d"]))
+    except ValueError:
+        raise DateProblem(N_("This date does not exist. Please check day and month.")) from None
+    if weekday is not None and weekday != day.weekday():
+        # "Friday, 1 March 2028": one of the two is a typo, and only the applicant knows which.
+        raise DateProblem(N_("That day is {date}. Please check the date."), date=day)
+    return day
+
+
+START_EXAMPLE = N_("Please write the start like this: {example_day} or {example_month}.")
+
+
 def parse_start(text: str, today: date) -> tuple[date, bool]:
-    """When a project starts: a day (`1.3.2027`, `01.03.27`, `2027-03-01`) or a month (`März 2027`,
-    `March 2027`). Returns the day (the 1st for a month) and whether only the month was given.
+    """When a project starts: a day (`1.3.2027`, `01.03.27`, `2027-03-01`, `1. März 2027`,
+    `1 March 2027`, as the bot writes it with its weekday) or a month (`März 2027`, `March 2027`).
+    Returns the day (the 1st for a month) and whether only the month was given.
     Raises DateProblem for anything else, for a start in the past and for one years away."""
     month = _MONTH_YEAR.match(text or "")
     if month:
         number = _MONTHS.get(month["month"].lower())
         if number is None:
-            raise DateProblem(N_("Please write the start like this: 1.3.2027 or March 2027."))
+            raise DateProblem(START_EXAMPLE)
         year = int(month["year"])
-        if (year, number) < (today.year, today.month):  # the current month is fine: it has days ahead
+        day, month_only = date(max(min(year, date.max.year), date.min.year), number, 1), True
+        if day < today.replace(day=1):
             raise DateProblem(N_("This start lies in the past. Please give a date from today on."))
-        day, month_only = date(min(year, date.max.year), number, 1), True
+        day = max(day, today)  # the current month counts from today, its 1st having passed
     else:
         match = _DATE.match(text or "")
-        if not match:
-            raise DateProblem(N_("Please write the start like this: 1.3.2027 or March 2027."))
-        day, month_only = _day(match), False
+        spelled = None if match else _spelled(text or "")
+        if not match and spelled is None:
+            raise DateProblem(START_EXAMPLE)
+        day, month_only = (_day(match) if match else spelled), False  # type: ignore[assignment]
         if day < today:
             raise DateProblem(N_("This start lies in the past. Please give a date from today on."))
     if day.year > today.year + MAX_YEARS_AHEAD:
         raise DateProblem(N_("That is more than ten years ahead. Please check the year."))
     return day, month_only
+
+
+def start_examples(today: date, language: str) -> dict[str, str]:
+    """The examples in START_EXAMPLE: 1 March of next year, as the reader writes it."""
+    example = date(today.year + 1, 3, 1)
+    day = f"{example.day}.{example.month}.{example.year}" if language == "de" else \
+        _babel_format_date(example, "d MMMM y", locale=language)
+    return {"example_day": day, "example_month": _babel_format_date(example, "LLLL y", locale=language)}
 
 
 def spoken_duration(t: Translator, duration: timedelta) -> str:
@@ -170,3 +233,87 @@ def spoken_duration(t: Translator, duration: timedelta) -> str:
         (seconds, NP_("{count} second", "{count} seconds")),
     ) if amount]
     return " ".join(parts)
+
+
+def easter_sunday(year: int) -> date:
+    """The Gregorian Easter Sunday (the anonymous Gregorian algorithm, as in Meeus)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+@cache
+def holidays(year: int) -> dict[date, str]:
+    """The statutory public holidays of Mecklenburg-Vorpommern (Feiertagsgesetz M-V) in `year`, with
+    their names as message ids. International Women's Day is one since 2023."""
+    easter = easter_sunday(year)
+    days = {
+        date(year, 1, 1): N_("New Year's Day"),
+        easter - timedelta(days=2): N_("Good Friday"),
+        easter + timedelta(days=1): N_("Easter Monday"),
+        date(year, 5, 1): N_("Labour Day"),
+        easter + timedelta(days=39): N_("Ascension Day"),
+        easter + timedelta(days=50): N_("Whit Monday"),
+        date(year, 10, 3): N_("Day of German Unity"),
+        date(year, 10, 31): N_("Reformation Day"),
+        date(year, 12, 25): N_("Christmas Day"),
+        date(year, 12, 26): N_("Second day of Christmas"),
+    }
+    if year >= 2023:
+        days[date(year, 3, 8)] = N_("International Women's Day")
+    return days
+
+
+def closed(day: date) -> str | None:
+    """Why offices are closed on `day` (a message id), or None on a working day. A holiday is named
+    before the weekend it may fall on: "Reformation Day" says more than "a Sunday"."""
+    if day in holidays(day.year):
+        return holidays(day.year)[day]
+    if day.weekday() == 6:
+        return N_("a Sunday")
+    if day.weekday() == 5:
+        return N_("a Saturday")
+    return None
+
+
+def working_day_before(day: date) -> date:
+    before = day - timedelta(days=1)
+    while closed(before):
+        before -= timedelta(days=1)
+    return before
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline in a message, with the day it is read on: shown by due_text."""
+
+    day: date
+    today: date
+
+
+def due_text(t: Translator, due: Due) -> str:
+    """ "tomorrow, Saturday, 31 October 2026 (Reformation Day, a public holiday in
+    Mecklenburg-Vorpommern: best submit by Friday, 30 October 2026)"."""
+    text = format_day(due.day, t.language)
+    if due.day == due.today:
+        text = t("today, {day}", day=text)
+    elif due.day == due.today + timedelta(days=1):
+        text = t("tomorrow, {day}", day=text)
+    why = closed(due.day)
+    if why is None:
+        return text
+    before = working_day_before(due.day)
+    if before < due.today:  # the advice came too late to follow: the date as published is what is left
+        return text
+    if why in holidays(due.day.year).values():
+        advice = t("{holiday}, a public holiday in Mecklenburg-Vorpommern: best submit by {before}",
+                   holiday=t(why), before=format_day(before, t.language))
+    else:
+        advice = t("{weekday}: best submit by {before}", weekday=t(why), before=format_day(before, t.language))
+    return f"{text} ({advice})"

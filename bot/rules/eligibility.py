@@ -11,69 +11,82 @@ from decimal import ROUND_DOWN, Decimal
 
 from bot.content import Applicant, Area, Content, Document, Programme
 from bot.i18n import N_
+from bot.rules.dates import Due, MonthStart
 
-OTHER_TOPIC, NO_TOPIC = "other", "none"  # the answers besides the five topics
+OTHER_TOPIC, NO_TOPIC = "other", "none"  # the answers besides the council's topics
 UNKNOWN = "unknown"  # "don't know", as stored
+IN_STATE = frozenset({Area.COUNTY, Area.NEIGHBOUR, Area.STATE})
 
 
 class Verdict(str, enum.Enum):
-    ELIGIBLE = "eligible"
-    NOT_ELIGIBLE = "not_eligible"
-    DEPENDS = "depends"  # on what the applicant did not know (9)
+    ELIGIBLE = "eligible"  # ✅ as planned
+    CHANGE = "change"  # ⚠️ fits with a change the result names (a smaller request, a later start)
+    NOT_ELIGIBLE = "not_eligible"  # ❌ no change of amount or date helps
+    DEPENDS = "depends"  # ❔ on what the applicant did not know (9)
 
 
 class Weight(enum.IntEnum):
     OK = 0  # a rule the plan meets, named so that an eligible result says what it rests on (10)
     INFO = 1  # a fact the applicant should know (a deadline, a statement to obtain)
-    DEPENDS = 2
-    NO = 3
-
-
-# A "no" for these reasons can be mended by changing the plan (another amount, a later start): the
-# documents are still worth preparing. The others (begun, outside, who applies, the topic) cannot.
-CHANGEABLE = frozenset({"ceiling", "minimum", "max_share", "lead_time_weeks", "deadline", "council_deadline"})
+    CHANGE = 2  # a rule the plan meets once changed as the reason says
+    DEPENDS = 3
+    NO = 4
 
 
 @dataclass(frozen=True)
 class Reason:
-    message: str  # a message id with {placeholders}
+    message: str  # a message id with {placeholders}, and the content file's names ({in_area})
     weight: Weight
     rule: str  # the rule it rests on: an attribute of the programme, for its source
-    values: dict = field(default_factory=dict)  # dates and amounts are formatted where shown
+    values: dict = field(default_factory=dict)  # dates, amounts and texts are formatted where shown
 
 
 @dataclass(frozen=True)
 class Answers:
-    """What the applicant said; None is "don't know" (or a question the flow skipped)."""
+    """What the applicant said; None is "don't know" or a question the flow did not ask (`asked`
+    tells which)."""
 
     applicant: Applicant | None = None
-    area: Area | None = None
+    place: Area | None = None  # where the project takes place
+    seat_in_state: bool | None = None  # whether the seat is in M-V: asked only where the place leaves it open
     topic: str | None = None  # a topic's key, OTHER_TOPIC or NO_TOPIC
     begun: bool | None = None
     start: date | None = None
-    start_month_only: bool = False
+    start_month_only: bool = False  # the start was given as a month and taken as its first day
     total: Decimal | None = None
     wanted: Decimal | None = None
+    asked: frozenset[str] = frozenset()  # the questions answered, "don't know" included
 
     @classmethod
     def stored(cls, given: dict) -> Answers:
-        """The answers as the conversation and the database keep them (JSON strings)."""
+        """The answers as the conversation and the database keep them (JSON strings). A check stored
+        before seat and place were asked apart has one "area" for both."""
 
         def value(key: str) -> str | None:
             raw = given.get(key)
             return None if raw in (None, UNKNOWN) else raw
 
         start, total, wanted = value("start"), value("total"), value("wanted")
+        place, seat, asked = value("place"), value("seat"), set(given) - {"start_month_only"}
+        if "area" in given:
+            place = seat = value("area")
+            asked |= {"place", "seat"}
         return cls(
             applicant=Applicant(value("applicant")) if value("applicant") else None,
-            area=Area(value("area")) if value("area") else None,
+            place=Area(place) if place else None,
+            seat_in_state=None if seat is None else seat != Area.OUTSIDE.value,
             topic=value("topic"),
             begun={"yes": True, "no": False}.get(value("begun") or ""),
             start=date.fromisoformat(start) if start else None,
             start_month_only=bool(given.get("start_month_only")),
             total=Decimal(total) if total else None,
             wanted=Decimal(wanted) if wanted else None,
+            asked=frozenset(asked - {"area"}),
         )
+
+    @property
+    def shown_start(self) -> date | MonthStart | None:
+        return MonthStart(self.start) if self.start and self.start_month_only else self.start
 
 
 @dataclass(frozen=True)
@@ -97,8 +110,43 @@ class Result:
         return all(f.verdict is Verdict.NOT_ELIGIBLE for f in self.findings.values())
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a finished check knows about the project, for what is made from it (the project outline,
+    deadline reminders): None where it was not known or not asked."""
+
+    topic: str | None
+    start: date | None
+    start_month_only: bool
+    total: Decimal | None
+    wanted: Decimal | None  # the amount requested (Zuwendung)
+    programme: str | None  # the programme that fits best ("micro", "lfk"); None if none does, or it is open
+    verdict: Verdict | None  # that programme's
+    deadline: date | None  # to apply by for that programme (for ⚠️ after the change)
+    documents: tuple[Document, ...]  # to prepare for it
+
+    @property
+    def own_share(self) -> Decimal | None:
+        return self.total - self.wanted if self.total is not None and self.wanted is not None else None
+
+
+_RANK = {Verdict.ELIGIBLE: 0, Verdict.CHANGE: 1, Verdict.DEPENDS: 2}
+
+
+def plan(answers: Answers, result: Result) -> Plan:
+    """The check's answers and its best programme: the ✅ one, else the ⚠️ one, else the ❔ one; none
+    where two rank alike (which the applicant then settles with the office) or both are ❌."""
+    ranked = sorted((f for f in result.findings.values() if f.verdict in _RANK), key=lambda f: _RANK[f.verdict])
+    best = ranked[0] if ranked and (len(ranked) == 1 or _RANK[ranked[0].verdict] < _RANK[ranked[1].verdict]) \
+        else None
+    return Plan(topic=answers.topic, start=answers.start, start_month_only=answers.start_month_only,
+                total=answers.total, wanted=answers.wanted, programme=best.programme if best else None,
+                verdict=best.verdict if best else None, deadline=best.deadline if best else None,
+                documents=tuple(best.documents) if best else ())
+
+
 def check(answers: Answers, content: Content, today: date) -> Result:
-    micro, lfk = _micro(answers, content.micro, today), _lfk(answers, content.lfk, today)
+    micro, lfk = _micro(answers, content, today), _lfk(answers, content, today)
     between = (answers.wanted is not None and content.micro.ceiling is not None and content.lfk.minimum is not None
                and content.micro.ceiling.value < answers.wanted < content.lfk.minimum.value)
     return Result({"micro": micro, "lfk": lfk}, between)
@@ -106,22 +154,30 @@ def check(answers: Answers, content: Content, today: date) -> Result:
 
 def _verdict(reasons: list[Reason]) -> Verdict:
     worst = max((r.weight for r in reasons), default=Weight.OK)
-    return {Weight.NO: Verdict.NOT_ELIGIBLE, Weight.DEPENDS: Verdict.DEPENDS}.get(worst, Verdict.ELIGIBLE)
+    return {Weight.NO: Verdict.NOT_ELIGIBLE, Weight.DEPENDS: Verdict.DEPENDS,
+            Weight.CHANGE: Verdict.CHANGE}.get(worst, Verdict.ELIGIBLE)
+
+
+# What each verdict shows, in this order: a ❌ only what excludes (a deadline is no reason there), a ❔
+# what is open and what would need changing, a ⚠️ the change, a ✅ the rules it meets.
+_SHOWN = {
+    Verdict.NOT_ELIGIBLE: (Weight.NO,),
+    Verdict.DEPENDS: (Weight.DEPENDS, Weight.CHANGE, Weight.INFO),
+    Verdict.CHANGE: (Weight.CHANGE, Weight.INFO),
+    Verdict.ELIGIBLE: (Weight.OK, Weight.INFO),
+}
 
 
 def _finding(name: str, reasons: list[Reason], programme: Programme, answers: Answers, **extra: object) -> Finding:
-    """The verdict with what decides it first (for an eligible plan: the rules it meets), then the
-    information; the documents where preparing them makes sense."""
     verdict = _verdict(reasons)
-    deciding = {Verdict.NOT_ELIGIBLE: Weight.NO, Verdict.DEPENDS: Weight.DEPENDS, Verdict.ELIGIBLE: Weight.OK}[verdict]
-    shown = [r for r in reasons if r.weight is deciding] + [r for r in reasons if r.weight is Weight.INFO]
-    changeable = all(r.rule in CHANGEABLE for r in reasons if r.weight is Weight.NO)
-    documents = [d for d in programme.documents if d.applies_to(answers.applicant)] if changeable else []
+    shown = [r for weight in _SHOWN[verdict] for r in reasons if r.weight is weight]
+    documents = [] if verdict is Verdict.NOT_ELIGIBLE else \
+        [d for d in programme.documents if d.applies_to(answers.applicant)]
     return Finding(name, verdict, shown, documents, **extra)  # type: ignore[arg-type]
 
 
 def _common(answers: Answers, programme: Programme, reasons: list[Reason]) -> None:
-    """What both programmes ask alike: not begun (1), in M-V (2), not a company (4)."""
+    """What both programmes ask alike: not begun (1), not a company (4)."""
     if answers.begun is True:
         reasons.append(Reason(N_("The project has already begun: a project that began before funding was granted "
                                  "is not funded."), Weight.NO, "not_begun"))
@@ -130,9 +186,6 @@ def _common(answers: Answers, programme: Programme, reasons: list[Reason]) -> No
                                  "is not funded."), Weight.DEPENDS, "not_begun"))
     else:
         reasons.append(Reason(N_("The project has not begun yet."), Weight.OK, "not_begun"))
-    if answers.area is Area.OUTSIDE:
-        reasons.append(Reason(N_("The seat and the area of activity are outside Mecklenburg-Vorpommern."), Weight.NO,
-                              "area"))
     if answers.applicant is Applicant.COMPANY:
         reasons.append(Reason(N_("Companies are not named among those who may apply."), Weight.NO, "applicants"))
     elif answers.applicant is None:
@@ -153,38 +206,51 @@ def _topic(answers: Answers, programme: Programme, reasons: list[Reason], no: st
         reasons.append(Reason(no, Weight.NO, "topics"))
 
 
-def _micro(answers: Answers, programme: Programme, today: date) -> Finding:
-    reasons: list[Reason] = []
+def _micro(answers: Answers, content: Content, today: date) -> Finding:
+    programme, reasons = content.micro, []  # type: ignore[var-annotated]
     _common(answers, programme, reasons)
-    if answers.area is Area.STATE:  # (3)
-        reasons.append(Reason(N_("Micro projects are only for projects in the Landkreis Rostock; yours is elsewhere "
-                                 "in Mecklenburg-Vorpommern."), Weight.NO, "area"))
-    elif answers.area is None:
-        reasons.append(Reason(N_("Where the project is: micro projects are only for the Landkreis Rostock."),
+    if answers.place is Area.COUNTY:  # (3)
+        reasons.append(Reason(N_("The project takes place {in_area}."), Weight.OK, "area"))
+    elif answers.place is Area.NEIGHBOUR and content.neighbour is not None:
+        neighbour = content.neighbour
+        reasons.append(Reason(N_("Micro projects are only for projects {in_area}. Micro projects {in_place} are "
+                                 "funded by {council}."), Weight.NO, "area",
+                              {"in_place": neighbour.in_place, "council": neighbour.council}))
+    elif answers.place is None:
+        reasons.append(Reason(N_("Where the project takes place: micro projects are only for projects {in_area}."),
                               Weight.DEPENDS, "area"))
-    elif answers.area is Area.COUNTY:
-        reasons.append(Reason(N_("The project is in the Landkreis Rostock."), Weight.OK, "area"))
+    else:
+        reasons.append(Reason(N_("Micro projects are only for projects {in_area}; yours takes place elsewhere."),
+                              Weight.NO, "area"))
     _topic(answers, programme, reasons,  # (5)
-           N_("Micro projects must be on one of the five topics of the prevention council."),
-           N_("The topic: micro projects must be on one of the five topics of the prevention council."))
+           N_("Micro projects must be on one of the prevention council's topics."),
+           N_("The topic: micro projects must be on one of the prevention council's topics."))
     if programme.ceiling is not None:
-        ceiling = programme.ceiling.value
-        if answers.wanted is None:
-            reasons.append(Reason(N_("How much you want: micro projects get up to {ceiling}."), Weight.DEPENDS,
-                                  "ceiling", {"ceiling": ceiling}))
-        elif answers.wanted > ceiling:
-            reasons.append(Reason(N_("You want {wanted}; micro projects get up to {ceiling}."), Weight.NO, "ceiling",
-                                  {"wanted": answers.wanted, "ceiling": ceiling}))
-        else:
-            reasons.append(Reason(N_("You want {wanted}; micro projects get up to {ceiling}."), Weight.OK, "ceiling",
-                                  {"wanted": answers.wanted, "ceiling": ceiling}))
+        _ceiling(answers, programme.ceiling.value, content.lfk.minimum.value if content.lfk.minimum else None,
+                 reasons)
     deadline = _lead_time(answers, programme, today, reasons)
     return _finding("micro", reasons, programme, answers, deadline=deadline)
 
 
+def _ceiling(answers: Answers, ceiling: Decimal, state_minimum: Decimal | None, reasons: list[Reason]) -> None:
+    values = {"wanted": answers.wanted, "ceiling": ceiling}
+    if answers.wanted is None:
+        reasons.append(Reason(N_("How much you want: micro projects get up to {ceiling}."), Weight.DEPENDS,
+                              "ceiling", values))
+    elif answers.wanted <= ceiling:
+        reasons.append(Reason(N_("You want {wanted}; micro projects get up to {ceiling}."), Weight.OK, "ceiling",
+                              values))
+    elif state_minimum is not None and answers.wanted < state_minimum:
+        # Too little for the state (7): asking for the ceiling is the way that is left.
+        reasons.append(Reason(N_("You want {wanted}; micro projects get up to {ceiling}. It fits as a micro "
+                                 "project with a request of {ceiling}."), Weight.CHANGE, "ceiling", values))
+    else:
+        reasons.append(Reason(N_("You want {wanted}; micro projects get up to {ceiling}."), Weight.NO, "ceiling",
+                              values))
+
+
 def _lead_time(answers: Answers, programme: Programme, today: date, reasons: list[Reason]) -> date | None:
-    """Applying at least N weeks before the start (5). A start given as a month may be any day of it:
-    too late for all of them is a no, too late for some depends on the day."""
+    """Applying at least N weeks before the start (5); a start given as a month counts from its 1st."""
     if programme.lead_time_weeks is None:
         return None
     weeks = programme.lead_time_weeks.value
@@ -192,46 +258,61 @@ def _lead_time(answers: Answers, programme: Programme, today: date, reasons: lis
         reasons.append(Reason(N_("When the project starts: apply at least {weeks} weeks before."), Weight.DEPENDS,
                               "lead_time_weeks", {"weeks": weeks}))
         return None
-    first, last = answers.start, answers.start
-    if answers.start_month_only:
-        last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(days=1)
     lead = timedelta(weeks=weeks)
-    if today > last - lead:
+    due = answers.start - lead
+    if today > due:
         reasons.append(Reason(N_("For a start on {start}, the application was due by {deadline}, {weeks} weeks "
-                                 "before; it is too late for that start."), Weight.NO, "lead_time_weeks",
-                              {"start": last, "deadline": last - lead, "weeks": weeks}))
-        return None
-    if today > first - lead:
-        earliest = today + lead
-        reasons.append(Reason(N_("It depends on the day in the month: applying today, the project can start on "
-                                 "{earliest} at the earliest ({weeks} weeks later)."), Weight.DEPENDS,
-                              "lead_time_weeks", {"earliest": earliest, "weeks": weeks}))
+                                 "before. It fits with a start on {earliest} or later, if you apply today."),
+                              Weight.CHANGE, "lead_time_weeks",
+                              {"start": answers.shown_start, "deadline": due, "weeks": weeks,
+                               "earliest": today + lead}))
         return today
     reasons.append(Reason(N_("Apply by {deadline}: at least {weeks} weeks before the start on {start}."),
-                          Weight.INFO, "lead_time_weeks", {"start": first, "deadline": first - lead, "weeks": weeks}))
-    return first - lead
+                          Weight.INFO, "lead_time_weeks",
+                          {"start": answers.shown_start, "deadline": Due(due, today), "weeks": weeks}))
+    return due
 
 
-def _lfk(answers: Answers, programme: Programme, today: date) -> Finding:
-    reasons: list[Reason] = []
-    _common(answers, programme, reasons)
-    council = answers.applicant is Applicant.COUNCIL
-    if answers.area is Area.STATE:  # (3)
-        reasons.append(Reason(N_("The project is in Mecklenburg-Vorpommern."), Weight.OK, "area"))
-        if not council:  # a council applying for itself needs no statement of one
-            reasons.append(Reason(N_("Outside the Landkreis Rostock, the application needs a statement of the "
-                                     "prevention council of the county or city where the project runs."),
-                                  Weight.INFO, "area"))
-    elif answers.area is Area.COUNTY:
-        reasons.append(Reason(N_("The project is in Mecklenburg-Vorpommern."), Weight.OK, "area"))
-    elif answers.area is None:
-        reasons.append(Reason(N_("Where the seat or the area of activity is: it must be in "
+def _in_state(answers: Answers, reasons: list[Reason]) -> None:
+    """The seat or the project in M-V (2): one of them is enough."""
+    if answers.place in IN_STATE:
+        reasons.append(Reason(N_("The project takes place in Mecklenburg-Vorpommern."), Weight.OK, "area"))
+    elif answers.seat_in_state is True:
+        reasons.append(Reason(N_("Your seat is in Mecklenburg-Vorpommern."), Weight.OK, "area"))
+    elif answers.place is Area.OUTSIDE and answers.seat_in_state is False:
+        reasons.append(Reason(N_("The seat and the project are both outside Mecklenburg-Vorpommern; one of them "
+                                 "must be in it."), Weight.NO, "area"))
+    else:
+        reasons.append(Reason(N_("Where your seat is or the project takes place: one of them must be in "
                                  "Mecklenburg-Vorpommern."), Weight.DEPENDS, "area"))
+
+
+def _statement(answers: Answers, content: Content, reasons: list[Reason]) -> None:
+    """Outside the council's own area, the statement comes from the council where the project runs;
+    a council applying for itself needs none."""
+    if answers.applicant is Applicant.COUNCIL:
+        return
+    if answers.place is Area.NEIGHBOUR and content.neighbour is not None:
+        reasons.append(Reason(N_("For a project {in_place}, the application needs the statement of {council}."),
+                              Weight.INFO, "area", {"in_place": content.neighbour.in_place,
+                                                    "council": content.neighbour.council}))
+    elif answers.place is Area.STATE:
+        reasons.append(Reason(N_("A project that does not take place {in_area} needs for its application a "
+                                 "statement of the prevention council of the county or city where it runs."),
+                              Weight.INFO, "area"))
+
+
+def _lfk(answers: Answers, content: Content, today: date) -> Finding:
+    programme, reasons = content.lfk, []  # type: ignore[var-annotated]
+    _common(answers, programme, reasons)
+    _in_state(answers, reasons)
+    _statement(answers, content, reasons)
     _topic(answers, programme, reasons,
            N_("The project is not about crime prevention: the state council funds projects that help prevent "
               "crime."),
            N_("The topic: the state council funds projects that help prevent crime."))
     largest = None
+    council = answers.applicant is Applicant.COUNCIL
     if council:
         reasons.append(Reason(N_("A prevention council itself gets a fixed amount set by the population it serves."),
                               Weight.INFO, "applicants"))
@@ -257,24 +338,34 @@ def _amounts(answers: Answers, programme: Programme, reasons: list[Reason]) -> D
     share = programme.max_share
     if share is None:
         return None
-    if share.applicants is not None and answers.applicant is not None and answers.applicant not in share.applicants:
-        reasons.append(Reason(N_("The share of the costs is published for organisations, institutions and "
-                                 "individuals; for yours the council office advises."), Weight.INFO, "max_share"))
-        return None
     percent = int(share.value * 100)
+    if share.applicants is not None and answers.applicant is not None and answers.applicant not in share.applicants:
+        # Published for others only: asking for more than their share is for the office to confirm.
+        if answers.total is not None and answers.wanted is not None and answers.wanted > answers.total * share.value:
+            reasons.append(Reason(N_("No share of the costs is published for your kind of applicant. Whether "
+                                     "{wanted} of {total} can be funded, more than the {percent} % published for "
+                                     "others, the council office confirms."), Weight.DEPENDS, "max_share",
+                                  {"wanted": answers.wanted, "total": answers.total, "percent": percent}))
+        else:
+            reasons.append(Reason(N_("No share of the costs is published for your kind of applicant: the council "
+                                     "office confirms how much of the costs can be funded."), Weight.INFO,
+                                  "max_share"))
+        return None
     if answers.total is None:
         reasons.append(Reason(N_("The total costs: at most {percent} % of them are funded."), Weight.DEPENDS,
                               "max_share", {"percent": percent}))
         return None
     largest = (answers.total * share.value).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    values = {"wanted": answers.wanted, "percent": percent, "total": answers.total, "largest": largest,
+              "own": answers.total - largest, "minimum": minimum}
     if answers.wanted is not None and answers.wanted > largest:
-        reasons.append(Reason(N_("You want {wanted}, more than {percent} % of the total costs of {total}: at most "
-                                 "{largest} would fit, with an own share of {own}."), Weight.NO, "max_share",
-                              {"wanted": answers.wanted, "percent": percent, "total": answers.total,
-                               "largest": largest, "own": answers.total - largest}))
         if minimum is not None and largest < minimum:
-            reasons.append(Reason(N_("With these total costs, the most that fits is below the minimum of {minimum}."),
-                                  Weight.NO, "minimum", {"minimum": minimum}))
+            reasons.append(Reason(N_("With total costs of {total}, at most {largest} fits ({percent} %), less than "
+                                     "the minimum of {minimum}."), Weight.NO, "max_share", values))
+        else:
+            reasons.append(Reason(N_("You want {wanted}, more than {percent} % of the total costs of {total}. It "
+                                     "fits with a request of at most {largest} and an own share of {own}."),
+                                  Weight.CHANGE, "max_share", values))
     elif answers.wanted is not None:
         reasons.append(Reason(N_("Your own share is {own} of {total}: at least {rest} % is needed."), Weight.OK,
                               "max_share", {"own": answers.total - answers.wanted, "total": answers.total,
@@ -294,14 +385,15 @@ def _state_deadline(answers: Answers, programme: Programme, today: date, reasons
     if answers.start is None:
         reasons.append(Reason(N_("When the project starts: for projects starting in {year}, apply by {deadline}; "
                                  "for earlier ones the deadline has passed."), Weight.DEPENDS, name,
-                              {"deadline": upcoming, "year": first_year}))
+                              {"deadline": Due(upcoming, today), "year": first_year}))
         return upcoming
     due = rule.for_start(answers.start)
     if today <= due:
         reasons.append(Reason(N_("Apply by {deadline} for a project starting in {year}."), Weight.INFO, name,
-                              {"deadline": due, "year": answers.start.year}))
+                              {"deadline": Due(due, today), "year": answers.start.year}))
         return due
-    reasons.append(Reason(N_("The deadline for projects starting in {year} ended on {deadline}. The next ends on "
-                             "{next}, for projects starting in {next_year}."), Weight.NO, name,
-                          {"year": answers.start.year, "deadline": due, "next": upcoming, "next_year": first_year}))
+    reasons.append(Reason(N_("The deadline for projects starting in {year} ended on {deadline}. It fits with a "
+                             "start in {next_year} or later: apply by {next}."), Weight.CHANGE, name,
+                          {"year": answers.start.year, "deadline": due, "next": Due(upcoming, today),
+                           "next_year": first_year}))
     return upcoming

@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from bot.content import Content
 from bot.i18n import Translator
-from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, Answers, Result, Verdict
+from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, Answers, Result, Verdict, plan
 from bot.rules.explain import DISCLAIMER, VERDICTS, reason_text
 from bot.rules.money import format_money
 
@@ -56,20 +56,23 @@ def _topic(t: Translator, content: Content, answers: Answers) -> str:
 
 
 def known_facts(t: Translator, content: Content, answers: Answers, result: Result) -> list[tuple[str, str]]:
-    """(field, value) for what the check learned, in the outline's order; nothing for what it did not."""
+    """(field, value) for what the check learned, in the outline's order; nothing for what it did not.
+    The programme is the one that fits best (eligibility.plan); where none does better than the
+    other, each that may fit, so that the applicant sees both deadlines."""
+    known = plan(answers, result)
     facts: list[tuple[str, str]] = [(t("Topic"), _topic(t, content, answers))]
-    if answers.start is not None:
+    if known.start is not None:
         facts.append((t("Start"), start_date(answers, t.language)))
-    if answers.total is not None:
-        facts.append((t("Total costs"), format_money(answers.total, t.language)))
-    if answers.wanted is not None:
-        facts.append((t("Amount requested"), format_money(answers.wanted, t.language)))
-    if answers.total and answers.wanted is not None:
-        rest = answers.total - answers.wanted
+    if known.total is not None:
+        facts.append((t("Total costs"), format_money(known.total, t.language)))
+    if known.wanted is not None:
+        facts.append((t("Amount requested"), format_money(known.wanted, t.language)))
+    if known.own_share is not None and known.total:
         facts.append((t("Own share"), t("{amount} ({percent} % of the total costs)",
-                                        amount=format_money(rest, t.language),
-                                        percent=round(rest / answers.total * 100))))
-    fitting = [finding for finding in result.findings.values() if finding.verdict is not Verdict.NOT_ELIGIBLE]
+                                        amount=format_money(known.own_share, t.language),
+                                        percent=round(known.own_share / known.total * 100))))
+    fitting = [result.findings[known.programme]] if known.programme else \
+        [finding for finding in result.findings.values() if finding.verdict is not Verdict.NOT_ELIGIBLE]
     for finding in fitting:
         name = content.programmes[finding.programme].name.in_(t.language)
         facts.append((t("Programme"), f"{name}: {t(VERDICTS[finding.verdict])}"))

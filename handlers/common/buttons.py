@@ -33,10 +33,9 @@ def greeting(context: BotContext) -> str:
     role = t(ROLE_NAMES[context.role])
     intro = {
         Role.APPLICANT: t(
-            "I am the bot of the crime prevention council (KPR) of the Landkreis Rostock. "
-            "I help members of the council with meetings and working groups, and everyone "
-            "with questions about funding for prevention projects."
-        ),
+            "I am the bot {of_council}. I help members of the council with meetings and working groups, "
+            "and everyone with questions about funding for prevention projects.",
+            of_council=context.content.names.of_council.in_(t.language)),
         Role.MEMBER: t("You are a member of the council. Here you get meeting invitations, reminders and news, "
                        "and answer whether you come."),
         Role.COORDINATOR: t("You coordinate the council: plan meetings, invite members, approve requests and keep "

@@ -1,6 +1,7 @@
 """/check: the eligibility check as a conversation. One question at a time, each with "Don't know"
 and « Back (the earlier answers kept); questions that can no longer change the result are skipped.
-The result explains itself (bot.rules.eligibility) and offers the council office, a summary and a new start."""
+The result explains itself (bot.rules.eligibility) and offers « Back to the last question, the council
+office, a summary and a new start."""
 from __future__ import annotations
 
 import logging
@@ -11,49 +12,60 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.commands import EVERYONE, MenuEntry
-from bot.content import Applicant, Content
+from bot.content import Applicant, Area, Content
 from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.reminders import applying
-from bot.rules.dates import DateProblem, parse_start
+from bot.rules.dates import DateProblem, MonthStart, parse_start, start_examples
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
+from bot.rules.explain import (
+    APPLICANT_NAMES, DISCLAIMER, SEAT_NAMES, VERDICTS, area_name, areas, documents_heading, largest_text,
+    month_start_text, reason_text, start_text,
+)
 from bot.rules.money import AmountProblem, format_money, parse_amount
+from bot.rules.reminders import applying
+from handlers.common.buttons import MENU
 from handlers.common.flows import TEXT, draft, flow
+from handlers.common.respond import acknowledge, remove_buttons, respond
+from handlers.common.text import bold, html
 from handlers.funding.ask import SHARE
 from handlers.funding.deadlines import offer_reminder
 from handlers.funding.outline import send_outline
-from bot.rules.explain import (
-    APPLICANT_NAMES, AREA_NAMES, DISCLAIMER, VERDICTS, documents_heading, largest_text, reason_text, start_text,
-)
-from handlers.common.buttons import MENU
-from handlers.common.respond import acknowledge, remove_buttons, respond
-from handlers.common.text import bold, html
 from handlers.meetings.overview import split_lines
 from storage import funding
 
 log = logging.getLogger(__name__)
 
-ORDER = ("applicant", "area", "topic", "begun", "start", "total", "wanted")
+ORDER = ("applicant", "place", "seat", "topic", "begun", "start", "total", "wanted")
 TYPED = ("start", "total", "wanted")
 ASKING = "asking"
-ANSWER = Callback("chk", q="applicant|area|topic|begun|start|total|wanted", a=r"[a-z_]{1,20}")
+ANSWER = Callback("chk", q="|".join(ORDER), a=r"[a-z_]{1,20}")
 STEP = Callback("chks", action="back|restart|cancel")
 # The result's buttons work after the conversation has ended: they carry the stored check.
 AFTER = Callback("chkr", check=ROW_ID, action="summary|ask|remind")
+REVISE = Callback("chkb", check=ROW_ID)  # « Back from the result: the check's last question again
 _DRAFT = "check"
 KEEP = "keep"  # a typed question's earlier answer, kept
 
 QUESTIONS = {
     "applicant": N_("Who applies?"),
-    "area": N_("Where are the seat and the area of activity?"),
+    "place": N_("Where does the project take place?"),
+    "seat": N_("Where does the applicant have its seat (an individual: where you live)?"),
     "topic": N_("What is the project about?"),
     "begun": N_("Has the project already begun?"),
-    "start": N_("When does the project start? For example 1.3.2027 or March 2027."),
-    "total": N_("What are the total costs of the project in euros? For example 1.500."),
-    "wanted": N_("How much funding do you want, in euros?"),
+    "start": N_("When does the project start? For example {example_day} or {example_month}."),
+    "total": N_("What are the total costs of the project in euros? For example 1,500."),
+    "wanted": N_("How much funding do you want, in euros? For example 1,200."),
 }
+# Under the question, what helps to answer it.
+HINTS = {
+    "seat": N_("The seat or the project must be in Mecklenburg-Vorpommern; one of the two is enough."),
+    "begun": N_("A project has begun once a contract for it is signed or an order placed. Planning it and asking "
+                "for offers do not count."),
+}
+
+
 def _draft(context: BotContext) -> dict:
     return draft(context, _DRAFT)
 
@@ -61,8 +73,10 @@ def _draft(context: BotContext) -> dict:
 def _options(question: str, content: Content, t: Translator) -> list[tuple[str, str]]:
     if question == "applicant":
         return [(t(label), kind.value) for kind, label in APPLICANT_NAMES.items()]
-    if question == "area":
-        return [(t(label), area.value) for area, label in AREA_NAMES.items()]
+    if question == "place":
+        return [(area_name(t, content, area), area.value) for area in areas(content)]
+    if question == "seat":
+        return [(t(SEAT_NAMES[True]), Area.STATE.value), (t(SEAT_NAMES[False]), Area.OUTSIDE.value)]
     if question == "topic":
         return [(text.in_(t.language), key) for key, text in content.topics.items()] + [
             (t("Another crime-prevention topic"), OTHER_TOPIC), (t("None of these"), NO_TOPIC)]
@@ -72,8 +86,30 @@ def _options(question: str, content: Content, t: Translator) -> list[tuple[str, 
 
 
 def _relevant(question: str, answers: Answers) -> bool:
+    # The seat matters only where the project's place does not settle "in M-V" already.
+    if question == "seat":
+        return answers.place in (Area.OUTSIDE, None)
     # A prevention council applying for itself gets a fixed amount: costs and amounts change nothing.
     return not (question in ("total", "wanted") and answers.applicant is Applicant.COUNCIL)
+
+
+def next_question(given: dict, after: str | None, content: Content, today: date) -> str | None:
+    """The question after `after` that can still change the result; None when the result is due."""
+    answers = Answers.stored(given)
+    if check(answers, content, today).decided:
+        return None
+    return next((q for q in ORDER[ORDER.index(after) + 1 if after else 0:] if _relevant(q, answers)), None)
+
+
+def path(given: dict, content: Content, today: date) -> list[str]:
+    """The questions a check with these answers asked, in order: replayed to go back from its result."""
+    asked: list[str] = []
+    while True:
+        so_far = {k: v for k, v in given.items() if k in asked or k == "start_month_only"}
+        question = next_question(so_far, asked[-1] if asked else None, content, today)
+        if question is None or question not in given:
+            return asked
+        asked.append(question)
 
 
 async def begin(update: Update, context: BotContext) -> str | int:
@@ -89,34 +125,38 @@ async def begin(update: Update, context: BotContext) -> str | int:
     return await ask_next(update, context, after=None, edit=False)
 
 
-async def ask_next(update: Update, context: BotContext, after: str | None, edit: bool = True) -> str | int:
+async def ask_next(update: Update, context: BotContext, after: str | None, edit: bool = True,
+                   note: str = "") -> str | int:
     """The next question after `after` that can still change the result, or the result; `edit`
-    replaces the pressed message (the previous question) with it."""
+    replaces the pressed message (the previous question) with it; `note` goes above it."""
     data = _draft(context)
-    answers = Answers.stored(data["answers"])
-    result = check(answers, context.content, _today(context))
-    if not result.decided:
-        for question in ORDER[ORDER.index(after) + 1 if after else 0:]:
-            if _relevant(question, answers):
-                return await ask(update, context, question, edit=edit)
-    return await show_result(update, context, result, edit=edit)
+    question = next_question(data["answers"], after, context.content, _today(context))
+    if question is not None:
+        return await ask(update, context, question, edit=edit, note=note)
+    result = check(Answers.stored(data["answers"]), context.content, _today(context))
+    return await show_result(update, context, result, edit=edit, note=note)
 
 
 def _shown_answer(t: Translator, question: str, given: dict, zone: ZoneInfo) -> str:
     """A typed answer as the user gave it: the day or the month, or the amount."""
     answers = Answers.stored(given)
     if question == "start":
-        return start_text(answers, t.language, zone)
+        return start_text(t, answers, zone)
     return format_money(answers.total if question == "total" else answers.wanted, t.language)  # type: ignore[arg-type]
 
 
-async def ask(update: Update, context: BotContext, question: str, edit: bool = True) -> str:
+async def ask(update: Update, context: BotContext, question: str, edit: bool = True, note: str = "") -> str:
     """The question, with the answer given to it before (when the user came back to it) marked."""
     t, data = context.t, _draft(context)
     marked = data["answers"].get(question)
     rows = [[(("● " if marked == value else "") + label, ANSWER.data(q=question, a=value))]
             for label, value in _options(question, context.content, t)]
-    text = html(t("Question {number}", number=len(data["asked"]) + 1)) + "\n" + bold(t(QUESTIONS[question]))
+    text = (html(note) + "\n\n" if note else "") + html(t("Question {number}", number=len(data["asked"]) + 1))
+    text += "\n" + bold(t(QUESTIONS[question], **start_examples(_today(context), t.language)))
+    if question in HINTS:
+        text += "\n" + html(t(HINTS[question]))
+    if question == "place" and context.content.neighbour is not None:
+        text += "\n" + html(context.content.neighbour.note.in_(t.language))
     if question in TYPED and marked not in (None, UNKNOWN):
         kept = _shown_answer(t, question, data["answers"], context.settings.timezone)
         text += "\n" + html(t("Your answer so far: {answer}. Type a new one, or keep it.", answer=kept))
@@ -156,11 +196,13 @@ async def typed(update: Update, context: BotContext) -> str | int:
     if question not in TYPED:
         await respond(update, html(t("Please use the buttons above, or leave with /cancel.")))
         return ASKING
-    text, month_only = update.message.text, False
+    text, month_only, note = update.message.text, False, ""
     try:
         if question == "start":
             start, month_only = parse_start(text, _today(context))
             value = start.isoformat()
+            if month_only:
+                note = t("Start: {day}.", day=month_start_text(t, MonthStart(start)))
         else:
             amount = parse_amount(text)
             total = Answers.stored(data["answers"]).total
@@ -169,14 +211,18 @@ async def typed(update: Update, context: BotContext) -> str | int:
                                              "check it.", total=format_money(total, context.language))))
                 return ASKING
             value = str(amount)
-    except (DateProblem, AmountProblem) as problem:
-        await respond(update, html(t(str(problem))))
+    except DateProblem as problem:
+        await respond(update, html(problem.text(t, **start_examples(_today(context), t.language))))
+        return ASKING
+    except AmountProblem as problem:
+        await respond(update, html(problem.text(t)))
         return ASKING
     await remove_buttons(update, data.pop("shown", None))
-    return await _record(update, context, question, value, month_only)
+    return await _record(update, context, question, value, month_only, note)
 
 
-async def _record(update: Update, context: BotContext, question: str, value: str, month_only: bool) -> str | int:
+async def _record(update: Update, context: BotContext, question: str, value: str, month_only: bool,
+                  note: str = "") -> str | int:
     data = _draft(context)
     answers = data["answers"]
     if question == "start":
@@ -191,7 +237,7 @@ async def _record(update: Update, context: BotContext, question: str, value: str
     if question == "start":
         answers["start_month_only"] = month_only
     data["asked"].append(question)
-    return await ask_next(update, context, after=question)
+    return await ask_next(update, context, after=question, note=note)
 
 
 async def back(update: Update, context: BotContext) -> str | int:
@@ -213,7 +259,7 @@ def result_text(t: Translator, content: Content, result: Result, answers: Answer
             if source not in sources:
                 sources.append(source)
             lines.append(f"• {html(text)} [{sources.index(source) + 1}]")
-        if finding.largest is not None and finding.verdict is not Verdict.NOT_ELIGIBLE:
+        if finding.largest is not None and finding.verdict in (Verdict.ELIGIBLE, Verdict.DEPENDS):
             lines.append(html(largest_text(t, content, finding)))
         if finding.documents:
             lines.append(html(t(documents_heading(finding))))
@@ -226,10 +272,12 @@ def result_text(t: Translator, content: Content, result: Result, answers: Answer
     return split_lines(lines)
 
 
-async def show_result(update: Update, context: BotContext, result: Result, edit: bool = True) -> int:
+async def show_result(update: Update, context: BotContext, result: Result, edit: bool = True, note: str = "") -> int:
     t, data = context.t, _draft(context)
     answers = Answers.stored(data["answers"])
     parts = result_text(t, context.content, result, answers, context.settings.timezone)
+    if note:
+        parts[0] = html(note) + "\n\n" + parts[0]
     async with context.db.begin() as session:
         await funding.finish_check(session, data["check"], data["answers"], answers.topic,
                                    result.findings["micro"].verdict.value, result.findings["lfk"].verdict.value,
@@ -241,11 +289,12 @@ async def show_result(update: Update, context: BotContext, result: Result, edit:
     edit = edit and update.callback_query is not None
     for n, part in enumerate(parts[:-1]):
         await respond(update, part, edit=edit and n == 0)
-    rows = [[(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
+    rows = [[(t("« Back"), REVISE.data(check=check_id))],
+            [(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
             [(t("Project outline (Word)"), AFTER.data(check=check_id, action="summary")),
              (t("Start again"), STEP.data(action="restart"))]]
     if applying(result, _today(context)):
-        rows.insert(1, [(t("Remind me of the deadline"), AFTER.data(check=check_id, action="remind"))])
+        rows.insert(2, [(t("Remind me of the deadline"), AFTER.data(check=check_id, action="remind"))])
     await respond(update, parts[-1], edit=edit and len(parts) == 1, markup=keyboard(rows))
     # Only now: had the result not gone out, the answers stay for another try.
     context.user_data.pop(_DRAFT, None)
@@ -258,6 +307,23 @@ def _today(context: BotContext) -> date:
 
 async def restart(update: Update, context: BotContext) -> str | int:
     return await begin(update, context)
+
+
+async def revise(update: Update, context: BotContext) -> str | int:
+    """« Back from a result: its last question again, the answers kept, as if the result had not come.
+    The result it leads to replaces the stored one."""
+    async with context.db.begin() as session:
+        stored = await funding.get_check(session, int(context.match["check"]))
+    if stored is None or stored.user_id != update.effective_user.id or stored.finished_at is None:
+        await acknowledge(update, context.t("This button is no longer valid."), alert=True)
+        return ConversationHandler.END
+    await acknowledge(update)
+    given = dict(stored.answers)
+    asked = path(given, context.content, _today(context))
+    if not asked:  # nothing to go back to: a check begun anew
+        return await begin(update, context)
+    context.user_data[_DRAFT] = {"check": stored.id, "answers": given, "asked": asked}
+    return await ask(update, context, asked.pop())
 
 
 async def after_pressed(update: Update, context: BotContext) -> None:
@@ -285,7 +351,8 @@ async def after_pressed(update: Update, context: BotContext) -> None:
 CONVERSATION = flow(
     "check",
     entry_points=[CommandHandler("check", begin), CallbackQueryHandler(restart, pattern=STEP.matching(action="restart")),
-                  CallbackQueryHandler(begin, pattern=MENU.matching(item="check"))],
+                  CallbackQueryHandler(begin, pattern=MENU.matching(item="check")),
+                  CallbackQueryHandler(revise, pattern=REVISE.pattern)],
     states={
         ASKING: [CallbackQueryHandler(answered, pattern=ANSWER.pattern), MessageHandler(TEXT, typed),
                  CallbackQueryHandler(back, pattern=STEP.matching(action="back"))],

@@ -13,19 +13,14 @@ from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    Job,
-)
+from telegram.ext import Application, CallbackContext, CallbackQueryHandler, CommandHandler, Job
 
 from bot.content import Content as BotContent
 from bot.i18n import Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext, Services
 from bot.ptb.keyboards import keyboard
+from bot.rules.dates import Due, due_text
 from bot.rules.eligibility import Answers, check
 from bot.rules.outline import long_date
 from bot.rules.reminders import applying, days_left, plan_deadline
@@ -112,13 +107,16 @@ async def fire(context: CallbackContext) -> None:
     _plan_next(context.application, reminder, now)  # the next lead time, or a clock set back
 
 
-def when_text(t: Translator, deadline: date, today: date) -> str:
+def deadline_sentence(t: Translator, programme: str, deadline: date, today: date) -> str:
+    """"The application deadline for … is Friday, 29 January 2027, in 14 days." As the check says a
+    deadline: "today"/"tomorrow" when near, and the advice for one on a weekend or public holiday."""
+    due = due_text(t, Due(deadline, today))
     days = days_left(deadline, today)
-    if days == 0:
-        return t("today")
-    if days == 1:
-        return t("tomorrow")
-    return t.plural("in {count} day", "in {count} days", days)
+    if days <= 1:  # due_text says "today" or "tomorrow"
+        return t("The application deadline for “{programme}” is {due}.", programme=programme, due=due)
+    return t.plural("The application deadline for “{programme}” is {due}, in {count} day.",
+                    "The application deadline for “{programme}” is {due}, in {count} days.", days,
+                    programme=programme, due=due)
 
 
 class DeadlineRenderer:
@@ -132,10 +130,9 @@ class DeadlineRenderer:
         programme = self.content.programmes[payload["programme"]]
         deadline = date.fromisoformat(payload["deadline"])
         today = _today(datetime.now(self.zone), self.zone)
-        text = ("⏰ " + bold(t("Reminder: application deadline")) + "\n" + html(t(
-            "The application deadline for “{programme}” is {date}, {when}.", programme=programme.name.in_(t.language),
-            date=long_date(deadline, t.language), when=when_text(t, deadline, today)))
-            + "\n\n" + html(programme.how_to_apply.in_(t.language)))
+        text = ("⏰ " + bold(t("Reminder: application deadline")) + "\n"
+                + html(deadline_sentence(t, programme.name.in_(t.language), deadline, today))
+                + "\n\n" + html(programme.how_to_apply.in_(t.language)))
         return Content(text, keyboard([[(t("Stop this reminder"), STOP.data(reminder=payload["reminder"]))]]))
 
 

@@ -3,7 +3,6 @@ and whom to contact; each answer names its source."""
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -14,7 +13,8 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.explain import APPLICANT_NAMES, day, source_text
+from bot.rules.dates import Due, due_text
+from bot.rules.explain import APPLICANT_NAMES, source_text
 from bot.rules.money import format_money
 from handlers.common.buttons import MENU as MAIN_MENU
 from handlers.common.respond import acknowledge, respond
@@ -27,7 +27,7 @@ ITEMS = [("topics", N_("What is funded")), ("who", N_("Who can apply")), ("amoun
          ("deadlines", N_("Deadlines")), ("documents", N_("Which documents")), ("apply", N_("How to apply, whom to ask"))]
 
 
-def answer(item: str, t: Translator, content: Content, today: date, zone: ZoneInfo) -> str:
+def answer(item: str, t: Translator, content: Content, today: date) -> str:
     """The text for one menu item."""
     lines: list[str] = []
 
@@ -52,7 +52,8 @@ def answer(item: str, t: Translator, content: Content, today: date, zone: ZoneIn
             lines += [f"• {html(t(APPLICANT_NAMES[a]))}" for a in programme.applicants.value]
             sourced(programme.applicants)
         lines += ["", html(t("Companies are not named in either programme; projects must be in "
-                             "Mecklenburg-Vorpommern, and micro projects in the Landkreis Rostock."))]
+                             "Mecklenburg-Vorpommern, and micro projects {in_area}.",
+                             in_area=content.names.in_area.in_(t.language)))]
     elif item == "amounts":
         lines.append(bold(t("How much")))
         if micro.ceiling:
@@ -79,7 +80,7 @@ def answer(item: str, t: Translator, content: Content, today: date, zone: ZoneIn
                                                      "year {year}."))):
             if rule is not None:
                 due = rule.next_from(today)
-                lines.append(html(t(text, date=day(due, t.language, zone), year=due.year + rule.years_before)))
+                lines.append(html(t(text, date=due_text(t, Due(due, today)), year=due.year + rule.years_before)))
                 sourced(rule)
     elif item == "documents":
         lines.append(bold(t("Which documents")))
@@ -128,7 +129,7 @@ async def menu_pressed(update: Update, context: BotContext) -> None:
         await respond(update, bold(context.t("Funding for prevention projects")), menu_keyboard(context.t), edit=True)
         return
     zone = context.settings.timezone
-    text = answer(item, context.t, context.content, context.now().astimezone(zone).date(), zone)
+    text = answer(item, context.t, context.content, context.now().astimezone(zone).date())
     await respond(update, text, keyboard([[(context.t("« Back"), MENU.data(item="menu"))]]), edit=True)
 
 

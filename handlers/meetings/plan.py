@@ -115,7 +115,7 @@ async def allowed(update: Update, context: BotContext) -> bool:
 async def ask_title(update: Update, context: BotContext) -> str:
     t = context.t
     await _ask(update, context, bold(t("New meeting")) + "\n\n" + html(t("What is the meeting called? For example: "
-                                                                          "“Sitzung des Präventionsrats”.")),
+                                                                          "“Council meeting”.")),
                [[_cancel(context)]])
     return TITLE
 

@@ -97,7 +97,7 @@ async def accept(update: Update, context: BotContext) -> None:
         )))
         return
     context.account.role = Role.MEMBER
-    await respond(update, bold(t("Welcome to the crime prevention council!")) + "\n\n" + html(
+    await respond(update, bold(t("Welcome to the prevention council!")) + "\n\n" + html(
         t("You are now a member. You will get meeting notices and news here.")), main_menu(context))
     await publish_commands(context.bot, role=Role.MEMBER, language=context.language, chat_id=update.effective_chat.id)
 

@@ -42,31 +42,61 @@ STORED = [
 ]
 
 
+# How long each kind of data is kept, in the order of storage.privacy.purge; {days} is RETENTION_DAYS.
+KEPT = [
+    N_("Eligibility checks: {days} days after they were begun."),
+    N_("Deadline reminders: until the deadline has passed (/reminders stops them)."),
+    N_("Questions to the council office with their replies: {days} days after the last change."),
+    N_("Join requests: {days} days after the decision, or after the request if none was made."),
+    N_("Answers to meetings: {days} days after the meeting."),
+    N_("Records of messages sent and of acknowledgements: {days} days; an announcement stays counted, without "
+       "name or id."),
+    N_("Unfinished steps: {days} days after the last change."),
+    N_("The account of an applicant (Telegram id, name, language, role): deleted once they have not written to the "
+       "bot for {days} days, or Telegram could not reach them for that long; kept while they get the news, wait "
+       "for a decision on joining or for a deadline reminder."),
+    N_("Members' data (account, groups, waitlist places, settings): while they are members; afterwards as an "
+       "applicant's."),
+    N_("Meetings, groups and announcements set up for the council stay as its records; once their author's account "
+       "is deleted, without the name. Invite links: {days} days after they expired."),
+]
+
+
 def notice(context: BotContext) -> str:
+    """The notice a public authority owes (GDPR Art. 13): who answers for the data, on what legal basis,
+    who receives it, how long each kind is kept, and every right with how to use it."""
     t, about = context.t, context.content.privacy
     days = context.settings.retention_days
     lines = [bold(t("Privacy")), "", bold(t("Responsible")), html(about.controller.in_(t.language)),
-             html(about.address), html(about.contact.in_(t.language))]
+             html(about.address), "", html(about.officer.in_(t.language))]  # names itself: "Datenschutzbeauftragte …"
     if about.email:
         lines.append(html(about.email))
     lines += ["", bold(t("What is stored, and why"))]
     for heading, text in STORED:
         lines.append(f"• <b>{html(t(heading))}</b>: {html(t(text))}")
     lines += [
-        html(t("The legal basis is the council's public task (GDPR Art. 6(1)(e)); the funding help answers your "
-               "request (Art. 6(1)(b)). Nothing is passed on; Telegram carries the messages.")),
+        "", bold(t("Legal basis")),
+        html(t("The bot serves the council's public tasks in crime prevention: Art. 6(1)(e) GDPR with the data "
+               "protection law of Mecklenburg-Vorpommern (DSG M-V). Where the bot asks for your consent (before "
+               "your check's answers go to the office with your question, and when you order the news), that "
+               "consent is the basis (Art. 6(1)(a) GDPR); you can withdraw it at any time for the future.")),
+        "", bold(t("Who receives data")),
+        html(t("The council office and the council's coordination, as far as their tasks need it; a group's leads "
+               "see their group. Telegram, which runs the messenger, carries every message to and from the bot and "
+               "processes it on its own servers, also outside the European Union; its own privacy policy applies "
+               "to that. Nothing is passed on to anyone else.")),
         "", bold(t("How long")),
-        html(t("Eligibility checks, questions with their replies, the records of messages sent and of "
-               "acknowledgements, unfinished steps, join requests (once decided, or when never decided) and answers "
-               "to past meetings are deleted after {days} days; so is the account of an applicant who has not written "
-               "to the bot for that long (unless they get the news) or whom Telegram could not reach for that long. "
-               "Membership data is kept while you are a member.", days=days)),
-        html(t("A deadline reminder you asked for (the programme and its deadline) is kept until the deadline has "
-               "passed; /reminders lists your reminders and stops them.")),
+    ]
+    lines += [f"• {html(t(text, days=days))}" for text in KEPT]
+    lines += [
         "", bold(t("Your rights")),
-        html(t("/mydata sends you everything stored about you. /deleteme erases it at once; announcements you "
-               "received stay counted, without your name or id. To correct something, ask the council office "
-               "(/ask). You may complain to: {authority}.", authority=about.authority.in_(t.language))),
+        html(t("Access (Art. 15 GDPR): /mydata sends you everything stored about you, as a file you can take "
+               "elsewhere (Art. 20). Erasure (Art. 17): /deleteme erases it at once; announcements you received "
+               "stay counted, without your name or id. Rectification (Art. 16), restriction of processing "
+               "(Art. 18) and objection to processing for the council's tasks on grounds of your particular "
+               "situation (Art. 21): write to the council office (/ask) or to the data protection officer.")),
+        html(t("You may lodge a complaint with the supervisory authority (Art. 77 GDPR):")),
+        html(about.authority.in_(t.language)),
     ]
     return "\n".join(lines)
 

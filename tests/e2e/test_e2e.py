@@ -164,7 +164,7 @@ async def test_forged_and_stale_presses_are_refused_and_the_bot_goes_on(tg: Fake
     # Hanna is demoted; her old button no longer works.
     bot.execute("update users set role = 'member' where id = 600")
     await helper.press(notice_for_helper, "Annehmen")
-    assert "Koordinatorinnen" in (await helper.expect_callback_answer()).text
+    assert "nur die Koordination" in (await helper.expect_callback_answer()).text
     await mallory.press_data(notice_for_helper, "zz:999999")
     assert "no longer valid" in (await mallory.expect_callback_answer()).text
     assert bot.query("select role from users where id = 1001") == [("applicant",)]

@@ -34,7 +34,7 @@ async def begin(user: FakeUser) -> BotMessage:
 async def test_a_micro_project(tg: FakeTelegram, bot: BotRunner) -> None:
     user = tg.user(8101, "Vera")
     question = await begin(user)
-    question = await answer(user, question, "Ein Verein oder freier Träger", "Wo liegen Sitz")
+    question = await answer(user, question, "Ein Verein oder freier Träger", "Wo findet das Projekt statt")
     question = await answer(user, question, "Im Landkreis Rostock", "Worum geht es")
     question = await answer(user, question, "Kinder- und Jugendkriminalität", "schon begonnen?")
     await answer(user, question, "Nein", "Wann beginnt das Projekt?")
@@ -42,15 +42,15 @@ async def test_a_micro_project(tg: FakeTelegram, bot: BotRunner) -> None:
     await user.send(f"{start.day:02d}.{start.month:02d}.{start.year % 100:02d}")
     await user.expect_message(contains="Gesamtkosten")
     await user.send("800")
-    await user.expect_message(contains="Wie viel Förderung")
+    await user.expect_message(contains="Wie viel Zuwendung")
     await user.send("500 €")
     result = await user.expect_message(contains="Ihr Ergebnis")
     micro, state = plain(result).split("Projektförderung des Landesrates")
     assert "✅ So geplant förderfähig" in micro and "☐ Kurze Projektbeschreibung" in micro
-    assert "Beantragen Sie bis" in micro
+    assert "Reichen Sie den Antrag bis" in micro
     # The questions answered by typing keep no buttons that could be pressed later.
     assert [m.describe() for m in user.history if m.buttons and m is not result] == []
-    assert "❌ So geplant nicht förderfähig" in state and "nicht unter 1.000 € liegen" in state
+    assert "❌ Nicht möglich" in state and "nicht unter 1.000 € liegen" in state
     assert "unverbindliche Einschätzung" in result.text and "Quelle:" in result.text
     assert bot.query("select micro, lfk, topic from eligibility_checks") == [("eligible", "not_eligible", "youth")]
 
@@ -58,7 +58,7 @@ async def test_a_micro_project(tg: FakeTelegram, bot: BotRunner) -> None:
 async def test_a_state_council_project_elsewhere_in_the_state(tg: FakeTelegram, bot: BotRunner) -> None:
     user = tg.user(8102, "Jonas")
     question = await begin(user)
-    question = await answer(user, question, "Eine Einzelperson", "Wo liegen Sitz")
+    question = await answer(user, question, "Eine Einzelperson", "Wo findet das Projekt statt")
     question = await answer(user, question, "Anderswo in Mecklenburg-Vorpommern", "Worum geht es")
     question = await answer(user, question, "Ein anderes Thema der Kriminalprävention", "schon begonnen?")
     await answer(user, question, "Nein", "Wann beginnt das Projekt?")
@@ -69,11 +69,11 @@ async def test_a_state_council_project_elsewhere_in_the_state(tg: FakeTelegram, 
     await user.send("abc")
     await user.expect_message(contains="als Zahl")
     await user.send("12.500")
-    await user.expect_message(contains="Wie viel Förderung")
+    await user.expect_message(contains="Wie viel Zuwendung")
     await user.send("10.000")
     result = await user.expect_message(contains="Ihr Ergebnis")
     micro, state = plain(result).split("Projektförderung des Landesrates")
-    assert "❌ So geplant nicht förderfähig" in micro and "Kleinstprojekte gibt es nur für Projekte im Landkreis" in micro
+    assert "❌ Nicht möglich" in micro and "Kleinstprojekte gibt es nur für Projekte im Landkreis" in micro
     assert "✅ So geplant förderfähig" in state
     assert f"31. Oktober {TODAY.year + 1}" in state  # the deadline before the project's year
     assert "Stellungnahme des Präventionsrates" in state and "Höchstens 10.000 €: 80 % der Gesamtkosten" in state
@@ -85,7 +85,7 @@ async def test_a_company_is_told_at_once_and_asks_the_office(tg: FakeTelegram, b
     coordinator = tg.user(COORD, "Chris")
     question = await begin(user)
     result = await answer(user, question, "Ein Unternehmen", "Ihr Ergebnis")
-    assert result.text.count("❌ So geplant nicht förderfähig") == 2
+    assert result.text.count("❌ Nicht möglich") == 2
     assert "Unternehmen sind unter den Antragsberechtigten nicht genannt" in result.text
 
     await user.press(result, "Frage an die Geschäftsstelle")
@@ -104,7 +104,7 @@ async def test_a_company_is_told_at_once_and_asks_the_office(tg: FakeTelegram, b
     # The coordinator sees the question with the answers in words, and replies.
     incoming = await coordinator.expect_message(contains="Gibt es für Unternehmen andere Wege?")
     assert "Frage Nr. 1 von Firma Nord" in incoming.text
-    assert "Antragsteller/in: Ein Unternehmen" in incoming.text and "❌ So geplant nicht förderfähig" in incoming.text
+    assert "Antragstellende: Ein Unternehmen" in incoming.text and "❌ Nicht möglich" in incoming.text
     await coordinator.press(incoming, "Antworten")
     await coordinator.expect_callback_answer()
     await coordinator.expect_message(contains="Ihre Antwort auf Frage Nr. 1")

@@ -54,7 +54,7 @@ async def test_waitlist_promotion_and_a_leads_announcement(tg: FakeTelegram, bot
     await lead.send("Treffen am Montag fällt aus.")
     await lead.expect_message()  # the preview
     review = await lead.expect_message(contains="die Mitglieder von „AG Schule“")
-    assert "1 Empfänger/in" in review.text
+    assert "1 Person" in review.text
     await lead.press(review, "Jetzt senden")
     await lead.expect_callback_answer()
     await lead.press(await lead.expect_edit(contains="Jetzt an 1"), "Ja, jetzt senden")

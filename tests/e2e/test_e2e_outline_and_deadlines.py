@@ -20,14 +20,14 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 async def micro_result(user: FakeUser, start: date) -> BotMessage:
     question = await begin(user)
-    question = await answer(user, question, "Ein Verein oder freier Träger", "Wo liegen Sitz")
+    question = await answer(user, question, "Ein Verein oder freier Träger", "Wo findet das Projekt statt")
     question = await answer(user, question, "Im Landkreis Rostock", "Worum geht es")
     question = await answer(user, question, "Kinder- und Jugendkriminalität", "schon begonnen?")
     await answer(user, question, "Nein", "Wann beginnt das Projekt?")
     await user.send(f"{start.day}.{start.month}.{start.year}")
     await user.expect_message(contains="Gesamtkosten")
     await user.send("800")
-    await user.expect_message(contains="Wie viel Förderung")
+    await user.expect_message(contains="Wie viel Zuwendung")
     await user.send("500")
     return await user.expect_message(contains="Ihr Ergebnis")
 

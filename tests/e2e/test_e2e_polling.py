@@ -73,7 +73,7 @@ async def test_no_log_line_holds_names_texts_or_ids_even_at_debug(tg: FakeTelegr
         incoming = await coordinator.expect_message(contains=SECRET_TEXT)
         assert NAME in incoming.text
         await person.send("/members")  # refused, with a warning naming who asked
-        await person.expect_message(contains="nur die Koordinatorinnen")
+        await person.expect_message(contains="nur die Koordination")
         await person.send("/deleteme")
         question = await person.expect_message(contains="Alle Ihre Daten löschen?")
         await person.press(question, "Ja, alles löschen")

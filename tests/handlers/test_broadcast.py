@@ -118,7 +118,7 @@ async def test_an_audience_without_recipients_is_refused(h: Harness, db: Databas
 async def test_only_coordinators_get_anywhere(h: Harness, db: Database) -> None:
     # Mia chose German; the applicant writes in English. A member outside any announcement flow who
     # presses one of its steps is told the button is not valid; the gate refuses the rest.
-    for user_id, refusals in ((MEMBER, ("nur die Koordinatorinnen", "nicht mehr")),
+    for user_id, refusals in ((MEMBER, ("nur die Koordination", "nicht mehr")),
                               (APPLICANT, ("Only coordinators", "Only members"))):
         await h.send(user_id, "/broadcast", language="en")
         assert refusals[0] in last(h, user_id)["text"]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.content import load
 from bot.i18n import translator
+from bot.rules.dates import working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer
@@ -89,7 +90,9 @@ async def test_funding_menu_answers_every_item_with_its_source(h: Harness) -> No
     await press(h, "Deadlines")
     # The next state deadline computed from today: 31 October, this year or the next.
     due = date(TODAY.year, 10, 31) if TODAY <= date(TODAY.year, 10, 31) else date(TODAY.year + 1, 10, 31)
-    assert f"31 October {due.year}, for projects starting in {due.year + 1}." in screen(h)["text"]
+    # Reformation Day, a public holiday in M-V: the date as published, with the advice to submit earlier.
+    assert f"31 October {due.year} (Reformation Day, a public holiday in Mecklenburg-Vorpommern: best submit by " \
+           f"{day(working_day_before(due), 'en', ZONE)}), for projects starting in {due.year + 1}." in screen(h)["text"]
     assert "At least 4 weeks before the project starts." in screen(h)["text"]
     assert "the council office confirms it" in screen(h)["text"]  # the micro lead time is an assumption
     await press(h, "« Back")
@@ -100,7 +103,7 @@ async def test_funding_menu_answers_every_item_with_its_source(h: Harness) -> No
 async def test_funding_menu_speaks_german(h: Harness) -> None:
     await h.send(APPLICANT, "/funding", language="de")
     assert "Förderung" in screen(h)["text"]
-    await h.press(APPLICANT, buttons(screen(h))["Fristen"], language="de")
+    await h.press(APPLICANT, buttons(screen(h))["Antragsfristen"], language="de")
     assert "Quelle:" in screen(h)["text"] and "31. Oktober" in screen(h)["text"]
 
 
@@ -120,10 +123,10 @@ async def test_a_micro_project_in_good_time_is_eligible_and_gets_its_checklist(h
     assert "✅ Eligible as planned" in micro
     assert f"Apply by {day(start - timedelta(weeks=4), 'en', ZONE)}" in micro
     assert "☐ Short project outline" in micro
-    assert "❌ Not eligible as planned" in state and "should as a rule not be below €1,000" in state
+    assert "❌ Not possible" in state and "should as a rule not be below €1,000" in state
     assert "first, non-binding assessment" in result
-    assert set(buttons(screen(h))) == {"Ask the council office", "Remind me of the deadline", "Project outline (Word)",
-                                       "Start again"}
+    assert set(buttons(screen(h))) == {"« Back", "Ask the council office", "Remind me of the deadline",
+                                       "Project outline (Word)", "Start again"}
     [stored] = await stored_checks(db)
     assert (stored.micro, stored.lfk, stored.topic) == ("eligible", "not_eligible", "youth")
     assert stored.finished_at is not None and stored.answers["wanted"] == "500.00"
@@ -133,7 +136,7 @@ async def test_a_project_already_begun_goes_straight_to_the_result(h: Harness, d
     await start_check(h, begun="Yes")
     result = screen(h)["text"]
     assert result.startswith("<b>Your result</b>")
-    assert result.count("❌ Not eligible as planned") == 2
+    assert result.count("❌ Not possible") == 2
     assert "already begun" in result
     [stored] = await stored_checks(db)
     assert "start" not in stored.answers and (stored.micro, stored.lfk) == ("not_eligible", "not_eligible")
@@ -152,15 +155,17 @@ async def test_back_returns_to_the_previous_question_with_the_answer_marked(h: H
     await press(h, "In the Landkreis Rostock")
     assert "What is the project about?" in screen(h)["text"]
     await press(h, "« Back")
-    assert "Where are the seat" in screen(h)["text"]
+    assert "Where does the project take place" in screen(h)["text"]
     assert "● In the Landkreis Rostock" in buttons(screen(h))
     await press(h, "« Back")
     assert "● An individual" in buttons(screen(h))
     await press(h, "● An individual")  # the same answer again: what came after is kept
-    assert "Where are the seat" in screen(h)["text"] and "● In the Landkreis Rostock" in buttons(screen(h))
+    assert "Where does the project take place" in screen(h)["text"]
+    assert "● In the Landkreis Rostock" in buttons(screen(h))
     await press(h, "« Back")
     await press(h, "A town, municipality or county")  # a new answer: what came after is asked afresh
-    assert "Where are the seat" in screen(h)["text"] and "● In the Landkreis Rostock" not in buttons(screen(h))
+    assert "Where does the project take place" in screen(h)["text"]
+    assert "● In the Landkreis Rostock" not in buttons(screen(h))
     await press(h, "Elsewhere in Mecklenburg-Vorpommern")
     assert "Question 3" in screen(h)["text"]
 
@@ -187,13 +192,11 @@ async def test_back_to_a_typed_answer_offers_to_keep_it(h: Harness, db: Database
 
 async def test_dont_know_everywhere_says_what_the_result_depends_on(h: Harness, db: Database) -> None:
     await h.send(APPLICANT, "/check", language="en")
-    for _ in range(4):
-        await press(h, "Don't know")
-    for question in ("start", "total costs", "How much"):
+    for question in ("Who applies", "take place", "seat", "about", "begun", "start", "total costs", "How much"):
         assert question in screen(h)["text"]
         await press(h, "Don't know")
     result = screen(h)["text"]
-    assert result.count("❔ Depends on what you did not know") == 2
+    assert result.count("❔ Depends on an answer still open") == 2
     assert "Whether the project has begun" in result and "The total costs" in result
     [stored] = await stored_checks(db)
     assert (stored.micro, stored.lfk) == ("depends", "depends")
@@ -207,9 +210,166 @@ async def test_a_prevention_council_is_not_asked_for_amounts(h: Harness) -> None
     assert f"30 September {TODAY.year + 1}" in result  # a council's own deadline
 
 
+async def test_a_hamburg_association_with_a_project_in_the_county_can_apply_to_the_state(h: Harness) -> None:
+    # Seat outside M-V, project in Güstrow: the place settles "in M-V", so the seat is not even asked.
+    await start_check(h)
+    await say(h, f"1.3.{TODAY.year + 2}")
+    await say(h, "10.000")
+    result = await say(h, "8.000")
+    assert "seat" not in result and "The project takes place in Mecklenburg-Vorpommern." in result
+    _, state = result.split("Project funding of the state council")
+    assert "✅ Eligible as planned" in state
+
+
+async def test_a_project_outside_mv_asks_for_the_seat(h: Harness, db: Database) -> None:
+    await h.send(APPLICANT, "/check", language="en")
+    await press(h, "An association or independent organisation")
+    await press(h, "Outside Mecklenburg-Vorpommern")
+    assert "Where does the applicant have its seat" in screen(h)["text"]
+    assert "one of the two is enough" in screen(h)["text"]
+    await press(h, "Outside Mecklenburg-Vorpommern")  # both outside: nothing else can change that
+    result = screen(h)["text"]
+    assert result.count("❌ Not possible") == 2 and "both outside Mecklenburg-Vorpommern" in result
+    [stored] = await stored_checks(db)
+    assert (stored.answers["place"], stored.answers["seat"]) == ("outside", "outside")
+
+
+async def test_the_hansestadt_rostock_is_an_answer_of_its_own(h: Harness) -> None:
+    await h.send(APPLICANT, "/check", language="en")
+    await press(h, "An association or independent organisation")
+    assert "not part of the Landkreis Rostock" in screen(h)["text"]
+    await press(h, "In the Hanseatic City of Rostock")
+    assert "What is the project about?" in screen(h)["text"]  # the city is in M-V: no seat question
+    for label in ("Child and youth crime", "No"):
+        await press(h, label)
+    await say(h, f"1.3.{TODAY.year + 2}")
+    await say(h, "10.000")
+    micro, state = (await say(h, "8.000")).split("Project funding of the state council")
+    assert "Micro projects in the Hanseatic City of Rostock are funded by the crime prevention council of the " \
+           "Hanseatic City of Rostock." in micro
+    assert "✅ Eligible as planned" in state
+    assert "the application needs the statement of the crime prevention council of the Hanseatic City of " \
+           "Rostock" in state
+
+
+async def test_begun_is_explained_in_the_question(h: Harness) -> None:
+    await h.send(APPLICANT, "/check", language="de")
+    for label in ("Ein Verein oder freier Träger", "Im Landkreis Rostock", "Kinder- und Jugendkriminalität"):
+        await h.press(APPLICANT, buttons(screen(h))[label], language="de")
+    assert "Vertrag" in screen(h)["text"] and "Planung" in screen(h)["text"]
+
+
+async def test_a_start_too_soon_still_asks_the_amounts_and_says_the_change(h: Harness) -> None:
+    await start_check(h)
+    assert "total costs" in await say(h, numeric(TODAY + timedelta(days=9)))
+    await say(h, "5.000")
+    result = await say(h, "5.000")
+    micro, state = result.split("Project funding of the state council")
+    assert "❌ Not possible" in micro  # 5,000 € is far beyond a micro project
+    assert "Apply by" not in micro  # under ❌ only what excludes, no deadline
+    assert "⚠️ Eligible with a change" in state
+    assert "It fits with a request of at most €4,000 and an own share of €1,000." in state
+    assert f"It fits with a start in {TODAY.year + 2} or later" in state or \
+        f"It fits with a start in {TODAY.year + 1} or later" in state
+
+
+async def test_a_deadline_of_today_says_today(h: Harness) -> None:
+    await start_check(h)
+    await say(h, numeric(TODAY + timedelta(weeks=4)))  # exactly the four weeks' lead time
+    await say(h, "800")
+    micro = (await say(h, "500")).split("Project funding of the state council")[0]
+    assert "✅ Eligible as planned" in micro and f"Apply by today, {day(TODAY, 'en', ZONE)}" in micro
+
+
+async def test_800_euros_are_offered_600_as_a_micro_project(h: Harness) -> None:
+    await start_check(h)
+    await say(h, numeric(TODAY + timedelta(weeks=8)))
+    await say(h, "1.000")
+    micro, state = (await say(h, "800")).split("Project funding of the state council")
+    assert "⚠️ Eligible with a change" in micro and "It fits as a micro project with a request of €600." in micro
+    assert "❌ Not possible" in state
+
+
+async def test_ten_cents_over_80_percent_fit_with_the_amount_named(h: Harness) -> None:
+    await start_check(h)
+    await say(h, f"1.3.{TODAY.year + 2}")
+    await say(h, "10.000")
+    _, state = (await say(h, "8.000,10")).split("Project funding of the state council")
+    assert "⚠️ Eligible with a change" in state and "at most €8,000" in state
+
+
+async def test_a_town_asking_for_all_its_costs_is_told_the_office_confirms(h: Harness) -> None:
+    await start_check(h, applicant="A town, municipality or county")
+    await say(h, f"1.3.{TODAY.year + 2}")
+    await say(h, "10.000")
+    _, state = (await say(h, "10.000")).split("Project funding of the state council")
+    assert "✅" not in state and "❔ Depends on an answer still open" in state
+    assert "No share of the costs is published for your kind of applicant" in state
+    assert "the council office confirms" in state
+
+
+async def test_back_from_the_result_returns_to_the_last_question(h: Harness, db: Database) -> None:
+    await start_check(h)
+    await say(h, numeric(TODAY + timedelta(weeks=8)))
+    await say(h, "1.000")
+    await say(h, "800")
+    await press(h, "« Back")
+    assert "Question 7" in screen(h)["text"] and "How much funding" in screen(h)["text"]
+    assert "Your answer so far: €800." in screen(h)["text"]
+    result = await say(h, "600")
+    assert "✅ Eligible as planned" in result.split("Project funding of the state council")[0]
+    [stored] = await stored_checks(db)  # the same check, now with the new answer
+    assert stored.answers["wanted"] == "600.00" and stored.micro == "eligible"
+    await h.press(MEMBER, buttons(screen(h))["« Back"], language="en")  # not theirs
+    assert "no longer valid" in h.answers()[-1]["text"]
+
+
+@pytest.mark.parametrize(("typed", "start"), [
+    ("1. März {year}", "1 March {year}"), ("1 March {year}", "1 March {year}"),
+    ("{weekday}, 1 March {year}", None), ("März {year}", "1 March {year} (only the month was given)"),
+])
+async def test_starts_as_the_bot_writes_them(h: Harness, typed: str, start: str | None) -> None:
+    year = TODAY.year + 2
+    await start_check(h)
+    reply = await say(h, typed.format(year=year, weekday=date(year, 3, 1).strftime("%A")))
+    assert "total costs" in reply
+    if start and "month" in start:
+        assert f"Start: {start.format(year=year)}." in reply
+        assert date(year, 3, 1).strftime("%A") not in reply  # no weekday for a day nobody chose
+
+
+async def test_a_wrong_weekday_is_asked_about(h: Harness) -> None:
+    await start_check(h)
+    year = next(y for y in range(TODAY.year + 1, TODAY.year + 9) if date(y, 3, 1).weekday() != 4)
+    assert "That day is" in await say(h, f"Friday, 1 March {year}")
+
+
+async def test_examples_are_in_the_users_language(h: Harness) -> None:
+    await start_check(h)
+    assert f"1 March {TODAY.year + 1} or March {TODAY.year + 1}" in screen(h)["text"]
+    assert "For example 1,500." in await say(h, numeric(TODAY + timedelta(weeks=8)))
+    await h.send(APPLICANT + 1, "/check", language="de")
+    for label in ("Ein Verein oder freier Träger", "Im Landkreis Rostock", "Kinder- und Jugendkriminalität", "Nein"):
+        await h.press(APPLICANT + 1, buttons(screen(h, APPLICANT + 1))[label], language="de")
+    assert f"1.3.{TODAY.year + 1} oder März {TODAY.year + 1}" in screen(h, APPLICANT + 1)["text"]
+    await h.send(APPLICANT + 1, numeric(TODAY + timedelta(weeks=8)), language="de")
+    assert "Zum Beispiel 1.500." in screen(h, APPLICANT + 1)["text"]
+
+
+async def test_an_ambiguous_amount_is_refused_with_a_hint(h: Harness, db: Database) -> None:
+    await start_check(h)
+    await say(h, numeric(TODAY + timedelta(weeks=8)))
+    assert "This could mean €1.50 or €1,500" in await say(h, "1,5")
+    assert "How much funding" in await say(h, "ca. 1.500 €")
+    await say(h, "600 EUR")
+    [stored] = await stored_checks(db)
+    assert (stored.answers["total"], stored.answers["wanted"]) == ("1500.00", "600.00")
+
+
 @pytest.mark.parametrize(("typed", "answer"), [
     ("abc", "Please give the amount in euros"),
     ("1.2.3", "Please give the amount in euros"),
+    ("1,5", "could mean"),
     ("-5", "must be more than 0"),
     ("0", "must be more than 0"),
     ("20000000", "more than 10 million euros"),
@@ -248,6 +408,7 @@ async def test_typing_where_a_button_is_wanted_and_forged_buttons(h: Harness) ->
     await h.send(APPLICANT, "/check", language="en")
     assert "Please use the buttons" in await say(h, "Verein")
     await h.press(APPLICANT, "chk:applicant:dragon", language="en")
+
     assert "no longer valid" in h.answers()[-1]["text"]
     await h.press(APPLICANT, "chk:topic:youth", language="en")  # a question not asked now
     assert "earlier question" in h.answers()[-1]["text"]
@@ -318,7 +479,7 @@ async def test_asking_from_a_result_with_consent_and_the_offices_reply(h: Harnes
     assert delivery.chat_id == COORD
     shown = await QuestionRenderer(CONTENT, ZONE)(_due(delivery), translator("en"))
     assert "Können wir trotzdem etwas bekommen?" in shown.text
-    assert "Already begun: Yes" in shown.text and "❌ Not eligible as planned" in shown.text
+    assert "Already begun: Yes" in shown.text and "❌ Not possible" in shown.text
 
     # The coordinator: /inbox, Reply, Done.
     await h.send(COORD, "/inbox", language="en")
@@ -416,7 +577,7 @@ async def test_stats_counts_only_for_coordinators(h: Harness) -> None:
     await h.send(COORD, "/stats", language="en")
     text = screen(h, COORD)["text"]
     assert "2 started, 1 finished" in text
-    assert "❌ Not eligible as planned: 1" in text and "Child and youth crime: 1" in text
+    assert "❌ Not possible: 1" in text and "Child and youth crime: 1" in text
     assert "1 open, 0 answered, 0 done" in text
     assert str(APPLICANT) not in text
     await h.send(MEMBER, "/stats", language="en")

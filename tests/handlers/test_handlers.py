@@ -77,7 +77,7 @@ async def test_approve_pressed_by_non_coordinator_is_refused_and_logged(
     approve = buttons(h.request.sent(COORD)[-1])["Annehmen"]
     with caplog.at_level(logging.WARNING):
         await h.press(BOB, approve)  # a forged press by someone who never got the button
-    assert "Das dürfen nur die Koordinatorinnen" in h.answers()[-1]["text"]
+    assert "nur die Koordination" in h.answers()[-1]["text"]
     assert h.answers()[-1]["show_alert"] is True
     assert await role_of(db, ALICE) is Role.APPLICANT
     assert any("Refused" in r.message and who(BOB) in r.message and str(BOB) not in r.message for r in caplog.records)
@@ -94,7 +94,7 @@ async def test_demoted_coordinator_cannot_use_old_buttons(h: Harness, db: Databa
     async with db.begin() as session:
         await users.set_role(session, 600, Role.MEMBER)
     await h.press(600, approve)
-    assert "Koordinatorinnen" in h.answers()[-1]["text"]
+    assert "nur die Koordination" in h.answers()[-1]["text"]
     assert await role_of(db, ALICE) is Role.APPLICANT
 
 
@@ -123,7 +123,7 @@ async def test_invite_typed_count_is_checked(h: Harness) -> None:
 async def test_applicant_cannot_invite_or_list_members(h: Harness) -> None:
     await h.send(ALICE, "/invite")
     await h.send(ALICE, "/members")
-    assert all("Koordinatorinnen" in text for text in h.request.texts(ALICE)[-2:])
+    assert all("nur die Koordination" in text for text in h.request.texts(ALICE)[-2:])
 
 
 async def test_last_coordinator_cannot_step_down_but_can_promote(h: Harness, db: Database) -> None:

@@ -110,13 +110,13 @@ async def test_planning_refuses_bad_input_then_invites_and_plans_reminders(h: Ha
 async def test_only_coordinators_plan_edit_and_cancel(h: Harness, db: Database) -> None:
     meeting_id = await a_meeting(db, NOW + timedelta(days=5))
     await h.send(MIA, "/newmeeting")
-    assert "nur die Koordinatorinnen" in last(h, MIA)["text"]
+    assert "nur die Koordination" in last(h, MIA)["text"]
     # A step of the planning flow outside the flow is a stale button; the rest is refused outright.
-    for data, refusal in ((f"mted:{meeting_id}", "nur die Koordinatorinnen"),
-                          (f"mtg:{meeting_id}:cancelone", "nur die Koordinatorinnen"),
-                          (f"mtg:{meeting_id}:attendance", "nur die Koordinatorinnen"),
-                          (f"mtmin:{meeting_id}", "nur die Koordinatorinnen"), ("nm:create", "nicht mehr gültig"),
-                          (f"nma:{meeting_id}", "nur die Koordinatorinnen"), ("nmg:42", "nicht mehr")):
+    for data, refusal in ((f"mted:{meeting_id}", "nur die Koordination"),
+                          (f"mtg:{meeting_id}:cancelone", "nur die Koordination"),
+                          (f"mtg:{meeting_id}:attendance", "nur die Koordination"),
+                          (f"mtmin:{meeting_id}", "nur die Koordination"), ("nm:create", "nicht mehr gültig"),
+                          (f"nma:{meeting_id}", "nur die Koordination"), ("nmg:42", "nicht mehr")):
         await h.press(MIA, data)
         assert refusal in h.answers()[-1]["text"] and h.answers()[-1]["show_alert"], data
     await h.send(APPLICANT, "/meetings", language="en")

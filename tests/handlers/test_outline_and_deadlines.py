@@ -178,7 +178,7 @@ async def test_a_due_reminder_goes_out_once_through_the_outbox_and_says_the_days
     await h.deliver()
     reminder_text = h.request.sent(APPLICANT)[-1]
     assert "Reminder: application deadline" in reminder_text["text"]
-    assert "in 12 days" in reminder_text["text"]
+    assert ", in 12 days." in reminder_text["text"]
     assert "Stop this reminder" in buttons(reminder_text)
     async with db.begin() as session:
         rows = list(await session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.DEADLINE)))
@@ -213,13 +213,17 @@ async def test_reminders_go_with_an_erasure_and_once_their_deadline_has_passed(h
         assert await session.scalar(select(DeadlineReminder.id)) is None
 
 
-def test_the_german_reminder_says_heute_and_morgen() -> None:
+def test_the_german_reminder_says_heute_morgen_and_the_advice_for_a_holiday() -> None:
     t = translator("de")
-    assert deadline_jobs.when_text(t, TODAY, TODAY) == "heute"
-    assert deadline_jobs.when_text(t, TODAY + timedelta(days=1), TODAY) == "morgen"
-    assert deadline_jobs.when_text(t, TODAY + timedelta(days=5), TODAY) == "in 5 Tagen"
+    monday = date(2027, 1, 25)
+    assert "endet heute, Montag, 25. Januar 2027." in deadline_jobs.deadline_sentence(t, "LfK", monday, monday)
+    assert "endet morgen, Montag" in deadline_jobs.deadline_sentence(t, "LfK", monday, monday - timedelta(days=1))
+    assert deadline_jobs.deadline_sentence(t, "LfK", monday, monday - timedelta(days=5)).endswith(", in 5 Tagen.")
+    # 31 October 2027, Reformationstag and a Sunday: as published, with the working day before.
+    reformation = deadline_jobs.deadline_sentence(t, "LfK", date(2027, 10, 31), date(2027, 10, 17))
+    assert "Reformationstag" in reformation and "Freitag, 29. Oktober 2027" in reformation
 
 
 async def test_the_privacy_notice_says_how_long_deadline_reminders_are_kept_and_where_to_stop_them(h: Harness) -> None:
     await h.send(APPLICANT, "/privacy", language="en")
-    assert "kept until the deadline has passed; /reminders lists your reminders and stops them" in screen(h)["text"]
+    assert "Deadline reminders: until the deadline has passed (/reminders stops them)." in screen(h)["text"]

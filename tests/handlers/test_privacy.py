@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select, text, update
 
 from bot.rules.flood import FloodGuard, Verdict
@@ -80,12 +81,41 @@ def sent_document(h: Harness, user_id: int) -> dict:
 async def test_the_privacy_notice_names_who_answers_for_what(h: Harness) -> None:
     await h.send(MEMBER, "/privacy", language="en")
     notice = h.request.latest(MEMBER)["text"]
-    for expected in ("Landkreis Rostock", "August-Bebel-Straße 3", "data protection officer",
-                     "after 365 days", "/mydata", "/deleteme", "Art. 6(1)(e)", "freedom of information"):
+    for expected in ("Landkreis Rostock", "August-Bebel-Straße 3", "The data protection officer of",
+                     "/mydata", "/deleteme", "freedom of information"):
         assert expected in notice, expected
     await h.send(MEMBER + 1, "/privacy", language="de")
     assert "Verantwortlich" in h.request.latest(MEMBER + 1)["text"]
     assert await places_holding(h.db, MEMBER) == []  # asking stores nothing
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["Art. 6(1)(e) GDPR with the data protection law of Mecklenburg-Vorpommern (DSG M-V)",
+            "consent is the basis (Art. 6(1)(a) GDPR)", "withdraw it",
+            "restriction of processing (Art. 18)", "objection", "(Art. 21)", "(Art. 16)", "(Art. 20)",
+            "Telegram", "outside the European Union",
+            # a period for every kind of data, applicants' accounts included
+            "Eligibility checks: 365 days", "Questions to the council office with their replies: 365 days",
+            "Join requests: 365 days", "Answers to meetings: 365 days", "acknowledgements: 365 days",
+            "Unfinished steps: 365 days", "The account of an applicant", "for 365 days",
+            "Members' data", "Invite links: 365 days",
+            "supervisory authority (Art. 77 GDPR):\nThe state commissioner for data protection"]),
+    ("de", [("Art. 6 Abs. 1 lit. e DSGVO in Verbindung mit dem Landesdatenschutzgesetz Mecklenburg-Vorpommern "
+             "(DSG M-V)"), "Art. 6 Abs. 1 lit. a DSGVO", "Einschränkung der Verarbeitung (Art. 18)",
+            "Widerspruch", "(Art. 21)", "Telegram", "außerhalb der Europäischen Union",
+            "Das Konto von Antragstellenden", "365 Tage lang",
+            # the authority's name stands on a line of its own, not after "bei:" in the wrong case
+            "Sie können sich bei der Aufsichtsbehörde beschweren (Art. 77 DSGVO):\nDer Landesbeauftragte"]),
+])
+async def test_the_privacy_notice_is_one_a_public_authority_can_sign(h: Harness, language: str,
+                                                                      expected: list[str]) -> None:
+    await h.send(MEMBER, "/privacy", language=language)
+    notice = h.request.latest(MEMBER)["text"]
+    for wording in expected:
+        assert wording in notice, wording
+    assert "Art. 6(1)(b)" not in notice and "lit. b" not in notice  # no contract: the council's task
+    assert "Beschweren können Sie sich bei:" not in notice
+    assert len(notice) <= 4096  # one Telegram message
 
 
 async def test_my_data_holds_everything_about_the_person(h: Harness, db: Database) -> None:

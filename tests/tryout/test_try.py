@@ -104,20 +104,20 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
 
 @pytest.mark.e2e
 async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path: Path) -> None:
-    await terminal.expect("Sie sind Anna Berger (Antragstellende Person).", "Dateien, die der Bot schickt")
+    await terminal.expect("Sie sind Anna Berger (Antragstellende).", "Dateien, die der Bot schickt")
 
     await terminal.type("/start")
     menu = await terminal.expect("Hallo, Anna Berger!", "[8] Deutsch / English")
     assert "Bot: Hallo, Anna Berger!" in menu and "▸ [1] Förderung  [2] Mein Projekt prüfen" in menu
     await terminal.press(menu, "Förderung")
-    await terminal.expect("Förderung von Präventionsprojekten", "Antrag und Ansprechpartner")
+    await terminal.expect("Förderung von Präventionsprojekten", "Antrag und Kontakt")
 
     # The eligibility check to its result: a company is told at once; the question is edited into it.
     await terminal.type("/check")
     question = await terminal.expect("Wer stellt den Antrag?", "Abbrechen")
     await terminal.press(question, "Ein Unternehmen")
     result = await terminal.expect("Bot (bearbeitet): Ihr Ergebnis", "Neu beginnen")
-    assert result.count("❌ So geplant nicht förderfähig") == 2
+    assert result.count("❌ Nicht möglich") == 2
     assert "Unternehmen sind unter den Antragsberechtigten nicht genannt" in result
     await terminal.press(result, "Projektskizze (Word)")
     saved = await terminal.expect("[Datei gespeichert als ", ".docx]")
