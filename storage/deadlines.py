@@ -9,13 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox, upsert
-from storage.models import (
-    DeadlineReminder,
-    Delivery,
-    DeliveryKind,
-    DeliveryStatus,
-    User,
-)
+from storage.models import DeadlineReminder, Delivery, DeliveryKind, DeliveryStatus, User
 
 
 @dataclass(frozen=True, slots=True)
