@@ -2,11 +2,11 @@
 
 Every such message is a row in the outbox (storage.outbox), written before anything is sent. One
 loop does all the bookkeeping: in a single transaction it writes the answers Telegram gave since
-its last turn (and, now and then, reads the next due rows ahead), then hands due rows to Telegram
-for the slots those answers freed. A row holds its slot from the moment it is handed over until
-its answer is written and stays "pending" until then, so at most `max_in_flight` rows are ever
-"handed to Telegram, answer not yet recorded"; after a crash those few are simply due again and
-are the only possible duplicates. Writing answers as they come, several to a transaction when they
+its last turn (and, now and then, starts the announcements whose time has come and reads the next
+due rows ahead), then hands due rows to Telegram for the slots those answers freed. A row holds
+its slot from the moment it is handed over until its answer is written and stays "pending" until
+then, so at most `max_in_flight` rows are ever "handed to Telegram, answer not yet recorded"; after
+a crash those few are simply due again and are the only possible duplicates. Writing answers as they come, several to a transaction when they
 come together, keeps the database from being the limit on how fast an announcement goes out.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.logs import without_secrets
 from bot.pseudonym import who
 from bot.ptb.ratelimit import retry_seconds
-from storage import outbox, users
+from storage import broadcasts, outbox, users
 from storage.db import Database
 from storage.models import DeliveryStatus
 from storage.outbox import Answer, DueRow
@@ -179,12 +179,15 @@ class DeliveryEngine:
             read: list[DueRow] = []
             next_due = None
             if read_more:
+                # A scheduled announcement whose time has come gets its recipients' rows first.
+                await broadcasts.release_due(session, now)
                 # Rows answered in this transaction are written already; the others are still out.
                 known = self._holding.difference(a.delivery_id for a in answers)
                 known.update(row.delivery_id for row in self._ready)
                 read = await outbox.read_due(session, now, READ_AHEAD, known)
                 if not read:
-                    next_due = await outbox.next_due(session, known)
+                    times = [await outbox.next_due(session, known), await broadcasts.next_release(session)]
+                    next_due = min((t for t in times if t is not None), default=None)
         for answer in answers:
             if answer.status is DeliveryStatus.SENT:
                 self.delivered += 1

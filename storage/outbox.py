@@ -3,19 +3,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import JSON, Integer, String, bindparam, case, cast, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from storage import upsert
-from storage.models import Broadcast, BroadcastStatus, Delivery, DeliveryKind, DeliveryStatus, User
+from storage.models import Delivery, DeliveryKind, DeliveryStatus, User
 from storage.types import UTCDateTime
-
-# A scheduled send that starts later than this after its time is reported as late.
-LATE_AFTER = timedelta(minutes=1)
-
 
 @dataclass(frozen=True)
 class DueRow:
@@ -35,7 +31,8 @@ async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select,
     """One row per user id that `recipients` selects, written by the database itself (INSERT ...
     SELECT), so an audience of any size costs one statement and no memory here. With
     `dedupe_prefix`, each row's key is the prefix and the user id; a row whose key exists already
-    is left out, so the same message can never be queued twice. Returns how many rows were written."""
+    is left out, so the same message can never be queued twice; so is a broadcast's row for a person
+    who has one of that broadcast already. Returns how many rows were written."""
     audience = recipients.subquery()
     user_id = audience.c[0]
     columns = {
@@ -56,6 +53,8 @@ async def enqueue(session: AsyncSession, kind: DeliveryKind, recipients: Select,
     statement = upsert.insert(session, Delivery).from_select(list(columns), select(*columns.values()).where(true()))
     if dedupe_prefix:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif broadcast_id is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["broadcast_id", "chat_id"])
     return (await session.execute(statement)).rowcount
 
 
@@ -78,9 +77,8 @@ class Answer:
 # about what running it does. The answers are written with one executemany.
 _DUE = (
     select(Delivery.id, Delivery.chat_id, Delivery.kind, Delivery.broadcast_id, Delivery.payload, Delivery.attempts,
-           User.language, Broadcast.status.label("broadcast_status"))
+           User.language)
     .outerjoin(User, User.id == Delivery.chat_id)
-    .outerjoin(Broadcast, Broadcast.id == Delivery.broadcast_id)
     .where(Delivery.status == DeliveryStatus.PENDING, Delivery.not_before <= bindparam("now", type_=UTCDateTime()),
            Delivery.id.not_in(bindparam("in_flight", expanding=True)))
     .order_by(Delivery.not_before, Delivery.id)
@@ -101,22 +99,9 @@ async def read_due(session: AsyncSession, now: datetime, limit: int, in_flight: 
     """Up to `limit` due rows, oldest first, leaving out those the engine holds already.
 
     Rows stay "pending" until their answer is recorded: after a crash, whatever was in flight is
-    simply due again. A broadcast starts when its first row is read; a row of a broadcast that was
-    cancelled meanwhile is not read."""
+    simply due again. A broadcast has rows only once it has started (storage.broadcasts.release_due)."""
     rows = (await session.execute(_DUE, {"now": now, "in_flight": list(in_flight), "limit": limit})).all()
-    starting = {r.broadcast_id for r in rows if r.broadcast_status is BroadcastStatus.SCHEDULED}
-    started: set[int] = set()
-    if starting:
-        # RETURNING says which ones this transaction started: one cancelled in between is not among them.
-        started = set(await session.scalars(
-            update(Broadcast)
-            .where(Broadcast.id.in_(starting), Broadcast.status == BroadcastStatus.SCHEDULED)
-            .values(status=BroadcastStatus.SENDING, started_at=now, late=Broadcast.send_at < now - LATE_AFTER)
-            .returning(Broadcast.id)
-            .execution_options(synchronize_session=False)
-        ))
-    return [DueRow(r.id, r.chat_id, r.kind, r.broadcast_id, r.payload, r.attempts + 1, r.language) for r in rows
-            if r.broadcast_id not in starting or r.broadcast_id in started]
+    return [DueRow(r.id, r.chat_id, r.kind, r.broadcast_id, r.payload, r.attempts + 1, r.language) for r in rows]
 
 
 async def record(session: AsyncSession, answers: list[Answer]) -> None:

@@ -6,12 +6,13 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
 from bot.delivery import MAX_NETWORK_ATTEMPTS, DeliveryEngine, classify
-from storage import broadcasts, outbox, users
+from storage import broadcasts, meetings, outbox, users
 from storage.db import Database
-from storage.models import Audience, DeliveryStatus, Role
+from storage.models import Attendance, Audience, BroadcastStatus, Delivery, DeliveryStatus, Role
 from storage.outbox import DueRow
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -150,12 +151,13 @@ async def test_rows_in_flight_at_a_crash_go_out_again(db: Database) -> None:
     assert await statuses(db, broadcast_id) == {DeliveryStatus.SENT: 10}
 
 
-async def test_a_broadcast_cancelled_before_its_rows_are_read_sends_nothing(db: Database) -> None:
+async def test_a_scheduled_broadcast_cancelled_before_its_time_sends_nothing(db: Database) -> None:
     await make_members(db, 4)
-    broadcast_id = await make_broadcast(db)
+    broadcast_id = await make_broadcast(db, send_at=NOW + timedelta(hours=1))
     async with db.begin() as session:
         assert await broadcasts.cancel(session, broadcast_id)
-        assert await outbox.read_due(session, NOW, 5, in_flight=()) == []
+        assert await broadcasts.release_due(session, NOW + timedelta(hours=2)) == []
+        assert await outbox.read_due(session, NOW + timedelta(hours=2), 5, in_flight=()) == []
 
 
 async def test_scheduled_rows_wait_for_their_time_and_late_ones_are_marked(db: Database) -> None:
@@ -170,7 +172,32 @@ async def test_scheduled_rows_wait_for_their_time_and_late_ones_are_marked(db: D
         assert (await broadcasts.get(session, future)).started_at is None
         assert await broadcasts.cancel(session, future) is True
         assert await broadcasts.cancel(session, missed) is False  # already started
-    assert await statuses(db, future) == {DeliveryStatus.CANCELLED: 3}
+    assert await statuses(db, future) == {}
+
+
+async def test_a_scheduled_broadcast_goes_to_its_audience_as_it_is_when_due_and_once(db: Database) -> None:
+    first, leaving, *_ = await make_members(db, 3)
+    broadcast_id = await make_broadcast(db, send_at=NOW + timedelta(hours=1))
+    async with db.begin() as session:  # between scheduling and sending: one joins, one leaves
+        await users.ensure(session, 2000, "Joined", "de", NOW)
+        await users.set_role(session, 2000, Role.MEMBER)
+        await users.set_role(session, leaving, Role.APPLICANT)
+    assert await statuses(db, broadcast_id) == {}  # nobody is chosen before its time
+
+    later = NOW + timedelta(hours=1, seconds=5)
+
+    async def release() -> list[int]:
+        async with db.begin() as session:
+            return await broadcasts.release_due(session, later)
+
+    # Two senders at once (on PostgreSQL, two processes): only one writes the rows.
+    assert sorted(await asyncio.gather(release(), release())) == [[], [broadcast_id]]
+    assert await release() == []
+    async with db.begin() as session:
+        chosen = await session.scalars(select(Delivery.chat_id).where(Delivery.broadcast_id == broadcast_id))
+        assert sorted(chosen) == [first, first + 2, 2000]
+        started = await broadcasts.get(session, broadcast_id)
+        assert (started.status, started.recipients, started.late) == (BroadcastStatus.SENDING, 3, False)
 
 
 @pytest.mark.parametrize(("error", "status"), [
@@ -218,9 +245,9 @@ async def test_stop_hands_back_unanswered_sends_and_leaves_the_database_usable(d
 
 async def test_a_row_cancelled_while_in_flight_is_not_made_pending_again(db: Database) -> None:
     await make_members(db, 2)
-    broadcast_id = await make_broadcast(db, send_at=NOW + timedelta(hours=1))
+    broadcast_id = await make_broadcast(db)
     async with db.begin() as session:
-        first, second = await outbox.read_due(session, NOW + timedelta(hours=2), 2, in_flight=())
+        first, second = await outbox.read_due(session, NOW, 2, in_flight=())
         await outbox.cancel_pending(session, broadcast_id=broadcast_id)
         # Telegram said "wait" for one and delivered the other while they were being cancelled.
         await outbox.record(session, [
@@ -255,3 +282,25 @@ async def test_while_telegram_cannot_be_reached_every_send_waits(db: Database) -
         await engine.stop()
     assert sorted(sender.sent) == members
     assert await statuses(db, broadcast_id) == {DeliveryStatus.SENT: 12}
+
+
+async def test_a_scheduled_broadcast_whose_meeting_was_deleted_goes_to_nobody(db: Database) -> None:
+    members = await make_members(db, 2)
+    async with db.begin() as session:
+        meeting = (await meetings.create_series(
+            session, title="KPR-Sitzung", dates=[NOW + timedelta(days=3)], place="Kreishaus", agenda="",
+            agenda_file_id=None, repetition=None, created_by=members[0], now=NOW))[0]
+        await meetings.answer(session, meeting.id, members[1], Attendance.YES, NOW)
+        broadcast_id = (await broadcasts.create(
+            session, author_id=members[0], author_name="M", audience=Audience.MEETING, text="Raum 2",
+            attachment_kind=None, attachment_file_id=None, with_ack=False, send_at=NOW + timedelta(hours=1), now=NOW,
+            progress_chat_id=members[0], progress_message_id=None, language="de", meeting_id=meeting.id)).id
+        await session.delete(meeting)
+    # The sender keeps going: the announcement starts with nobody to send to, and others go out.
+    other = await make_broadcast(db, send_at=NOW + timedelta(hours=1))
+    sender = ScriptedSender()
+    await run_until_settled(DeliveryEngine(db, sender, clock=clock_from(NOW + timedelta(hours=2))), db, other)
+    assert sorted(sender.sent) == sorted(members)
+    async with db.begin() as session:
+        started = await broadcasts.get(session, broadcast_id)
+        assert (started.status, started.recipients) == (BroadcastStatus.SENDING, 0)

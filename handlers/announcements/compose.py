@@ -14,16 +14,16 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.announcements import MAX_CAPTION, MAX_TEXT, content_problem
+from bot.rules.announcements import CAPTION_LIMIT, TEXT_LIMIT, content_problem, sender_name
 from bot.rules.dates import DateProblem, format_datetime, parse_datetime
 from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.flows import ANY_MESSAGE, NEW, TEXT, draft, flow
-from handlers.common.outbox import Content, announcement, send_content
+from handlers.common.outbox import Content, announcement, letterhead, send_content
 from handlers.common.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from storage import broadcasts, groups, meetings
-from storage.models import Audience, Role
+from storage.models import Audience, BroadcastStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,15 @@ def _draft(context: BotContext) -> dict:
     return draft(context, _DRAFT)
 
 
-def draft_content(draft: dict, t: Translator) -> Content:
+def draft_content(draft: dict, context: BotContext, *, test: bool = False) -> Content:
+    """The draft as its recipients will see it, dated today; `test`: marked as the author's test copy."""
+    t = context.t
+    group = draft.get("title") if draft.get("audience") == Audience.GROUP.value else None
+    head = letterhead(t, sender_name(context.content.council.in_(t.language), group), context.now(),
+                      context.settings.timezone, test=test)
     # In a preview the button is shown but points to broadcast 0: there is no broadcast yet.
-    return announcement(draft["text"], draft.get("kind"), draft.get("file_id"), 0 if draft.get("ack") else None, t)
+    return announcement(head, draft["text"], draft.get("kind"), draft.get("file_id"),
+                        0 if draft.get("ack") else None, t)
 
 
 @coordinators_only
@@ -108,7 +114,7 @@ async def got_content(update: Update, context: BotContext) -> str | int:
     with_attachment = bool(message.photo or message.document)
     problem = content_problem(message.caption if with_attachment else message.text, with_attachment=with_attachment)
     if problem:
-        await respond(update, html(context.t(problem, max=MAX_CAPTION if with_attachment else MAX_TEXT)))
+        await respond(update, html(context.t(problem, max=CAPTION_LIMIT if with_attachment else TEXT_LIMIT)))
         return COMPOSE
     draft = _draft(context)
     if with_attachment:
@@ -221,7 +227,7 @@ async def chosen(update: Update, context: BotContext, audience: Audience, ref: i
                  group_id=ref if audience is Audience.GROUP else None)
     draft.setdefault("ack", False)
     # The preview is the announcement itself, exactly as recipients will see it.
-    await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+    await send_content(context.bot, update.effective_chat.id, draft_content(draft, context), own_send=False)
     return await review(update, context, edit=False)
 
 
@@ -231,7 +237,8 @@ def _review_text(context: BotContext, draft: dict) -> str:
     return "\n".join([
         bold(t("Above is the preview.")),
         html(t("Audience: {audience}", audience=audience_name(t, Audience(draft["audience"]), draft.get("title")))),
-        html(t.plural("{count} recipient", "{count} recipients", draft["size"])),
+        html(t.plural("About {count} recipient now; they are chosen when it is sent.",
+                      "About {count} recipients now; they are chosen when it is sent.", draft["size"])),
         html(ack),
     ])
 
@@ -263,11 +270,12 @@ async def review_pressed(update: Update, context: BotContext) -> str:
     if action == "ack":
         draft["ack"] = not draft.get("ack")
         await acknowledge(update)
-        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context), own_send=False)
         return await review(update, context, edit=False)
     if action == "test":
         await acknowledge(update, t("Sent to you as a test."))
-        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context.t), own_send=False)
+        await send_content(context.bot, update.effective_chat.id, draft_content(draft, context, test=True),
+                           own_send=False)
         return REVIEW
     if action == "audience":
         # Only coordinators choose the audience; a lead's announcement stays with their group.
@@ -302,7 +310,8 @@ async def confirm(update: Update, context: BotContext, *, edit: bool = True) -> 
     count = draft["size"]
     if draft.get("send_at"):
         when = format_datetime(datetime.fromisoformat(draft["send_at"]), context.settings.timezone, context.language)
-        question = t.plural("Send it to {count} recipient on {date}?", "Send it to {count} recipients on {date}?",
+        question = t.plural("Send it on {date}? It goes to those in the audience then (about {count} recipient now).",
+                            "Send it on {date}? It goes to those in the audience then (about {count} recipients now).",
                             count, date=when)
         label = t("Yes, schedule it")
     else:
@@ -344,18 +353,20 @@ async def send(update: Update, context: BotContext) -> int:
             meeting_id=draft.get("meeting_id"), group_id=draft.get("group_id"),
             progress_chat_id=update.effective_chat.id, progress_message_id=progress.message_id if progress else None,
             language=context.language)
-        if broadcast.recipients == 0:  # the audience emptied since the preview
+        # Sent now to an audience that emptied since the preview. One scheduled chooses its recipients later.
+        nobody = broadcast.status is not BroadcastStatus.SCHEDULED and broadcast.recipients == 0
+        if nobody:
             await broadcasts.drop(session, broadcast)
     context.user_data.pop(_DRAFT, None)
     log.info("Broadcast %s by user %s to %s: %d recipients, at %s", broadcast.id, who(update.effective_user.id),
              broadcast.audience.value, broadcast.recipients, send_at.isoformat())
-    if broadcast.recipients == 0:
+    if nobody:
         await respond(update, html(t("Nobody can be reached in this audience. Please choose another.")), edit=True)
         return ConversationHandler.END
     if draft.get("send_at"):
         when = format_datetime(send_at, context.settings.timezone, context.language)
-        await respond(update, html(t("Scheduled for {date}. /broadcasts shows it; it can be cancelled there until then.",
-                                     date=when)), edit=True)
+        await respond(update, html(t("Scheduled for {date}. /broadcasts shows it; until then it can be edited, sent at once "
+                                     "or cancelled there.", date=when)), edit=True)
     else:
         await respond(update, html(t("Sending… I will update this message as it goes.")), edit=True)
     context.services.wake_sender()

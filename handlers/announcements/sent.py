@@ -1,31 +1,29 @@
 """After sending: progress and the final report, /broadcasts with acknowledgements and reminders,
-the recipients' "Acknowledged" button, and /news for everyone."""
+and the recipients' "Acknowledged" button."""
 from __future__ import annotations
 
 import logging
-import re
-from html import unescape
 from collections import Counter
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.commands import COORDINATORS, EVERYONE, MenuEntry
+from bot.commands import COORDINATORS, MenuEntry
 from bot.i18n import N_, Translator, translator
 from bot.pseudonym import who
-from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.csvfile import csv_bytes
 from bot.rules.dates import format_datetime
+from handlers.announcements.callbacks import CANCEL, DETAILS, EDIT, REMIND, SEND_NOW
 from handlers.announcements.compose import audience_name
-from handlers.common.buttons import COORDINATOR_MENU, MENU
+from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.outbox import ACKNOWLEDGE, Content
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, respond
-from handlers.common.text import bold, html
-from storage import broadcasts, groups, meetings, outbox, users
+from handlers.common.text import bold, html, snippet
+from storage import broadcasts, groups, meetings, outbox
 from storage.db import Database
 from storage.models import Audience, BroadcastStatus, DeliveryStatus, Role
 from storage.outbox import DueRow
@@ -34,10 +32,6 @@ log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 3.0  # seconds between edits of a coordinator's progress message
 MAX_REASONS = 5  # kinds of failure named in the final report; the CSV has every one
-DETAILS = Callback("bcd", broadcast=ROW_ID)
-CANCEL = Callback("bcx", broadcast=ROW_ID, confirmed="0|1")
-REMIND = Callback("bcr", broadcast=ROW_ID, confirmed="0|1")
-NEWS = Callback("news", wanted="on|off")
 
 STATUS_NAMES = {
     BroadcastStatus.SCHEDULED: N_("scheduled"),
@@ -58,6 +52,8 @@ def progress_text(t: Translator, counts: dict[DeliveryStatus, int], *, final: bo
     lines += [f"  – {html(reason)} ({n})" for reason, n in (reasons or Counter()).most_common(MAX_REASONS)]
     if not final:
         lines.append(html(t("Still to send: {count}", count=counts[DeliveryStatus.PENDING])))
+    if final and not any(counts.values()):  # a scheduled one whose audience emptied before its time
+        lines.append(html(t("Nobody in the audience could be reached when it was due.")))
     if late:
         lines.append(html(t("It went out late: the bot was not running at the planned time.")))
     return "\n".join(lines)
@@ -156,15 +152,10 @@ async def list_recent(update: Update, context: BotContext) -> None:
         n = numbers.get(b.id, {"sent": 0, "failed": 0, "open": 0})
         when = format_datetime(b.send_at, context.settings.timezone, context.language)
         lines.append(f"\n<b>#{b.id}</b> {html(when)} – {html(t(STATUS_NAMES[b.status]))}\n"
-                     f"{html(_snippet(b.text))}\n"
+                     f"{html(snippet(b.text))}\n"
                      + html(t("{sent} delivered, {failed} not reached, {open} to send", **n)))
         rows.append([(t("Details #{id}", id=b.id), DETAILS.data(broadcast=b.id))])
     await respond(update, "\n".join(lines), keyboard(rows))
-
-
-def _snippet(text_html: str) -> str:
-    plain = unescape(re.sub(r"<[^>]+>", "", text_html))
-    return plain[:80] + ("…" if len(plain) > 80 else "")
 
 
 @coordinators_only
@@ -200,6 +191,8 @@ async def details(update: Update, context: BotContext) -> None:
         if b.status is BroadcastStatus.DONE and counts[DeliveryStatus.SENT] > len(acked):
             rows.append([(t("Remind those who have not acknowledged"), REMIND.data(broadcast=b.id, confirmed=0))])
     if b.status is BroadcastStatus.SCHEDULED:
+        rows.append([(t("Edit the text"), EDIT.data(broadcast=b.id)),
+                     (t("Send it now"), SEND_NOW.data(broadcast=b.id, confirmed=0))])
         rows.append([(t("Cancel this announcement"), CANCEL.data(broadcast=b.id, confirmed=0))])
     await respond(update, "\n".join(lines), keyboard(rows))
 
@@ -255,7 +248,7 @@ async def remind_pressed(update: Update, context: BotContext) -> None:
             audience=Audience.NOT_ACKNOWLEDGED, text=original.text, attachment_kind=original.attachment_kind,
             attachment_file_id=original.attachment_file_id, with_ack=True, send_at=now, now=now,
             progress_chat_id=update.effective_chat.id, progress_message_id=update.callback_query.message.message_id,
-            language=context.language, reminder_of=original_id)
+            language=context.language, reminder_of=original_id, group_id=original.group_id)
     log.info("Broadcast %s: reminder %s to %d people", original_id, reminder.id, reminder.recipients)
     await respond(update, html(t("Sending… I will update this message as it goes.")), edit=True)
     context.services.wake_sender()
@@ -283,46 +276,12 @@ async def acknowledged(update: Update, context: BotContext) -> None:
         log.info("Could not remove the acknowledgement button: %s", error)
 
 
-async def news(update: Update, context: BotContext) -> None:
-    t = context.t
-    argument = (context.args or [""])[0].lower() if context.args else ""
-    if argument in ("on", "an", "off", "aus"):
-        await _set_news(update, context, argument in ("on", "an"))
-        return
-    subscribed = users.wants_news(context.account)
-    state = t("You get news from the council.") if subscribed else t("You do not get news from the council.")
-    button = (t("Stop news"), NEWS.data(wanted="off")) if subscribed else (t("Get news"), NEWS.data(wanted="on"))
-    await respond(update, html(state), keyboard([[button]]))
-
-
-async def news_from_menu(update: Update, context: BotContext) -> None:
-    await acknowledge(update)
-    await news(update, context)
-
-
-async def news_pressed(update: Update, context: BotContext) -> None:
-    await acknowledge(update)
-    await _set_news(update, context, context.match["wanted"] == "on", edit=True)
-
-
-async def _set_news(update: Update, context: BotContext, wanted: bool, *, edit: bool = False) -> None:
-    t = context.t
-    async with context.db.begin() as session:
-        await users.set_news(session, update.effective_user.id, wanted)
-    text = (t("Done: you will get news from the council. /news off stops them.") if wanted
-            else t("Done: you will get no more news. /news on starts them again."))
-    await respond(update, html(text), edit=edit)
-
-
 HANDLERS = [
     CommandHandler("broadcasts", list_recent),
-    CommandHandler("news", news),
     CallbackQueryHandler(details, pattern=DETAILS.pattern),
     CallbackQueryHandler(cancel_pressed, pattern=CANCEL.pattern),
     CallbackQueryHandler(remind_pressed, pattern=REMIND.pattern),
     CallbackQueryHandler(acknowledged, pattern=ACKNOWLEDGE.pattern),
-    CallbackQueryHandler(news_pressed, pattern=NEWS.pattern),
-    CallbackQueryHandler(news_from_menu, pattern=MENU.matching(item="news")),
     CallbackQueryHandler(recent_from_menu, pattern=COORDINATOR_MENU.matching(item="broadcasts")),
 ]
 REQUIRED_ROLES = {
@@ -331,5 +290,4 @@ REQUIRED_ROLES = {
     CANCEL.prefix: Role.COORDINATOR,
     REMIND.prefix: Role.COORDINATOR,
 }
-MENU_ENTRIES = [MenuEntry(N_("Announcements"), COORDINATOR_MENU.data(item="broadcasts"), COORDINATORS, (3, 1)),
-                MenuEntry(N_("News on/off"), MENU.data(item="news"), EVERYONE, (5, 0))]
+MENU_ENTRIES = [MenuEntry(N_("Announcements"), COORDINATOR_MENU.data(item="broadcasts"), COORDINATORS, (3, 1))]

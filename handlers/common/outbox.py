@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 
+from bot.content import Text
 from bot.i18n import N_, Translator, translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.keyboards import keyboard
 from bot.ptb.ratelimit import OWN_SEND
+from bot.rules.announcements import sender_name
+from bot.rules.dates import format_datetime
+from handlers.common.text import bold, html
 from storage import broadcasts
+from storage.broadcasts import Letter
 from storage.db import Database
 from storage.models import DeliveryKind
 from storage.outbox import DueRow
@@ -45,37 +52,54 @@ async def send_content(bot: Bot, chat_id: int, content: Content, *, own_send: bo
                                   rate_limit_args=limit)
 
 
-def announcement(text: str, attachment_kind: str | None, file_id: str | None, ack_for: int | None,
+def letterhead(t: Translator, sender: str, sent_at: datetime, zone: ZoneInfo, *, test: bool = False) -> str:
+    """What stands above an announcement: who sends it and on which day; above a test copy, that it is one."""
+    lines = [bold(t("TEST – only you got this copy."))] if test else []
+    lines += [bold(sender), html(t("Announcement of {date}",
+                                   date=format_datetime(sent_at, zone, t.language, date_only=True)))]
+    return "\n".join(lines)
+
+
+def announcement(head: str, text: str, attachment_kind: str | None, file_id: str | None, ack_for: int | None,
                  t: Translator) -> Content:
-    """A broadcast as its recipients get it; `ack_for` is the broadcast an "Acknowledged" press counts for."""
+    """A broadcast as its recipients get it, below its letterhead; `ack_for` is the broadcast an
+    "Acknowledged" press counts for."""
     markup = keyboard([[(t(ACKNOWLEDGE_LABEL), ACKNOWLEDGE.data(broadcast=ack_for))]]) if ack_for is not None else None
-    return Content(text, markup, photo=file_id if attachment_kind == "photo" else None,
+    return Content(f"{head}\n\n{text}" if text else head, markup,
+                   photo=file_id if attachment_kind == "photo" else None,
                    document=file_id if attachment_kind == "document" else None)
+
+
+def sent_announcement(letter: Letter, council: Text, zone: ZoneInfo, t: Translator, *, ack: bool = True) -> Content:
+    """A broadcast as it went out, in the reader's language; `ack`: with its "Acknowledged" button."""
+    head = letterhead(t, sender_name(council.in_(t.language), letter.group), letter.sent_at, zone)
+    return announcement(head, letter.text, letter.attachment_kind, letter.attachment_file_id,
+                        letter.ack_for if ack else None, t)
 
 
 Renderer = Callable[[DueRow, Translator], Awaitable[Content]]
 
 
 class BroadcastRenderer:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, council: Text, zone: ZoneInfo) -> None:
         self._db = db
-        # A broadcast's content never changes once written; most rows share a few broadcasts.
-        self._stored: dict[int, tuple[str, str | None, str | None, int | None]] = {}
+        self._council = council
+        self._zone = zone
+        # A broadcast's content never changes once it goes out; most rows share a few broadcasts.
+        self._stored: dict[int, Letter] = {}
 
     async def __call__(self, row: DueRow, t: Translator) -> Content:
         if row.broadcast_id is None:
             raise ValueError(f"delivery {row.delivery_id} has no broadcast")
         if row.broadcast_id not in self._stored:
             async with self._db.begin() as session:
-                broadcast = await broadcasts.get(session, row.broadcast_id)
-            if broadcast is None:
+                letter = await broadcasts.letter(session, row.broadcast_id)
+            if letter is None:
                 raise ValueError(f"broadcast {row.broadcast_id} is gone")
             if len(self._stored) > 100:
                 self._stored.clear()
-            ack_for = (broadcast.reminder_of or broadcast.id) if broadcast.with_ack else None
-            self._stored[row.broadcast_id] = (broadcast.text, broadcast.attachment_kind,
-                                              broadcast.attachment_file_id, ack_for)
-        return announcement(*self._stored[row.broadcast_id], t)
+            self._stored[row.broadcast_id] = letter
+        return sent_announcement(self._stored[row.broadcast_id], self._council, self._zone, t)
 
 
 class OutboxSender:

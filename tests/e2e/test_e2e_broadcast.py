@@ -29,8 +29,11 @@ async def test_broadcast_reaches_every_member_once_with_formatting_and_progress(
     assert "Delivered: 40" in report and "Failed: 0" in report
     for member in members:
         message = await member.expect_message()
-        assert message.text == "Council meeting on Friday at 18:00"
-        assert message.raw.startswith("<b>Council meeting</b>")
+        # Below the sender (the council, named in the content file) and the day, in the member's language.
+        head, text = message.text.split("\n\n")
+        assert head.startswith("Kommunaler Präventionsrat des Landkreises Rostock (KPR)\nMitteilung vom ")
+        assert text == "Council meeting on Friday at 18:00"
+        assert message.raw.endswith("\n\n<b>Council meeting</b> on Friday at 18:00")
         assert message.button("Zur Kenntnis genommen")  # in the member's language (de)
     await asyncio.gather(*(m.expect_no_message(within=0.3) for m in members[:5]))
     await outsider.expect_no_message(within=0.1)
@@ -167,3 +170,42 @@ async def test_scheduled_broadcast_missed_while_down_is_sent_at_start(tg: FakeTe
         await member.expect_message(contains="forms are due", timeout=20)
     report = await final_report(coordinator, timeout=20)
     assert "late" in report
+
+
+async def test_a_scheduled_announcement_reaches_its_audience_as_it_is_when_sent(tg: FakeTelegram, bot: BotRunner) -> None:
+    coordinator = tg.user(COORD, "Chris", language_code="en")
+    bot.add_people([8100, 8101])
+    bot.add_people([8102], role="applicant")
+    staying, leaving, subscribing = tg.user(8100, "Stays"), tg.user(8101, "Leaves"), tg.user(8102, "Subscribes")
+    await coordinator.send("/broadcast")
+    await coordinator.expect_message()
+    await coordinator.send("Sprechstunde am Montag")
+    await coordinator.press(await coordinator.expect_message(contains="Who should"), "News subscribers (2)")
+    await coordinator.expect_message()
+    review = await coordinator.expect_message(contains="Above is the preview.")
+    assert "About 2 recipients now; they are chosen when it is sent." in review.text
+    await coordinator.press(review, "Send later…")
+    await coordinator.expect_edit(contains="When should it go out?")
+    await coordinator.send(f"1.1.{datetime.now(timezone.utc).year + 1} 10:00")
+    question = await coordinator.expect_message(contains="those in the audience then (about 2 recipients now)")
+    await coordinator.press(question, "Yes, schedule it")
+    await coordinator.expect_edit(contains="Scheduled for")
+
+    # Before it goes out, one member erases their data and someone switches news on.
+    await leaving.send("/deleteme")
+    await leaving.press(await leaving.expect_message(contains="Alle Ihre Daten löschen?"), "Ja, alles löschen")
+    await leaving.expect_callback_answer()
+    await leaving.expect_edit()
+    await subscribing.send("/news on")
+    await subscribing.expect_message(contains="/news off")
+    assert bot.query("select count(*) from deliveries where kind = 'broadcast'") == [(0,)]
+
+    # Its time comes while the bot is down; at the start it chooses the audience as it is then.
+    await bot.stop()
+    bot.execute("update broadcasts set send_at = ?", datetime.now(timezone.utc))
+    await bot.start()
+    await staying.expect_message(contains="Sprechstunde am Montag", timeout=20)
+    await subscribing.expect_message(contains="Sprechstunde am Montag")
+    await leaving.expect_no_message(within=0.1)
+    await bot.wait_until("select chat_id, status from deliveries where kind = 'broadcast' order by chat_id",
+                         [(8100, "sent"), (8102, "sent")])

@@ -54,12 +54,14 @@ async def test_waitlist_promotion_and_a_leads_announcement(tg: FakeTelegram, bot
     await lead.send("Treffen am Montag fällt aus.")
     await lead.expect_message()  # the preview
     review = await lead.expect_message(contains="die Mitglieder von „AG Schule“")
-    assert "1 Person" in review.text
+    assert "Derzeit etwa 1 Person" in review.text
     await lead.press(review, "Jetzt senden")
     await lead.expect_callback_answer()
     await lead.press(await lead.expect_edit(contains="Jetzt an 1"), "Ja, jetzt senden")
     await lead.expect_callback_answer()
-    assert "Treffen am Montag fällt aus." == (await second.expect_message(contains="Treffen")).text
+    announcement = (await second.expect_message(contains="Treffen")).text
+    assert announcement.startswith("AG Schule\nMitteilung vom ")  # the group is its sender
+    assert announcement.endswith("\n\nTreffen am Montag fällt aus.")
     for other in (first, outsider):
         await other.expect_no_message(within=1)
     assert bot.query("select audience, group_id, recipients from broadcasts") == [("group", group_id, 1)]

@@ -3,11 +3,13 @@ changes nothing; only coordinators get anywhere."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.rules.announcements import content_problem, telegram_length
+from bot.rules.dates import format_datetime
 from storage import users
 from storage.db import Database
 from storage.models import Broadcast, Delivery, Role
@@ -15,6 +17,7 @@ from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MEMBER, APPLICANT = 500, 2001, 3001
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+ZONE = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
@@ -41,12 +44,13 @@ def test_content_rules() -> None:
     assert content_problem("Hallo", with_attachment=False) is None
     assert "empty" in content_problem(" \n ", with_attachment=False)
     assert content_problem("", with_attachment=True) is None  # a photo needs no caption
-    assert content_problem("x" * 4096, with_attachment=False) is None
-    assert "too long" in content_problem("x" * 4097, with_attachment=False)
+    # Telegram's 4096 and 1024, less the room kept for the sender and the date above the text.
+    assert content_problem("x" * 3896, with_attachment=False) is None
+    assert "too long" in content_problem("x" * 3897, with_attachment=False)
     # Telegram counts UTF-16 code units: an emoji is two.
     assert telegram_length("🙂") == 2
-    assert "too long" in content_problem("🙂" * 2049, with_attachment=False)
-    assert "caption" in content_problem("x" * 1025, with_attachment=True)
+    assert "too long" in content_problem("🙂" * 1949, with_attachment=False)
+    assert "caption" in content_problem("x" * 825, with_attachment=True)
 
 
 async def test_empty_too_long_and_unsupported_content_is_refused(h: Harness, db: Database) -> None:
@@ -54,10 +58,10 @@ async def test_empty_too_long_and_unsupported_content_is_refused(h: Harness, db:
     assert "New announcement" in last(h, COORD)["text"]
     await h.send(COORD, "   ", language="en")
     assert "The announcement is empty" in last(h, COORD)["text"]
-    await h.send(COORD, "x" * 4097, language="en")
-    assert "at most 4096 characters" in last(h, COORD)["text"]
-    await h.send_media(COORD, "photo", caption="y" * 1025, language="en")
-    assert "at most 1024 characters" in last(h, COORD)["text"]
+    await h.send(COORD, "x" * 3897, language="en")
+    assert "at most 3896 characters" in last(h, COORD)["text"]
+    await h.send_media(COORD, "photo", caption="y" * 825, language="en")
+    assert "at most 824 characters" in last(h, COORD)["text"]
     await h.send_media(COORD, "sticker", language="en")
     assert "I can send text, photos and documents" in last(h, COORD)["text"]
     # Still in the first step: a good text goes on to the audience.
@@ -71,9 +75,16 @@ async def test_photo_preview_is_what_recipients_get_and_cancel_sends_nothing(h: 
     await h.send_media(COORD, "photo", caption="Plakat zur Aktionswoche", language="en")
     await h.press(COORD, buttons(last(h, COORD))["All members (1)"], language="en")
     preview = h.request.sent(COORD, method="sendPhoto")[-1]
-    assert preview["caption"] == "Plakat zur Aktionswoche" and preview["photo"].startswith("photo-")
+    assert preview["photo"].startswith("photo-")
+    # Above the caption: the council as the sender (from the content file) and the day, in the author's language.
+    assert preview["caption"] == ("<b>Crime prevention council of the Landkreis Rostock (KPR)</b>\n"
+                                  f"Announcement of {format_datetime(datetime.now(timezone.utc), ZONE, 'en', date_only=True)}"
+                                  "\n\nPlakat zur Aktionswoche")
     review = last(h, COORD)
     assert "Above is the preview." in review["text"] and "1 recipient" in review["text"]
+    await h.press(COORD, buttons(review)["Send a test to me"], language="en")
+    test_copy = h.request.sent(COORD, method="sendPhoto")[-1]
+    assert test_copy["caption"] == "<b>TEST – only you got this copy.</b>\n" + preview["caption"]
     await h.press(COORD, buttons(review)["Add “Acknowledged” button"], language="en")
     with_button = h.request.sent(COORD, method="sendPhoto")[-1]
     assert buttons(with_button) == {"Acknowledged": "ack:0"}
@@ -99,7 +110,7 @@ async def test_dates_that_are_not_dates_or_past_are_refused(h: Harness, db: Data
     async with db.begin() as session:
         broadcast = (await session.scalars(select(Broadcast))).one()
     assert broadcast.send_at == datetime(year, 1, 1, 9, 0, tzinfo=timezone.utc)  # 10:00 in Berlin
-    assert await count(db, Delivery) == 1
+    assert await count(db, Delivery) == 0  # its recipients are chosen when it is sent
 
 
 async def test_an_audience_without_recipients_is_refused(h: Harness, db: Database) -> None:

@@ -440,6 +440,7 @@ INTERRUPTED_FLOWS = [
     pytest.param(["data:mted:{council_meeting}", "press:Place", "type:Rathaus Güstrow"], "press:Save",
                  id="edit-meeting-save"),
     pytest.param(["data:qrep:{question}", "type:Ja, auf der Website."], "press:Send", id="reply-send"),
+    pytest.param(["data:bce:{scheduled}"], "type:Morgen um 10 Uhr", id="scheduled-announcement-new-text"),
     pytest.param(["data:gre:{group}", "press:Name"], "type:AG Umbenannt", id="edit-group-typed-name",
                  ),
     pytest.param(["data:gre:{group}", "press:Number of places"], "type:5", id="edit-group-typed-capacity",

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from storage import invites, join_requests, users
 from storage.db import Database
@@ -193,3 +193,23 @@ async def test_the_account_read_creates_or_updates_the_account_only_when_needed(
     async with db.begin() as session:
         assert (await users.get(session, 32)).unreachable_since is None  # they wrote: reachable again
         assert (await users.get(session, 33)).language == "de"
+
+
+async def test_an_announcement_scheduled_before_0011_chooses_its_recipients_when_sent(db: Database) -> None:
+    # Before revision 0011 the rows were written at scheduling; they go, and the audience is chosen when due.
+    await _alembic(db, "downgrade", "0010")
+    try:
+        async with db.engine.begin() as connection:
+            for status, broadcast_id in (("scheduled", 1), ("sending", 2)):
+                await connection.execute(text(
+                    "INSERT INTO broadcasts (id, author_name, audience, text, with_ack, status, recipients, "
+                    "created_at, send_at, late) VALUES (:id, 'C', 'members', 'Hallo', false, :status, 1, :at, :at, false)"),
+                    {"id": broadcast_id, "status": status, "at": NOW})
+                await connection.execute(text(
+                    "INSERT INTO deliveries (kind, broadcast_id, chat_id, status, attempts, not_before, created_at) "
+                    "VALUES ('broadcast', :id, 7, 'pending', 0, :at, :at)"), {"id": broadcast_id, "at": NOW})
+    finally:
+        await _alembic(db, "upgrade", "head")
+    async with db.engine.begin() as connection:
+        rows = (await connection.execute(text("SELECT broadcast_id FROM deliveries"))).all()
+    assert [row.broadcast_id for row in rows] == [2]  # the one already going out keeps its rows
