@@ -208,6 +208,11 @@ def _check_content(path: Path | None) -> int:
     print(f"  {len(content.programmes)} programmes, {len(content.topics)} topics, {len(content.sources)} sources, "
           f"{len(content.faq)} FAQ entries")
     print(f"  shown as to be confirmed by the council office: {', '.join(assumptions) or 'none'}")
+    placeholders = " ".join(f"{{{name}}}" for name in content.placeholders())
+    print(f"  placeholders texts can use: {placeholders}")
+    # A figure written out is no fault (the text may mean another 600 €), but it will not follow its rule.
+    for warning in content.written_figures():
+        print(f"  warning: {warning}")
     return 0
 
 

@@ -1,20 +1,31 @@
 """The editable content (content/kpr.toml): funding rules with their sources, contact details and the
 FAQ, validated when it is loaded. A file with a mistake stops the start with the file, the line or
-key, and what is wrong."""
+key, and what is wrong.
+
+Texts name the rules' values as placeholders ("bis {micro.ceiling}"), so that a rule changed in one
+place changes every text that states it; they are filled in the reader's language as /check and
+/funding write money, shares and days."""
 from __future__ import annotations
 
 import enum
+import re
 import tomllib
+from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 import content as packaged
+from bot.rules.dates import format_day_and_month
+from bot.rules.money import format_money, format_percent, percent
 
 DEFAULT_FILE = Path(packaged.__file__).parent / "kpr.toml"
+LANGUAGES = ("de", "en")
+# Anything in braces is a placeholder: one the content does not know is refused, not shown as it is.
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class ContentError(Exception):
@@ -42,13 +53,37 @@ class _Strict(BaseModel):
 
 
 class Text(_Strict):
-    """A text in both languages."""
+    """A text in both languages, as written: placeholders stay in `de` and `en` (an editor, or the
+    file written back, keeps them) and are filled by `in_`."""
 
     de: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    # What the placeholders stand for, set by the Content the text belongs to.
+    _values: PlaceholderValues | None = PrivateAttr(default=None)
+
+    def use_values(self, values: PlaceholderValues) -> None:
+        self._values = values
 
     def in_(self, language: str) -> str:
-        return self.de if language == "de" else self.en
+        text = self.de if language == "de" else self.en
+        if self._values is None or "{" not in text:
+            return text
+        values = self._values.in_(language)
+        return PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), text)
+
+
+class PlaceholderValues:
+    """The placeholders' values of one Content, formatted per language when first asked for: Babel's
+    locale data is then loaded with the first answer, not at the start."""
+
+    def __init__(self, content: Content) -> None:
+        self._content = content
+        self._by_language: dict[str, dict[str, str]] = {}
+
+    def in_(self, language: str) -> Mapping[str, str]:
+        if language not in self._by_language:
+            self._by_language[language] = self._content.placeholder_values(language)
+        return self._by_language[language]
 
 
 class Source(_Strict):
@@ -185,9 +220,20 @@ class Privacy(_Strict):
     authority: Text  # the supervisory authority for complaints, as a name on a line of its own
 
 
+class Concepts(_Strict):
+    """Words and phrases that stand for what an entry is about, per language: synonyms ("Firma",
+    "Unternehmen", "GmbH") and key concepts ("bis wann", "eigene Mittel"). A question with one of them
+    leans towards the entry more than one sharing a common word of its phrasings."""
+
+    de: list[str] = []
+    en: list[str] = []
+
+
 class FaqEntry(_Strict):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")  # names the entry in buttons and evaluations
     de: list[str] = Field(min_length=1)  # how people ask, in German
     en: list[str] = Field(min_length=1)
+    concepts: Concepts = Concepts()
     answer: Text
     source: str
 
@@ -214,7 +260,74 @@ class Content(_Strict):
             unknown = [t for t in programme.topics.value if t != "other" and t not in self.topics]
             if unknown:
                 raise ValueError(f"programmes.{key}.topics: {unknown[0]!r} is not under [topics]")
+        keys = [entry.key for entry in self.faq]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"faq: the key {twice[0]!r} is used twice")
         return self
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Content:
+        known = self.placeholders()
+        values = PlaceholderValues(self)
+        for place, text in self.texts():
+            for language in LANGUAGES:
+                for name in PLACEHOLDER.findall(getattr(text, language)):
+                    if name not in known:
+                        raise ValueError(f"{place}.{language}: unknown placeholder {{{name}}}; known are "
+                                         + ", ".join(f"{{{other}}}" for other in known))
+            text.use_values(values)
+        return self
+
+    def placeholders(self) -> dict[str, Sourced | Decimal | Text | str]:
+        """The names texts can use, and what each stands for: the rules that are figures, the share
+        applicants carry themselves, and the contact details."""
+        found: dict[str, Sourced | Decimal | Text | str] = {}
+        for key, programme in self.programmes.items():
+            for name in type(programme).model_fields:
+                rule = getattr(programme, name)
+                if isinstance(rule, Money | Share | Weeks | YearlyDeadline):
+                    found[f"{key}.{name}"] = rule
+            if programme.max_share is not None:
+                found[f"{key}.own_share"] = Decimal(1) - programme.max_share.value
+        found.update({"contact.office": self.contact.office, "contact.address": self.contact.address,
+                      "contact.web": self.contact.web})
+        return found
+
+    def placeholder_values(self, language: str) -> dict[str, str]:
+        """What each placeholder stands for in `language`: "micro.ceiling" -> "600 €"."""
+        return {name: _shown(value, language) for name, value in self.placeholders().items()}
+
+    def texts(self) -> Iterator[tuple[str, Text]]:
+        """Every text of the content with its place ("faq[2].answer")."""
+        def walk(place: str, value: object) -> Iterator[tuple[str, Text]]:
+            if isinstance(value, Text):
+                yield place, value
+            elif isinstance(value, BaseModel):
+                for name in type(value).model_fields:
+                    yield from walk(f"{place}.{name}" if place else name, getattr(value, name))
+            elif isinstance(value, dict):
+                for key, item in value.items():
+                    yield from walk(f"{place}.{key}", item)
+            elif isinstance(value, list):
+                for n, item in enumerate(value):
+                    yield from walk(f"{place}[{n}]", item)
+        yield from walk("", self)
+
+    def written_figures(self) -> list[str]:
+        """Texts that write out a rule's value instead of naming it ("600 €" while micro.ceiling is
+        600): they would go on saying it after the rule changes."""
+        patterns = {name: _written(rule) for name, rule in self.placeholders().items()
+                    if isinstance(rule, Money | Share | Weeks | YearlyDeadline | Decimal)}
+        found = []
+        for place, text in self.texts():
+            for language in LANGUAGES:
+                for name, pattern in patterns.items():
+                    written = pattern.search(getattr(text, language))
+                    if written:
+                        found.append(f"{place}.{language}: “{written[0].strip()}” is the value of {{{name}}}; "
+                                     f"write {{{name}}} so that the text follows the rule")
+        return found
 
     def _sources_used(self):  # type: ignore[no-untyped-def]
         yield "contact", self.contact.source
@@ -237,6 +350,48 @@ class Content(_Strict):
     @property
     def lfk(self) -> Programme:
         return self.programmes["lfk"]
+
+
+def _shown(value: Sourced | Decimal | Text | str, language: str) -> str:
+    """A placeholder's value as /check and /funding write it."""
+    if isinstance(value, Money):
+        return format_money(value.value, language)
+    if isinstance(value, Share | Decimal):
+        return format_percent(value.value if isinstance(value, Share) else value)
+    if isinstance(value, Weeks):
+        return str(value.value)
+    if isinstance(value, YearlyDeadline):
+        return format_day_and_month(value.month, value.day, language)
+    if isinstance(value, Text):
+        return value.de if language == "de" else value.en  # contact details hold no placeholders
+    assert isinstance(value, str)
+    return value
+
+
+_NUMBER_WORDS = {1: "eine|ein|one", 2: "zwei|two", 3: "drei|three", 4: "vier|four", 5: "fünf|five", 6: "sechs|six",
+                 7: "sieben|seven", 8: "acht|eight", 9: "neun|nine", 10: "zehn|ten", 11: "elf|eleven",
+                 12: "zwölf|twelve"}
+
+
+def _written(rule: Sourced | Decimal) -> re.Pattern[str]:
+    """How a rule's value may have been written out in a text, in either language."""
+    if isinstance(rule, Money):
+        whole = int(rule.value)
+        number = "|".join(re.escape(f"{whole:,}".replace(",", sep)) for sep in (".", ",", " ", "\xa0", ""))
+        number = rf"(?:{number})(?:[.,]00|,-)?"
+        return re.compile(rf"(?<![\d.,])(?:€\s*{number}(?![\d.,]\d)|{number}\s*(?:€|EUR\b|Euro\b))", re.IGNORECASE)
+    if isinstance(rule, Share | Decimal):
+        share = percent(rule.value if isinstance(rule, Share) else rule)
+        return re.compile(rf"(?<![\d.,]){share}\s*(?:%|Prozent\b|per\s?cent\b)", re.IGNORECASE)
+    if isinstance(rule, Weeks):
+        words = _NUMBER_WORDS.get(rule.value)
+        number = rf"{rule.value}|{words}" if words else str(rule.value)
+        return re.compile(rf"(?<![\d.,])\b(?:{number})\s+(?:Wochen|weeks?)\b", re.IGNORECASE)
+    assert isinstance(rule, YearlyDeadline)
+    names = "|".join(re.escape(format_day_and_month(rule.month, rule.day, language).split()[-1])
+                     for language in LANGUAGES)
+    return re.compile(rf"(?<![\d.])(?:{rule.day}\.?\s*(?:{names})|(?:{names})\s+{rule.day}\b|{rule.day}\.\s*0?"
+                      rf"{rule.month}\.)", re.IGNORECASE)
 
 
 def load(path: Path | None = None) -> Content:

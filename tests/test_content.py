@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import DEFAULT_FILE, ContentError, load
-from bot.rules.faq import Faq
+from bot.rules.faq import Faq, Kind, Reply
 
 SHIPPED = DEFAULT_FILE.read_text(encoding="utf-8")
 
@@ -57,6 +57,12 @@ def test_content_check_on_the_command_line(tmp_path: Path) -> None:
     good = _cli("content", "check", env={}, cwd=tmp_path)
     assert good.returncode == 0 and ": ok" in good.stdout
     assert "micro.ceiling" in good.stdout  # the assumptions are listed for the office to confirm
+    assert "{lfk.deadline}" in good.stdout and "warning" not in good.stdout  # the placeholders an editor can use
+    written = tmp_path / "written.toml"
+    written.write_text(SHIPPED.replace("bis {micro.ceiling} je Projekt", "bis 600 € je Projekt", 1), encoding="utf-8")
+    warned = _cli("content", "check", str(written), env={}, cwd=tmp_path)
+    assert warned.returncode == 0
+    assert "warning: faq[1].answer.de: “600 €” is the value of {micro.ceiling}" in warned.stdout
     faulty = tmp_path / "kpr.toml"
     faulty.write_text(SHIPPED.replace('source = "county"\nchecked', 'source = "county"\nchecked = "gestern"\n#', 1),
                       encoding="utf-8")
@@ -83,27 +89,114 @@ def test_every_faq_entry_is_found_by_its_own_phrasings() -> None:
     faq = Faq(content)
     for entry in content.faq:
         for phrasing in (*entry.de, *entry.en):
-            assert faq.match(phrasing) is entry, phrasing
+            assert faq.match(phrasing) == Reply(Kind.ANSWER, (entry,)), phrasing
 
 
-@pytest.mark.parametrize(("question", "answer_starts"), [
-    ("Bis wann muss ich den Antrag stellen?", "Für die Projektförderung des Landesrates: bis zum 31. Oktober"),
-    ("wann ist die antragsfirst", "Für die Projektförderung des Landesrates: bis zum 31. Oktober"),
-    ("how much can we get", "Kleinstprojekte über den KPR in der Regel bis 600 €"),
-    ("Wieviel Förderung gibt es?", "Kleinstprojekte über den KPR in der Regel bis 600 €"),
-    ("Welche Unterlagen brauchen wir", "Für den Landesrat: Projektbeschreibung"),
-    ("unser projekt leuft schon, geht das noch?", "Ein Projekt, das vor der Bewilligung schon begonnen hat"),
-    ("Who can apply for funding?", "Beim Landesrat: Landkreise"),
-    ("Wo ist der Bahnhof?", None),
-    ("Thank you very much!", None),
-    ("Vielen Dank für die schnelle Antwort", None),
-    ("Hallo, ich habe eine Frage: bis wann muss ich den Antrag für unseren Verein stellen?",
-     "Für die Projektförderung des Landesrates: bis zum 31. Oktober"),
-    ("hallo", None),
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Bis wann muss ich den Antrag stellen?", "deadline"),
+    ("wann ist die antragsfirst", "deadline"),  # a typo
+    ("how much can we get", "amounts"),
+    ("Wieviel Förderung gibt es?", "amounts"),
+    ("Welche Unterlagen brauchen wir", "documents"),
+    ("unser projekt leuft schon, geht das noch?", "begun"),
+    ("Who can apply for funding?", "who"),
+    ("Hallo, ich habe eine Frage: bis wann muss ich den Antrag für unseren Verein stellen?", "deadline"),
+    # The one word that carries the meaning beats the words it shares with other entries.
+    ("Wer darf einen Antrag stellen?", "who"),
+    ("Wir sind eine Firma, können wir einen Antrag stellen?", "companies"),
+    ("Müssen wir einen Teil selber zahlen?", "own_share"),
+    ("Wann ist der Stichtag?", "deadline"),
+    ("Gibt es ein Antragsformular?", "how_to_apply"),
+    ("Wie ist Ihre Telefonnummer?", "contact"),
+    ("Do you fund projects for safety in schools?", "topics"),
+    ("Wo ist der Bahnhof?", Kind.NONE),
+    ("asdf qwer", Kind.NONE),
+    ("hallo", Kind.GREETING),
+    ("Guten Morgen!", Kind.GREETING),
+    ("Thank you very much!", Kind.THANKS),
+    ("Vielen Dank für die schnelle Antwort", Kind.THANKS),
 ])
-def test_typed_questions(question: str, answer_starts: str | None) -> None:
-    found = Faq(load()).match(question)
-    if answer_starts is None:
-        assert found is None
+def test_typed_questions(question: str, expected: str | Kind) -> None:
+    reply = Faq(load()).match(question)
+    if isinstance(expected, Kind):
+        assert reply == Reply(expected)
     else:
-        assert found is not None and found.answer.de.startswith(answer_starts)
+        assert reply.kind is Kind.ANSWER and [entry.key for entry in reply.entries] == [expected]
+
+
+@pytest.mark.parametrize(("question", "offered"), [
+    ("Wieviel Geld und bis wann?", {"amounts", "deadline"}),
+    ("Fördersumme und Eigenanteil?", {"amounts", "own_share"}),
+    ("Do you fund projects in schools?", {"topics", "who"}),  # schools' projects, or schools applying
+])
+def test_two_close_entries_are_both_offered(question: str, offered: set[str]) -> None:
+    reply = Faq(load()).match(question)
+    assert reply.kind is Kind.CHOICE and {entry.key for entry in reply.entries} == offered
+
+
+def test_texts_name_rule_values_filled_in_the_readers_language(tmp_path: Path) -> None:
+    shipped = load()
+    amounts = next(entry for entry in shipped.faq if entry.key == "amounts")
+    assert "{micro.ceiling}" in amounts.answer.de  # as written, for an editor
+    assert "bis 600\xa0€" in amounts.answer.in_("de") and "up to €600" in amounts.answer.in_("en")
+    assert "höchstens 80 %" in amounts.answer.in_("de") and "at least €1,000" in amounts.answer.in_("en")
+    deadline = next(entry for entry in shipped.faq if entry.key == "deadline")
+    assert "bis zum 31. Oktober des Vorjahres" in deadline.answer.in_("de")
+    assert "by 31 October of the year before" in deadline.answer.in_("en")
+    # The rules changed in one place: every text follows.
+    changed = tmp_path / "kpr.toml"
+    changed.write_text(SHIPPED.replace("ceiling = { value = 600,", "ceiling = { value = 800,", 1)
+                       .replace("max_share = { value = 0.8,", "max_share = { value = 0.75,", 1)
+                       .replace("deadline = { month = 10, day = 31,", "deadline = { month = 11, day = 15,", 1),
+                       encoding="utf-8")
+    content = load(changed)
+    texts = " ".join(entry.answer.in_(language) for entry in content.faq for language in ("de", "en"))
+    assert "bis 800\xa0€" in texts and "up to €800" in texts and "600" not in texts
+    assert "höchstens 75 %" in texts and "Mindestens 25 % tragen Sie selbst" in texts
+    assert "bis zum 15. November des Vorjahres" in texts and "by 15 November of the year before" in texts
+
+
+def test_no_rule_value_is_written_out_in_the_shipped_texts() -> None:
+    assert load().written_figures() == []
+    assert "change its answer here too" not in SHIPPED  # the editor no longer keeps two copies
+
+
+def test_a_figure_written_out_is_warned_about(tmp_path: Path) -> None:
+    copy = tmp_path / "kpr.toml"
+    copy.write_text(SHIPPED.replace("in der Regel bis {micro.ceiling} je", "in der Regel bis 600 € je", 1)
+                    .replace("höchstens {lfk.max_share} der", "höchstens 80 Prozent der", 1)
+                    .replace("by {lfk.deadline} of the year before;", "by October 31 of the year before;", 1),
+                    encoding="utf-8")
+    warnings = load(copy).written_figures()
+    assert any(w.startswith("faq[1].answer.de: “600 €” is the value of {micro.ceiling}") for w in warnings), warnings
+    assert any("“80 Prozent” is the value of {lfk.max_share}" in w for w in warnings), warnings
+    assert any(w.startswith("faq[0].answer.en: “October 31” is the value of {lfk.deadline}") for w in warnings)
+    assert len(warnings) == 3  # "1600 €" or "600 Teilnehmende" would not be warned about
+
+
+def test_an_unknown_placeholder_is_refused(tmp_path: Path) -> None:
+    faulty = tmp_path / "kpr.toml"
+    faulty.write_text(SHIPPED.replace("in der Regel bis {micro.ceiling} je Projekt", "in der Regel bis {micro.cieling}",
+                                      1), encoding="utf-8")
+    with pytest.raises(ContentError) as error:
+        load(faulty)
+    assert "faq[1].answer.de: unknown placeholder {micro.cieling}; known are {micro.ceiling}," in str(error.value)
+
+
+def test_faq_keys_are_unique(tmp_path: Path) -> None:
+    faulty = tmp_path / "kpr.toml"
+    faulty.write_text(SHIPPED.replace('key = "amounts"', 'key = "deadline"', 1), encoding="utf-8")
+    with pytest.raises(ContentError, match="faq: the key 'deadline' is used twice"):
+        load(faulty)
+
+
+def test_another_councils_faq_says_its_own_figures() -> None:
+    # The example council's file takes the Landkreis Rostock's entries as they are: its own rules fill them.
+    example = load(DEFAULT_FILE.with_name("example-vorpommern-greifswald.toml"))
+    faq = Faq(example)
+    amounts = faq.match("Wie viel Geld gibt es für ein Kleinstprojekt?")
+    assert amounts.kind is Kind.ANSWER and "bis 500\xa0€ je Projekt" in amounts.entries[0].answer.in_("de")
+    deadline = faq.match("How long before the start must we apply for a micro project?")
+    assert deadline.kind is Kind.ANSWER and "at least 6 weeks before" in deadline.entries[0].answer.in_("en")
+    said = " ".join(entry.answer.in_(language) for entry in example.faq for language in ("de", "en"))
+    assert "Rostock" not in said and "KPR" not in said

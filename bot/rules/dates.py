@@ -45,6 +45,11 @@ def format_day(day: date, language: str) -> str:
     return _babel_format_date(day, "EEEE, d. MMMM y" if language == "de" else "EEEE, d MMMM y", locale=language)
 
 
+def format_day_and_month(month: int, day: int, language: str) -> str:
+    """A day that comes back every year, as the day of a date reads in the bot: "31. Oktober", "31 October"."""
+    return _babel_format_date(date(2000, month, day), "d. MMMM" if language == "de" else "d MMMM", locale=language)
+
+
 def problem_text(t: Translator, message: str, values: dict[str, object]) -> str:
     """A problem's message in the reader's language, the days it names written as they read them."""
     return t(message, **{name: format_day(value, t.language) if isinstance(value, date) else value

@@ -13,7 +13,7 @@ from bot.content import Applicant, Area, Content, Sourced, Text
 from bot.i18n import N_, Translator
 from bot.rules.dates import Due, MonthStart, due_text, format_datetime
 from bot.rules.eligibility import Answers, Finding, Reason, Verdict
-from bot.rules.money import format_money
+from bot.rules.money import format_money, percent
 
 APPLICANT_NAMES = {
     Applicant.ASSOCIATION: N_("An association or independent organisation"),
@@ -139,4 +139,4 @@ def largest_text(t: Translator, content: Content, finding: Finding) -> str:
     share = content.programmes[finding.programme].max_share
     assert finding.largest is not None and share is not None
     return t("At most {amount}: {percent} % of the total costs.", amount=format_money(finding.largest, t.language),
-             percent=int(share.value * 100))
+             percent=percent(share.value))

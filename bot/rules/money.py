@@ -70,3 +70,13 @@ def format_money(amount: Decimal, language: str) -> str:
     whole = amount == amount.to_integral_value()
     pattern = None if not whole else ("#,##0\xa0¤" if language == "de" else "¤#,##0")
     return format_currency(amount, "EUR", format=pattern, locale=language, currency_digits=not whole)
+
+
+def percent(share: Decimal) -> int:
+    """A share of the costs as the messages show it: 0.8 -> 80."""
+    return int(share * 100)
+
+
+def format_percent(share: Decimal) -> str:
+    """0.8 -> "80 %", in either language: as /funding and /check write a share ("{percent} %")."""
+    return f"{percent(share)} %"

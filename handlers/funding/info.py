@@ -15,7 +15,7 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.dates import Due, due_text
 from bot.rules.explain import APPLICANT_NAMES, source_text
-from bot.rules.money import format_money
+from bot.rules.money import format_money, percent
 from handlers.common.buttons import MENU as MAIN_MENU
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -66,7 +66,7 @@ def answer(item: str, t: Translator, content: Content, today: date) -> str:
             sourced(lfk.minimum)
         if lfk.max_share:
             lines.append(html(t("At most {percent} % of the eligible total costs: at least {rest} % is your own share.",
-                                percent=int(lfk.max_share.value * 100), rest=100 - int(lfk.max_share.value * 100))))
+                                percent=percent(lfk.max_share.value), rest=100 - percent(lfk.max_share.value))))
             sourced(lfk.max_share)
     elif item == "deadlines":
         lines.append(bold(t("Deadlines")))

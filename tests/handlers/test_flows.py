@@ -33,8 +33,8 @@ async def test_starting_a_flow_ends_the_one_left_open(h: Harness) -> None:
     assert "When does it begin?" in h.request.latest(COORD)["text"]
     await h.send(COORD, "/cancel", language="en")
     assert "No meeting was created" in h.request.latest(COORD)["text"]
-    await h.send(COORD, "Hallo", language="en")  # no flow open any more
-    assert "did not find an answer" in h.request.latest(COORD)["text"]
+    await h.send(COORD, "Hallo", language="en")  # no flow open any more: the FAQ greets back
+    assert "Ask me about funding" in h.request.latest(COORD)["text"]
     await h.send(COORD, "/broadcast", language="en")  # the announcement left open begins afresh
     assert "Send me the announcement" in h.request.latest(COORD)["text"]
 
@@ -75,7 +75,8 @@ async def test_two_bots_in_one_process_keep_their_users_flows_apart(other_db: Da
     other = await make_harness(other_db, greeted=True)
     await h.send(COORD, "/newmeeting", language="en")
     await other.send(COORD, "KPR-Sitzung", language="en")  # no meeting is being planned with this bot
-    assert "did not find an answer" in other.request.latest(COORD)["text"]
+    assert "When does it begin?" not in other.request.latest(COORD)["text"]
+    assert "/ask" in other.request.latest(COORD)["text"]  # taken as a question for the FAQ
 
 
 async def test_an_edit_of_an_earlier_message_is_no_answer(h: Harness) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import docx
 import pytest
 from sqlalchemy import select
 
-from bot.content import load
+from bot.content import DEFAULT_FILE, load
 from bot.i18n import translator
 from bot.rules.dates import working_day_before
 from bot.rules.eligibility import Answers, check
@@ -552,8 +553,10 @@ async def test_a_question_done_meanwhile_gets_no_reply(h: Harness, db: Database)
 @pytest.mark.parametrize(("typed", "language", "expected"), [
     ("Bis wann muss ich den Antrag stellen?", "de", "31. Oktober des Vorjahres"),
     ("bis wann muss ich den antrag stelen", "de", "31. Oktober des Vorjahres"),
-    ("how much can we get", "en", "up to 600 €"),
-    ("Wie viel Geld gibt es?", "de", "bis 600 €"),
+    ("how much can we get", "en", "up to €600"),
+    ("Wie viel Geld gibt es?", "de", "bis 600\xa0€"),
+    ("Wir sind eine GmbH, können wir einen Antrag stellen?", "de", "Unternehmen sind in keinem der beiden Programme"),
+    ("wie hoch muss unser eigenanteil sein", "de", "Mindestens 20 % tragen Sie selbst"),
     ("Who can apply?", "en", "not companies"),
 ])
 async def test_typed_questions_are_answered_from_the_faq_with_a_source(h: Harness, typed: str, language: str,
@@ -566,6 +569,49 @@ async def test_typed_questions_are_answered_from_the_faq_with_a_source(h: Harnes
 async def test_unknown_questions_are_offered_the_council_office(h: Harness) -> None:
     assert "/ask" in await say(h, "Wo ist der nächste Bahnhof?", language="de")
     assert "did not find an answer" in await say(h, "asdf qwer", user_id=APPLICANT + 1, language="en")
+
+
+async def test_two_close_faq_entries_are_offered_as_buttons(h: Harness) -> None:
+    assert await say(h, "How much money, and by when?") == "Which of these would you like to know?"
+    assert sorted(buttons(screen(h))) == ["How much can we get?", "Neither: ask the council office",
+                                          "What is the deadline?"]
+    await press(h, "What is the deadline?")
+    answer = h.request.sent(APPLICANT, method="editMessageText")[-1]  # in place of the question which
+    assert answer == screen(h) and "by 31 October of the year before" in answer["text"] and "Source:" in answer["text"]
+    await say(h, "How much money, and by when?")
+    await press(h, "Neither: ask the council office")
+    assert "A question to the council office" in screen(h)["text"]
+
+
+async def test_a_forged_faq_button_is_refused(h: Harness) -> None:
+    await h.press(APPLICANT, "faq:nosuchentry", language="en")
+    assert "no longer valid" in h.answers()[-1]["text"]
+
+
+async def test_greetings_and_thanks_get_the_menu(h: Harness) -> None:
+    greeting = await say(h, "Moin!", language="de")
+    assert greeting.startswith("Hallo! Fragen Sie mich") and "keine Antwort" not in greeting
+    assert "Förderung" in buttons(screen(h))  # the main menu
+    assert (await say(h, "thanks a lot!", user_id=APPLICANT + 1)).startswith("You are welcome!")
+    assert "Check my project" in buttons(screen(h, APPLICANT + 1))
+
+
+async def test_faq_answers_follow_the_rules_of_the_content_file(db: Database, make_harness: MakeHarness,
+                                                                tmp_path: Path) -> None:
+    copy = tmp_path / "kpr.toml"
+    shipped = DEFAULT_FILE.read_text(encoding="utf-8")
+    copy.write_text(shipped.replace("ceiling = { value = 600,", "ceiling = { value = 800,")
+                    .replace("deadline = { month = 10, day = 31,", "deadline = { month = 11, day = 15,"),
+                    encoding="utf-8")
+    h = await make_harness(db, content_file=copy)
+    assert "up to €800 per project" in await say(h, "how much can we get")
+    german = await say(h, "Wie viel Geld gibt es?", user_id=APPLICANT + 1, language="de")
+    assert "bis 800\xa0€ je Projekt" in german and "600" not in german
+    assert "bis zum 15. November des Vorjahres" in await say(h, "Bis wann muss der Antrag da sein?",
+                                                            user_id=APPLICANT + 1, language="de")
+    await h.send(APPLICANT, "/funding", language="en")
+    await press(h, "How much")
+    assert "Up to €800 per project." in screen(h)["text"]  # /funding says the same
 
 
 async def test_stats_counts_only_for_coordinators(h: Harness) -> None:

@@ -193,7 +193,7 @@ async def test_the_demo_data_command_adds_once(tmp_path: Path) -> None:
     assert "added   coordinator Katrin Vogel (id 900001)" in first
     assert "added   local council Präventionsrat Güstrow (2 members, no limit)" in first
     assert "added   join request Lena Hoffmann (Sportverein Laage e. V.)" in first
-    assert "FAQ: 6 entries, from the content file" in first
+    assert "FAQ: 12 entries, from the content file" in first
     second = await demo_data()
     assert "added" not in second.replace("Nothing added", "")
     assert "exists  meeting Sitzung des Kommunalen Präventionsrates" in second
