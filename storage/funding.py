@@ -77,14 +77,21 @@ class OpenQuestion:
 
     question: Question
     asker: str  # their name as Telegram gives it now
+    language: str | None  # theirs, which a reply had best be written in
+    replies: list[Reply]  # sent already, oldest first
 
 
 async def inbox(session: AsyncSession, limit: int) -> list[OpenQuestion]:
-    """Questions not done, oldest first, with the asker's name."""
-    rows = await session.execute(select(Question, User.display_name).join(User, User.id == Question.user_id)
-                                 .where(Question.status != QuestionStatus.DONE)
-                                 .order_by(Question.created_at, Question.id).limit(limit))
-    return [OpenQuestion(row.Question, row.display_name) for row in rows]
+    """Questions not done, oldest first, with the asker's name and language and the replies sent."""
+    rows = list(await session.execute(
+        select(Question, User.display_name, User.language).join(User, User.id == Question.user_id)
+        .where(Question.status != QuestionStatus.DONE).order_by(Question.created_at, Question.id).limit(limit)))
+    replies: dict[int, list[Reply]] = {row.Question.id: [] for row in rows}
+    if replies:
+        for reply in await session.scalars(select(Reply).where(Reply.question_id.in_(list(replies)))
+                                           .order_by(Reply.id)):
+            replies[reply.question_id].append(reply)
+    return [OpenQuestion(row.Question, row.display_name, row.language, replies[row.Question.id]) for row in rows]
 
 
 async def replies_to(session: AsyncSession, question_id: int) -> list[Reply]:

@@ -188,20 +188,23 @@ class GroupPerson:
 
     user_id: int
     name: str
+    organisation: str | None
     status: GroupStatus
     lead: bool
     place: int | None  # on the waitlist, from 1 (the next free place) in the order of sign-up; None: a member
+    joined_at: datetime
 
 
 async def people(session: AsyncSession, group_id: int) -> list[GroupPerson]:
     """Everyone in the group and on its waitlist, in the order of sign-up."""
     place = func.row_number().over(partition_by=GroupMember.status, order_by=GroupMember.id)
     rows = await session.execute(
-        select(User.id, User.display_name, GroupMember.status, GroupMember.lead,
-               case((GroupMember.status == GroupStatus.WAITING, place)).label("place"))
+        select(User.id, User.display_name, User.organisation, GroupMember.status, GroupMember.lead,
+               case((GroupMember.status == GroupStatus.WAITING, place)).label("place"), GroupMember.joined_at)
         .join(GroupMember, GroupMember.user_id == User.id).where(GroupMember.group_id == group_id)
         .order_by(GroupMember.id))
-    return [GroupPerson(row.id, row.display_name, row.status, row.lead, row.place) for row in rows]
+    return [GroupPerson(row.id, row.display_name, row.organisation, row.status, row.lead, row.place, row.joined_at)
+            for row in rows]
 
 
 def audience(group_id: int) -> Select:
@@ -219,6 +222,23 @@ async def send_notice(session: AsyncSession, group: Group, event: str, user_ids:
     recipients = audience(group.id) if user_ids is None else select(User.id).where(User.id.in_(user_ids))
     return await outbox.enqueue(session, DeliveryKind.GROUP, recipients, now=now,
                                 payload={"event": event, "group": group.name})
+
+
+async def tell_if_leaderless(session: AsyncSession, group_id: int, now: datetime, *, but: int | None = None) -> int:
+    """After a lead left or stopped leading: if the group (not archived) has no lead now, queues the
+    news for every coordinator Telegram can reach, but `but` (who caused it, and knows); for how many."""
+    group = await session.get(Group, group_id)
+    if group is None or group.archived_at is not None:
+        return 0
+    leads = await session.scalar(select(func.count()).select_from(GroupMember).where(
+        GroupMember.group_id == group_id, GroupMember.lead.is_(True), GroupMember.status == GroupStatus.MEMBER))
+    if leads:
+        return 0
+    coordinators = select(User.id).where(User.role == Role.COORDINATOR, User.unreachable_since.is_(None))
+    if but is not None:
+        coordinators = coordinators.where(User.id != but)
+    return await outbox.enqueue(session, DeliveryKind.GROUP, coordinators, now=now,
+                                payload={"event": "leaderless", "group": group.name, "group_id": group.id})
 
 
 async def set_archived(session: AsyncSession, group_id: int, archived_at: datetime | None) -> bool:

@@ -62,10 +62,15 @@ async def decide(
     return result.rowcount == 1
 
 
-async def tell_decision(session: AsyncSession, request: JoinRequest, approved: bool, now: datetime) -> None:
-    """Queues the decision for the applicant, in the transaction that made it."""
+async def tell_decision(session: AsyncSession, request: JoinRequest, approved: bool, now: datetime, *,
+                        reason: str | None = None) -> None:
+    """Queues the decision for the applicant, in the transaction that made it, with the coordinator's
+    reason for a decline if they gave one."""
+    payload: dict[str, object] = {"approved": approved}
+    if reason:
+        payload["reason"] = reason
     await outbox.enqueue(session, DeliveryKind.JOIN_DECISION, users.just(request.user_id), now=now,
-                         join_request_id=request.id, payload={"approved": approved})
+                         join_request_id=request.id, payload=payload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,7 +154,9 @@ class Attendee:
 
     user_id: int
     name: str
+    organisation: str | None
     answer: Attendance | None
+    answered_at: datetime | None
 
 
 async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attendee]:
@@ -162,11 +164,11 @@ async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attend
     invited = audience(meeting_id).subquery()
     answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
     rows = await session.execute(
-        select(User.id, User.display_name, Rsvp.answer)
+        select(User.id, User.display_name, User.organisation, Rsvp.answer, Rsvp.answered_at)
         .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
         .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
         .order_by(User.display_name, User.id))
-    return [Attendee(row.id, row.display_name, row.answer) for row in rows]
+    return [Attendee(row.id, row.display_name, row.organisation, row.answer, row.answered_at) for row in rows]
 
 
 async def edit(session: AsyncSession, meeting: Meeting, now: datetime, **changes: object) -> None:

@@ -65,6 +65,9 @@ class User(Base):
     # The day (no more precise) someone last wrote to the bot, so that an applicant who went quiet
     # can be erased after RETENTION_DAYS; None: not since this was recorded (count from first_seen).
     last_seen: Mapped[date | None] = mapped_column(Date)
+    # Whom the person speaks for in the council (police, a school, a town): from their request to
+    # join, changed by them (/settings) or a coordinator (/members). None: not known.
+    organisation: Mapped[str | None] = mapped_column(String(200))
 
 
 class CoordinatorSeed(Base):
@@ -89,6 +92,8 @@ class Invite(Base):
     uses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when a coordinator revokes the link: it takes no more uses, and who opens it is told whom to ask.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class RequestStatus(str, enum.Enum):

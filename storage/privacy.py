@@ -139,6 +139,7 @@ class Erased(enum.Enum):
 class Erasure:
     outcome: Erased
     promoted: dict[int, list[int]] = field(default_factory=dict)  # group id -> who got the freed place
+    led: list[int] = field(default_factory=list)  # the groups they led: each may be left without a lead
 
 
 async def erase(session: AsyncSession, user_id: int) -> Erasure:
@@ -149,6 +150,8 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
     if await export(session, user_id) is None:
         return Erasure(Erased.NOTHING)
     promoted: dict[int, list[int]] = {}
+    led = list(await session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id,
+                                                                        GroupMember.lead.is_(True))))
     for group_id in list(await session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == user_id))):
         _, given = await groups.leave(session, group_id, user_id)  # frees the place for the waitlist
         if given:
@@ -181,7 +184,7 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
     for state in await _flow_states(session, {user_id}):
         await session.delete(state)
     await session.execute(delete(User).where(User.id == user_id))
-    return Erasure(Erased.DONE, promoted)
+    return Erasure(Erased.DONE, promoted, led)
 
 
 async def _question_copies(session: AsyncSession, question_ids: Collection[int]) -> list[Delivery]:

@@ -80,6 +80,13 @@ async def set_role(session: AsyncSession, user_id: int, role: Role) -> None:
     await session.execute(update(User).where(User.id == user_id).values(role=role))
 
 
+async def set_organisation(session: AsyncSession, user_id: int, organisation: str | None) -> bool:
+    """Whom the person speaks for (None: not known); False when nobody has this id."""
+    result = await session.execute(update(User).where(User.id == user_id).values(organisation=organisation)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
 async def change_role(session: AsyncSession, user_id: int, role: Role, *, check_only: bool = False) -> RoleChange:
     """Gives the person `role`, unless they have it or it would take the last coordinator's away;
     with `check_only`, only says what it would do. Every role change made by a person (/members,

@@ -8,6 +8,8 @@ from datetime import timedelta
 VALIDITY = timedelta(days=14)
 USE_CHOICES = (1, 5, 20)
 MAX_USES = 500
+# A link for more people than this is asked about first: anyone who gets it becomes a member.
+LARGE = 50
 _PREFIX = "inv_"
 _CODE = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 

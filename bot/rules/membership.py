@@ -22,3 +22,8 @@ ROLE_NAMES = {
     Role.MEMBER: N_("member"),
     Role.COORDINATOR: N_("coordinator"),
 }
+
+
+def listed(name: str, organisation: str | None) -> str:
+    """A person as lists for the council show them: who speaks for whom is the key fact there."""
+    return f"{name} ({organisation})" if organisation else name

@@ -28,6 +28,7 @@ class Person:
     first_name: str
     last_name: str
     role: Role
+    organisation: str | None = None  # whom they speak for in the council
 
     @property
     def name(self) -> str:
@@ -35,12 +36,12 @@ class Person:
         return f"{self.first_name} {self.last_name}"
 
 
-COORDINATOR = Person(900001, "Katrin", "Vogel", Role.COORDINATOR)
-MEMBER = Person(900002, "Jonas", "Krüger", Role.MEMBER)
-_SABINE = Person(900003, "Sabine", "Lehmann", Role.MEMBER)
-_MEHMET = Person(900004, "Mehmet", "Yılmaz", Role.MEMBER)
-_PETRA = Person(900005, "Petra", "Schulz", Role.MEMBER)
-_THOMAS = Person(900006, "Thomas", "Becker", Role.MEMBER)
+COORDINATOR = Person(900001, "Katrin", "Vogel", Role.COORDINATOR, "Geschäftsstelle des Präventionsrates")
+MEMBER = Person(900002, "Jonas", "Krüger", Role.MEMBER, "Polizeirevier Güstrow")
+_SABINE = Person(900003, "Sabine", "Lehmann", Role.MEMBER, "Stadt Teterow")
+_MEHMET = Person(900004, "Mehmet", "Yılmaz", Role.MEMBER, "Jugendmigrationsdienst")
+_PETRA = Person(900005, "Petra", "Schulz", Role.MEMBER, "Grundschule Bad Doberan")
+_THOMAS = Person(900006, "Thomas", "Becker", Role.MEMBER, "Amt Laage")
 _ULRIKE = Person(900007, "Ulrike", "Brandt", Role.MEMBER)
 # An applicant whose request to join waits for a coordinator in /members.
 _LENA = Person(900008, "Lena", "Hoffmann", Role.APPLICANT)
@@ -136,7 +137,8 @@ async def _person(session: AsyncSession, person: Person, now: datetime) -> Loade
     if await users.get(session, person.id) is not None:
         return Loaded(person.role.value, person.name, False, f"id {person.id}")
     # No language yet: the bot learns it when the person first writes, like a seeded coordinator's.
-    session.add(User(id=person.id, display_name=person.name, language=None, role=person.role, first_seen=now))
+    session.add(User(id=person.id, display_name=person.name, language=None, role=person.role, first_seen=now,
+                     organisation=person.organisation))
     await session.flush()
     return Loaded(person.role.value, person.name, True, f"id {person.id}")
 

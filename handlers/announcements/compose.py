@@ -167,9 +167,9 @@ async def ask_group(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     async with context.db.begin() as session:
         active = await groups.listing(session)
-        sizes = {g.id: await broadcasts.audience_size(session, Audience.GROUP, g.id,
-                                                      author_id=update.effective_user.id) for g in active}
-    rows = [[(t("{title} ({count})", title=g.name[:50], count=sizes[g.id]), PICK_GROUP.data(group=g.id))]
+    # The members /groups shows, from the same rows: the author, if in the group, sees the preview
+    # instead of getting a copy, which the review's count of recipients says.
+    rows = [[(t("{title} ({count})", title=g.name[:50], count=g.members), PICK_GROUP.data(group=g.id))]
             for g in active]
     rows.append([(t("« Back"), STEP.data(action="audience")), (t("Cancel"), STEP.data(action="cancel"))])
     text = t("Which group? Its members get it.") if active else t("There are no groups yet.")

@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator, translator
 from bot.pseudonym import who
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.csvfile import csv_bytes
+from bot.rules.spreadsheet import xlsx_bytes
 from bot.rules.dates import format_datetime
 from handlers.announcements.callbacks import CANCEL, DETAILS, EDIT, REMIND, SEND_NOW
 from handlers.announcements.compose import audience_name
@@ -23,7 +23,7 @@ from handlers.common.outbox import ACKNOWLEDGE, Content
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html, snippet
-from storage import broadcasts, groups, meetings, outbox
+from storage import broadcasts, groups, meetings, outbox, users
 from storage.db import Database
 from storage.models import Audience, BroadcastStatus, DeliveryStatus, Role
 from storage.outbox import DueRow
@@ -114,6 +114,9 @@ async def _show_progress(context: BotContext, chat_id: int, message_id: int | No
         log.warning("Could not report progress to chat %s: %s", who(chat_id), error)
 
 
+_NOT_REACHED = {DeliveryStatus.UNREACHABLE: N_("blocked the bot"), DeliveryStatus.FAILED: N_("failed")}
+
+
 class ReportRenderer:
     """The list of an announcement's recipients not reached, for its author, as it stands when it is sent."""
 
@@ -124,11 +127,16 @@ class ReportRenderer:
         broadcast_id = (row.payload or {})["broadcast"]
         async with self._db.begin() as session:
             problems = await outbox.problems(session, broadcast_id)
+            author = await users.get(session, row.chat_id)
         caption = t.plural("{count} recipient was not reached; the list is attached.",
                            "{count} recipients were not reached; the list is attached.", len(problems))
-        table = [(p.chat_id, p.name, p.status.value, p.reason) for p in problems]
-        return Content(html(caption), document=csv_bytes(["telegram_id", "name", "status", "reason"], table),
-                       filename=f"announcement-{broadcast_id}-not-delivered.csv")
+        # Telegram ids only for a coordinator, who may need them to find someone; a group's lead gets names.
+        with_ids = author is not None and author.role is Role.COORDINATOR
+        table = [(p.name, t(_NOT_REACHED[p.status]), p.reason, *((p.chat_id,) if with_ids else ()))
+                 for p in problems]
+        header = [t("Name"), t("Status"), t("Reason"), *((t("Telegram ID"),) if with_ids else ())]
+        return Content(html(caption), document=xlsx_bytes(t("Not reached"), header, table),
+                       filename=t("announcement-{id}-not-reached.xlsx", id=broadcast_id))
 
 
 @coordinators_only

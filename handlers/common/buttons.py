@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.commands import menu_rows
-from bot.ptb.callbacks import Callback
+from bot.ptb.callbacks import USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.membership import ROLE_NAMES
@@ -17,7 +17,9 @@ from storage.models import Role
 MENU = Callback("menu", item="home|help|language|join|news|funding|check|ask|privacy")
 # Member and coordinator items have their own prefixes, so the gate refuses them like any such button.
 MEMBER_MENU = Callback("mmenu", item="meetings|groups|settings")
-COORDINATOR_MENU = Callback("cmenu", item="invite|members|broadcast|broadcasts|newmeeting|newgroup")
+COORDINATOR_MENU = Callback("cmenu", item="invite|members|broadcast|broadcasts|newmeeting|newgroup|inbox|stats")
+# Changing whom someone speaks for: one's own in /settings, anyone's on their card in /members.
+ORGANISATION = Callback("org", user=USER_ID)
 
 
 def main_menu(context: BotContext) -> InlineKeyboardMarkup | None:

@@ -5,13 +5,14 @@ through the delivery engine, so none is lost when Telegram or the bot is away.""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
-from bot.commands import EVERYONE, MenuEntry
+from bot.commands import COORDINATORS, EVERYONE, MenuEntry
 from bot.content import Content as BotContent
 from bot.i18n import N_, Translator
 from bot.pseudonym import who
@@ -19,16 +20,17 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
+from bot.rules.dates import format_datetime
 from bot.rules.eligibility import Answers, Verdict
 from bot.rules.explain import VERDICTS, answer_lines
-from handlers.common.buttons import MENU
+from handlers.common.buttons import COORDINATOR_MENU, MENU
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, replace_buttons, respond
 from handlers.common.text import bold, html
 from storage import funding, outbox, users
-from storage.models import DeliveryKind, QuestionStatus, Role
+from storage.models import DeliveryKind, QuestionStatus, Reply, Role
 from storage.outbox import DueRow
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,7 @@ async def send(update: Update, context: BotContext) -> int:
         question = await funding.ask(session, update.effective_user.id, data["text"], shared, now)
         told = await outbox.enqueue(session, DeliveryKind.QUESTION, users.reachable_coordinators(), now=now, payload={
             "question": question.id, "name": update.effective_user.full_name, "text": data["text"],
-            "shared": shared})
+            "shared": shared, "language": context.language, "received": now.isoformat()})
     context.user_data.pop(_DRAFT, None)
     log.info("Question %s from user %s to %d coordinator(s), answers shared: %s", question.id,
              who(update.effective_user.id), told, shared is not None)
@@ -126,9 +128,18 @@ async def send(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+LANGUAGE_NAMES = {"de": N_("German"), "en": N_("English")}
+
+
 def question_text(t: Translator, content: BotContent, zone: ZoneInfo, question_id: int, name: str, text: str,
-                  shared: dict | None, status: QuestionStatus | None = None) -> str:
-    lines = [bold(t("Question #{id} from {name}", id=question_id, name=name)), "", html(text)]
+                  shared: dict | None, status: QuestionStatus | None = None, *, received: datetime | None = None,
+                  language: str | None = None, replies: Sequence[Reply] = ()) -> str:
+    lines = [bold(t("Question #{id} from {name}", id=question_id, name=name))]
+    if received is not None:
+        lines.append(html(t("Received {date}", date=format_datetime(received, zone, t.language))))
+    if language in LANGUAGE_NAMES:
+        lines.append(html(t("Language: {language}", language=t(LANGUAGE_NAMES[language]))))
+    lines += ["", html(text)]
     if shared:
         lines += ["", html(t("Their eligibility check:"))]
         for key in ("micro", "lfk"):
@@ -136,6 +147,10 @@ def question_text(t: Translator, content: BotContent, zone: ZoneInfo, question_i
                 lines.append(html(f"{content.programmes[key].name.in_(t.language)}: {t(VERDICTS[Verdict(shared[key])])}"))
         answers = Answers.stored(shared.get("answers") or {})
         lines += ["<i>" + html(f"{label}: {value}") + "</i>" for label, value in answer_lines(t, content, answers, zone)]
+    for reply in replies:
+        # What the asker has read already, so that nobody answers twice or contradicts it unawares.
+        lines += ["", bold(t("Reply sent {date} by {name}:", date=format_datetime(reply.created_at, zone, t.language),
+                             name=reply.author_name)), "<i>" + html(reply.text) + "</i>"]
     if status is QuestionStatus.ANSWERED:
         lines += ["", html(t("Answered; not marked done yet."))]
     return "\n".join(lines)
@@ -156,7 +171,9 @@ class QuestionRenderer:
         payload = row.payload or {}
         if row.kind is DeliveryKind.QUESTION:
             return Content(question_text(t, self.content, self.zone, payload["question"], payload["name"],
-                                         payload["text"], payload.get("shared")),
+                                         payload["text"], payload.get("shared"),
+                                         received=datetime.fromisoformat(payload["received"]) if "received" in payload else None,
+                                         language=payload.get("language")),
                            question_buttons(t, payload["question"]))
         excerpt = payload["question"] if len(payload["question"]) <= 200 else payload["question"][:200] + "…"
         return Content("✉️ " + bold(t("The council office answers your question")) + "\n<i>" + html(excerpt)
@@ -166,6 +183,7 @@ class QuestionRenderer:
 
 @coordinators_only
 async def inbox(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
     t = context.t
     async with context.db.begin() as session:
         waiting = await funding.inbox(session, INBOX_SIZE)
@@ -180,7 +198,9 @@ async def inbox(update: Update, context: BotContext) -> None:
     for entry in waiting:
         question = entry.question
         await respond(update, question_text(t, context.content, context.settings.timezone, question.id, entry.asker,
-                                            question.text, question.shared_check, question.status),
+                                            question.text, question.shared_check, question.status,
+                                            received=question.created_at, language=entry.language,
+                                            replies=entry.replies),
                       question_buttons(t, question.id))
 
 
@@ -276,7 +296,9 @@ REPLY_CONVERSATION = flow(
 )
 
 HANDLERS = [CONVERSATION, REPLY_CONVERSATION, CommandHandler("inbox", inbox),
+            CallbackQueryHandler(inbox, pattern=COORDINATOR_MENU.matching(item="inbox")),
             CallbackQueryHandler(done_pressed, pattern=DONE.pattern)]
 REQUIRED_ROLES = {"/inbox": Role.COORDINATOR, REPLY.prefix: Role.COORDINATOR, REPLY_STEP.prefix: Role.COORDINATOR,
                   DONE.prefix: Role.COORDINATOR}
-MENU_ENTRIES = [MenuEntry(N_("Ask the office"), MENU.data(item="ask"), EVERYONE, (0, 2))]
+MENU_ENTRIES = [MenuEntry(N_("Ask the office"), MENU.data(item="ask"), EVERYONE, (0, 2)),
+                MenuEntry(N_("Inbox"), COORDINATOR_MENU.data(item="inbox"), COORDINATORS, (4, 0))]

@@ -3,19 +3,24 @@ Counts only: no names, no ids, no answers."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.commands import COORDINATORS, MenuEntry
+from bot.i18n import N_
 from bot.ptb.context import BotContext
 from bot.rules.eligibility import Verdict
 from bot.rules.explain import VERDICTS
+from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.permissions import coordinators_only
-from handlers.common.respond import respond
+from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from storage import funding
 from storage.models import Role
 
+
 @coordinators_only
 async def stats(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
     t, content = context.t, context.content
     async with context.db.begin() as session:
         numbers = await funding.stats(session)
@@ -38,5 +43,6 @@ async def stats(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines))
 
 
-HANDLERS = [CommandHandler("stats", stats)]
+HANDLERS = [CommandHandler("stats", stats), CallbackQueryHandler(stats, pattern=COORDINATOR_MENU.matching(item="stats"))]
 REQUIRED_ROLES = {"/stats": Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("Statistics"), COORDINATOR_MENU.data(item="stats"), COORDINATORS, (4, 1))]

@@ -14,8 +14,9 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.csvfile import csv_bytes
 from bot.rules.groups import Joined, places_left
+from bot.rules.membership import listed
+from bot.rules.spreadsheet import filename, xlsx_bytes
 from handlers.announcements.compose import FOR_GROUP as ANNOUNCE
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 LIST = Callback("grs", which="all|mine|archived")
 CARD = Callback("grc", group=ROW_ID)
-ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|csv")
+ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|xlsx")
 ADMIN = Callback("gra", group=ROW_ID, action="archive|archiveok|restore")
 # People picked from a list: added, removed or made lead by a coordinator.
 PICK = Callback("grp", group=ROW_ID, action="add|remove|lead", page=r"\d{1,4}")
@@ -50,14 +51,19 @@ NOTICES = {
     "removed": N_("A coordinator took you out of “{group}”."),
     "archived": N_("“{group}” has been archived. It takes no sign-ups for now; your membership is kept."),
     "restored": N_("“{group}” is active again."),
+    "lead": N_("A coordinator made you a lead of “{group}”: you see its members, can write to it and plan its "
+               "meetings."),
+    "unlead": N_("A coordinator ended your lead of “{group}”. You stay a member of the group."),
+    "leaderless": N_("“{group}” has no lead any more. Please choose a new lead on the group's card."),
 }
 
 
 async def render_notice(row: DueRow, t: Translator) -> Content:
     payload = row.payload or {}
     notice = NOTICES[payload["event"]]
-    return Content(html(t(notice, group=payload["group"])),
-                   keyboard([[(t("Groups"), LIST.data(which="mine"))]]))
+    button = (t("Open the group"), CARD.data(group=payload["group_id"])) if payload.get("group_id") else \
+        (t("Groups"), LIST.data(which="mine"))
+    return Content(html(t(notice, group=payload["group"])), keyboard([[button]]))
 
 
 def _answer(t: Translator, given: Joined, place: int | None) -> str:
@@ -208,20 +214,22 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         return
     if action == "leaveok":
         async with context.db.begin() as session:
+            led = await store.is_lead(session, group_id, user_id)
             was, promoted = await store.leave(session, group_id, user_id)
             group = await store.get(session, group_id)
             if promoted and group is not None:
                 await store.send_notice(session, group, "promoted", promoted, now)
+            told = await store.tell_if_leaderless(session, group_id, now) if led else 0
         if was is None:
             await acknowledge(update, t("You are not in this group."), alert=True)
             return
         log.info("User %s left group %s (%s); promoted %s", who(user_id), group_id, was.value, promoted)
         await acknowledge(update, t("Done: you are no longer in the group."))
         await card(update, context, group_id)
-        if promoted:
+        if promoted or told:
             context.services.wake_sender()
         return
-    # The member list and its CSV: for the group's leads and for coordinators, checked now.
+    # The member list and its spreadsheet: for the group's leads and for coordinators, checked now.
     if not await may_lead(update, context, group_id):
         return
     async with context.db.begin() as session:
@@ -235,13 +243,25 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         for part in member_messages(t, group, people):
             await respond(update, part)
         await respond(update, html(t("The list as a table:")),
-                      keyboard([[(t("Download CSV"), ACT.data(group=group_id, action="csv"))]]))
+                      keyboard([[(t("Download as a spreadsheet"), ACT.data(group=group_id, action="xlsx"))]]))
     else:
-        await update.effective_chat.send_document(
-            csv_bytes(["telegram_id", "name", "status", "lead"],
-                      [(person.user_id, person.name, person.status.value, "yes" if person.lead else "")
-                       for person in people]),
-            filename=f"kpr-gruppe-{group_id}.csv")
+        # Telegram ids only for coordinators, who may need them to find someone; a lead gets names.
+        header, rows = member_table(t, people, with_ids=context.role is Role.COORDINATOR)
+        await update.effective_chat.send_document(xlsx_bytes(group.name, header, rows, context.settings.timezone),
+                                                  filename=filename(group.name))
+
+
+def member_table(t: Translator, people: list[GroupPerson], *, with_ids: bool) -> tuple[list[str], list[list]]:
+    """The header and rows of a group's export, in the reader's language: leads, members, the waitlist."""
+    header = [t("Name"), t("Organisation"), t("In the group as"), t("Since")]
+    rows = [[person.name, person.organisation,
+             t("lead") if person.lead else t("member") if person.status is GroupStatus.MEMBER
+             else t("waitlist, number {place}", place=person.place), person.joined_at] for person in people]
+    if with_ids:
+        header.append(t("Telegram ID"))
+        for row, person in zip(rows, people):
+            row.append(person.user_id)
+    return header, rows
 
 
 def member_messages(t: Translator, group: Group, people: list[GroupPerson]) -> list[str]:
@@ -250,12 +270,16 @@ def member_messages(t: Translator, group: Group, people: list[GroupPerson]) -> l
     members = [person for person in people if person.status is GroupStatus.MEMBER]
     waiting = [person for person in people if person.status is GroupStatus.WAITING]
     lines = [bold(group.name)]
-    for words, names in ((NP_("{count} lead", "{count} leads"), [p.name for p in members if p.lead]),
-                         (NP_("{count} member", "{count} members"), [p.name for p in members if not p.lead])):
+    for words, names in ((NP_("{count} lead", "{count} leads"), [_listed(p) for p in members if p.lead]),
+                         (NP_("{count} member", "{count} members"), [_listed(p) for p in members if not p.lead])):
         lines += ["", bold(t.plural(*words, len(names)))] + [f"• {html(name)}" for name in names]
     lines += ["", bold(t.plural("{count} on the waitlist", "{count} on the waitlist", len(waiting)))]
-    lines += [f"{person.place}. {html(person.name)}" for person in waiting]
+    lines += [f"{person.place}. {html(_listed(person))}" for person in waiting]
     return split_lines(lines)
+
+
+def _listed(person: GroupPerson) -> str:
+    return listed(person.name, person.organisation)
 
 
 @coordinators_only
@@ -359,6 +383,7 @@ async def person_pressed(update: Update, context: BotContext) -> None:
                 if given is Joined.MEMBER:
                     await store.send_notice(session, group, "added", [user_id], now)
         elif action == "removeok":
+            led = await store.is_lead(session, group_id, user_id)
             was, promoted = await store.leave(session, group_id, user_id)
             if was is None:
                 note = t("{name} is not in this group.", name=person.display_name)
@@ -367,16 +392,26 @@ async def person_pressed(update: Update, context: BotContext) -> None:
                 await store.send_notice(session, group, "removed", [user_id], now)
                 if promoted:
                     await store.send_notice(session, group, "promoted", promoted, now)
+                if led:
+                    await store.tell_if_leaderless(session, group_id, now, but=update.effective_user.id)
         else:
-            if not await store.set_lead(session, group_id, user_id, action == "lead"):
+            lead = action == "lead"
+            if await store.is_lead(session, group_id, user_id) is lead:
+                note = t("{name} leads the group already.", name=person.display_name) if lead else \
+                    t("{name} does not lead the group.", name=person.display_name)
+            elif not await store.set_lead(session, group_id, user_id, lead):
                 note = t("Only a member of the group can lead it.")
+            else:
+                await store.send_notice(session, group, action, [user_id], now)
+                if not lead:
+                    await store.tell_if_leaderless(session, group_id, now, but=update.effective_user.id)
     await acknowledge(update, t("Done.") if note is None else None)
     log.info("User %s: %s user %s in group %s", who(update.effective_user.id), action, who(user_id), group_id)
+    context.services.wake_sender()
     if action in ("lead", "unlead") and note is None:
         await show_pick(update, context, group_id, "lead", 0)
         return
     await card(update, context, group_id, note=note)
-    context.services.wake_sender()
 
 
 async def groups_from_menu(update: Update, context: BotContext) -> None:

@@ -3,6 +3,7 @@ optional capacity, optional leads chosen from the council, a preview, then it ex
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
@@ -29,7 +30,7 @@ from storage.models import GroupKind, Role
 log = logging.getLogger(__name__)
 
 NAME, KIND, DESCRIPTION, CAPACITY, LEADS, PREVIEW = "name", "kind", "description", "capacity", "leads", "preview"
-STEP = Callback("ng", action="nodescription|unlimited|leadsdone|create|cancel")
+STEP = Callback("ng", action="nodescription|unlimited|leadsdone|create|back|cancel")
 KINDS = Callback("ngk", kind="working_group|local_council")
 LEAD = Callback("ngl", user=USER_ID, page=r"\d{1,4}")
 LEADS_PAGE = Callback("ngp", page=r"\d{1,4}")
@@ -40,18 +41,26 @@ def _draft(context: BotContext) -> dict:
     return draft(context, _DRAFT)
 
 
-def _cancel(context: BotContext) -> list:
-    return [(context.t("Cancel"), STEP.data(action="cancel"))]
+def _cancel(context: BotContext, *, back: bool = True) -> list:
+    """Cancel, and Back to the step before (every step has one but the first)."""
+    cancel = (context.t("Cancel"), STEP.data(action="cancel"))
+    return [(context.t("« Back"), STEP.data(action="back")), cancel] if back else [cancel]
 
 
 @coordinators_only
 async def begin(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     context.user_data[_DRAFT] = {"leads": []}
+    return await ask_name(update, context)
+
+
+async def ask_name(update: Update, context: BotContext) -> str:
     t = context.t
+    now = t("Now: {name}", name=_draft(context)["name"]) if _draft(context).get("name") else None
     await respond(update, bold(t("New group")) + "\n\n" + html(t("What is the group called? For example: "
-                                                                 "“AG Sicherheit in Schulen”.")),
-                  keyboard([_cancel(context)]))
+                                                                 "“AG Sicherheit in Schulen”."))
+                  + ("\n" + html(now) if now else ""),
+                  keyboard([_cancel(context, back=False)]), edit=update.callback_query is not None)
     return NAME
 
 
@@ -68,8 +77,14 @@ async def got_name(update: Update, context: BotContext) -> str:
         await respond(update, html(t("There is a group of that name already. Please choose another name.")))
         return NAME
     _draft(context)["name"] = name
+    return await ask_kind(update, context)
+
+
+async def ask_kind(update: Update, context: BotContext) -> str:
+    t = context.t
     await respond(update, html(t("What kind of group is it?")), keyboard([
-        [(t(KIND_NAMES[kind]), KINDS.data(kind=kind.value))] for kind in GroupKind] + [_cancel(context)]))
+        [(t(KIND_NAMES[kind]), KINDS.data(kind=kind.value))] for kind in GroupKind] + [_cancel(context)]),
+        edit=update.callback_query is not None)
     return KIND
 
 
@@ -77,9 +92,13 @@ async def got_name(update: Update, context: BotContext) -> str:
 async def kind_chosen(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     _draft(context)["kind"] = context.match["kind"]
+    return await ask_description(update, context)
+
+
+async def ask_description(update: Update, context: BotContext) -> str:
     await respond(update, html(context.t("A short description: what does the group do?")),
                   keyboard([[(context.t("No description"), STEP.data(action="nodescription"))], _cancel(context)]),
-                  edit=True)
+                  edit=update.callback_query is not None)
     return DESCRIPTION
 
 
@@ -134,7 +153,7 @@ async def ask_leads(update: Update, context: BotContext, page: int = 0) -> str:
     rows = [[(("⭐ " if p.id in chosen else "") + p.display_name[:40], LEAD.data(user=p.id, page=page))] for p in people]
     navigation = []
     if page > 0:
-        navigation.append((t("« Back"), LEADS_PAGE.data(page=page - 1)))
+        navigation.append((t("« Previous"), LEADS_PAGE.data(page=page - 1)))
     if (page + 1) * PAGE_SIZE < total:
         navigation.append((t("More »"), LEADS_PAGE.data(page=page + 1)))
     rows += [navigation, [(t("Done"), STEP.data(action="leadsdone"))], _cancel(context)]
@@ -159,6 +178,15 @@ async def lead_toggled(update: Update, context: BotContext) -> str:
 async def leads_page(update: Update, context: BotContext) -> str:
     await acknowledge(update)
     return await ask_leads(update, context, page=int(context.match["page"]))
+
+
+def _back_to(ask: Callable[[Update, BotContext], Awaitable[str]]) -> Callable[[Update, BotContext], Awaitable[str]]:
+    """Back from a step: its question again for the step before, with the answers kept."""
+    @coordinators_only
+    async def back(update: Update, context: BotContext) -> str:
+        await acknowledge(update)
+        return await ask(update, context)
+    return back
 
 
 @coordinators_only
@@ -187,6 +215,9 @@ async def leads_done(update: Update, context: BotContext) -> str:
     return PREVIEW
 
 
+
+
+
 @coordinators_only
 async def create(update: Update, context: BotContext) -> int:
     t, data = context.t, _draft(context)
@@ -208,6 +239,7 @@ async def create(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+BACK = STEP.matching(action="back")
 CONVERSATION = flow(
     "newgroup",
     entry_points=[
@@ -216,15 +248,20 @@ CONVERSATION = flow(
     ],
     states={
         NAME: [MessageHandler(TEXT, got_name)],
-        KIND: [CallbackQueryHandler(kind_chosen, pattern=KINDS.pattern)],
+        KIND: [CallbackQueryHandler(kind_chosen, pattern=KINDS.pattern),
+               CallbackQueryHandler(_back_to(ask_name), pattern=BACK)],
         DESCRIPTION: [MessageHandler(TEXT, got_description),
-                      CallbackQueryHandler(no_description, pattern=STEP.matching(action="nodescription"))],
+                      CallbackQueryHandler(no_description, pattern=STEP.matching(action="nodescription")),
+                      CallbackQueryHandler(_back_to(ask_kind), pattern=BACK)],
         CAPACITY: [MessageHandler(TEXT, got_capacity),
-                   CallbackQueryHandler(unlimited, pattern=STEP.matching(action="unlimited"))],
+                   CallbackQueryHandler(unlimited, pattern=STEP.matching(action="unlimited")),
+                   CallbackQueryHandler(_back_to(ask_description), pattern=BACK)],
         LEADS: [CallbackQueryHandler(lead_toggled, pattern=LEAD.pattern),
                 CallbackQueryHandler(leads_page, pattern=LEADS_PAGE.pattern),
-                CallbackQueryHandler(leads_done, pattern=STEP.matching(action="leadsdone"))],
-        PREVIEW: [CallbackQueryHandler(create, pattern=STEP.matching(action="create"))],
+                CallbackQueryHandler(leads_done, pattern=STEP.matching(action="leadsdone")),
+                CallbackQueryHandler(_back_to(ask_capacity), pattern=BACK)],
+        PREVIEW: [CallbackQueryHandler(create, pattern=STEP.matching(action="create")),
+                  CallbackQueryHandler(_back_to(ask_leads), pattern=BACK)],
     },
     cancel_button=STEP.matching(action="cancel"),
     draft_key=_DRAFT,

@@ -18,9 +18,10 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import calendar
-from bot.rules.csvfile import csv_bytes
 from bot.rules.dates import format_datetime, spoken_duration
 from bot.rules.meetings import Repeat, Repetition
+from bot.rules.membership import listed
+from bot.rules.spreadsheet import xlsx_bytes
 from bot.settings import Settings
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
@@ -43,7 +44,7 @@ MAX_MESSAGE = 4000  # below Telegram's 4096, with room for a heading
 RSVP = Callback("rsvp", meeting=ROW_ID, answer="yes|no|maybe", on="card|note")
 CALENDAR = Callback("ical", meeting=ROW_ID)
 AGENDA = Callback("agd", meeting=ROW_ID)
-MANAGE = Callback("mtg", meeting=ROW_ID, action="card|attendance|csv|cancel|cancelone|cancelall")
+MANAGE = Callback("mtg", meeting=ROW_ID, action="card|attendance|xlsx|cancel|cancelone|cancelall")
 LIST = Callback("mtgs", page=r"\d{1,4}", when="next|past")
 # Buttons of other flows shown on a card; their modules register the handlers.
 EDIT = Callback("mted", meeting=ROW_ID)
@@ -262,7 +263,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
     meeting_id = int(context.match["meeting"])
     async with context.db.begin() as session:
         meeting = await store.get(session, meeting_id)
-        people = await store.attendance_list(session, meeting_id) if action in ("attendance", "csv") else []
+        people = await store.attendance_list(session, meeting_id) if action in ("attendance", "xlsx") else []
         answer = (await store.answers_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
         numbers = (await store.counts(session, [meeting_id]))[meeting_id]
     if meeting is None:
@@ -280,10 +281,15 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
         for part in attendance_messages(t, meeting, people, context.settings.timezone):
             await respond(update, part)
         await respond(update, html(t("The list as a table:")),
-                      keyboard([[(t("Download CSV"), MANAGE.data(meeting=meeting_id, action="csv"))]]))
-    elif action == "csv":
+                      keyboard([[(t("Download as a spreadsheet"), MANAGE.data(meeting=meeting_id, action="xlsx"))]]))
+    elif action == "xlsx":
         await acknowledge(update)
-        await update.effective_chat.send_document(attendance_csv(people), filename=f"kpr-sitzung-{meeting_id}.csv")
+        # Telegram ids only for coordinators, who may need them to find someone; a lead gets names.
+        table = attendance_table(t, people, with_ids=context.role is Role.COORDINATOR)
+        await update.effective_chat.send_document(
+            xlsx_bytes(t("Attendance"), *table, context.settings.timezone),
+            filename=t("attendance-{date}.xlsx", date=meeting.starts_at.astimezone(context.settings.timezone)
+                       .strftime("%Y-%m-%d")))
     else:
         await cancel_pressed(update, context, meeting, action)
 
@@ -292,7 +298,7 @@ def attendance_messages(t: Translator, meeting: Meeting, people: list[Attendee],
     """Names by answer, split into messages below Telegram's limit."""
     lines = [bold(meeting.title), html(format_datetime(meeting.starts_at, zone, t.language))]
     for attendance in (Attendance.YES, Attendance.MAYBE, Attendance.NO, None):
-        names = [person.name for person in people if person.answer is attendance]
+        names = [listed(person.name, person.organisation) for person in people if person.answer is attendance]
         lines += ["", bold(t.plural(*ANSWER_HEADINGS[attendance], len(names)))]
         lines += [f"• {html(name)}" for name in names]
     return split_lines(lines)
@@ -310,9 +316,16 @@ def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     return ["\n".join(part) for part in parts]
 
 
-def attendance_csv(people: list[Attendee]) -> bytes:
-    return csv_bytes(["telegram_id", "name", "answer"],
-                     ((person.user_id, person.name, person.answer.value if person.answer else "") for person in people))
+def attendance_table(t: Translator, people: list[Attendee], *, with_ids: bool) -> tuple[list[str], list[list]]:
+    """The header and rows of the attendance export, in the reader's language."""
+    header = [t("Name"), t("Organisation"), t("Answer"), t("Answered on")]
+    rows = [[person.name, person.organisation, t(ANSWER_LABELS[person.answer]) if person.answer else
+             t("no answer yet"), person.answered_at] for person in people]
+    if with_ids:
+        header.append(t("Telegram ID"))
+        for row, person in zip(rows, people):
+            row.append(person.user_id)
+    return header, rows
 
 
 async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, action: str) -> None:

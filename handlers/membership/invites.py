@@ -23,8 +23,10 @@ from storage.models import RequestStatus, Role
 
 log = logging.getLogger(__name__)
 
-USES = Callback("inv", uses=r"\d{1,3}")
+USES = Callback("inv", uses=r"\d{1,3}", confirmed="0|1")
+REVOKE = Callback("invr", code=r"[A-Za-z0-9_-]{8,32}", confirmed="0|1")
 _USE_LABELS = (N_("For one person"), N_("For 5 people"), N_("For 20 people"))
+_LINKS_SHOWN = 10
 
 
 @coordinators_only
@@ -33,14 +35,37 @@ async def choose_uses(update: Update, context: BotContext) -> None:
     if context.args:
         # `/invite 10` skips the question for those who type.
         if len(context.args) == 1 and context.args[0].isdigit() and 1 <= int(context.args[0]) <= rules.MAX_USES:
-            await create(update, context, int(context.args[0]))
+            await _create_or_ask(update, context, int(context.args[0]), confirmed=False)
         else:
             await respond(update, html(t("Please give the number of people as a number from 1 to {max}, e.g. /invite 5.",
                                          max=rules.MAX_USES)))
         return
     await acknowledge(update)
-    buttons = [(t(label), USES.data(uses=n)) for n, label in zip(rules.USE_CHOICES, _USE_LABELS)]
-    await respond(update, html(t("Who is the invite link for? It is valid for 14 days.")), keyboard([buttons]))
+    await show_choice(update, context)
+
+
+async def show_choice(update: Update, context: BotContext, *, edit: bool = False) -> None:
+    """The question for whom a new link is, and the links that still make members, each revocable."""
+    t = context.t
+    async with context.db.begin() as session:
+        links = await invites.active(session, context.now())
+    lines = [html(t("Who is the invite link for? It is valid for 14 days."))]
+    rows = [[(t(label), USES.data(uses=n, confirmed=0)) for n, label in zip(rules.USE_CHOICES, _USE_LABELS)]]
+    if links:
+        lines += ["", bold(t.plural("{count} active invite link", "{count} active invite links", len(links)))]
+    for number, link in enumerate(links[:_LINKS_SHOWN], start=1):
+        lines.append(f"{number}. " + html(_describe(context, link)))
+        rows.append([(t("Revoke link {number}", number=number), REVOKE.data(code=link.code, confirmed=0))])
+    await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
+
+
+
+def _describe(context: BotContext, link: invites.ActiveInvite) -> str:
+    t = context.t
+    until = format_datetime(link.expires_at, context.settings.timezone, context.language)
+    return t.plural("for {count} person, {left} left, valid until {date}, made by {name}",
+                    "for {count} people, {left} left, valid until {date}, made by {name}", link.max_uses,
+                    left=link.uses_left, date=until, name=link.made_by or t("someone no longer in the bot"))
 
 
 @coordinators_only
@@ -50,7 +75,45 @@ async def uses_chosen(update: Update, context: BotContext) -> None:
         await acknowledge(update, context.t("This button is no longer valid."), alert=True)
         return
     await acknowledge(update)
-    await create(update, context, uses, edit=True)
+    await _create_or_ask(update, context, uses, confirmed=context.match["confirmed"] == "1", edit=True)
+
+
+async def _create_or_ask(update: Update, context: BotContext, uses: int, *, confirmed: bool,
+                         edit: bool = False) -> None:
+    """A link for many people is asked about first: whoever gets it is a member, forwarded or not."""
+    t = context.t
+    if uses > rules.LARGE and not confirmed:
+        await respond(update, html(t(
+            "An invite link for {count} people makes anyone who opens it a member at once, for 14 days, also when "
+            "it is passed on. Create it?", count=uses)),
+            keyboard([[(t("Yes, create it"), USES.data(uses=uses, confirmed=1)),
+                       (t("No"), COORDINATOR_MENU.data(item="invite"))]]), edit=edit)
+        return
+    await create(update, context, uses, edit=edit)
+
+
+@coordinators_only
+async def revoke_pressed(update: Update, context: BotContext) -> None:
+    t, code, now = context.t, context.match["code"], context.now()
+    if context.match["confirmed"] == "0":
+        async with context.db.begin() as session:
+            link = next((link for link in await invites.active(session, now) if link.code == code), None)
+        if link is None:
+            await acknowledge(update, t("This invite link is no longer active."), alert=True)
+            await show_choice(update, context, edit=True)
+            return
+        await acknowledge(update)
+        await respond(update, html(t("Revoke this invite link ({link})? Nobody can join with it any more; whoever "
+                                     "opens it is told whom to ask.", link=_describe(context, link))),
+                      keyboard([[(t("Yes, revoke it"), REVOKE.data(code=code, confirmed=1)),
+                                 (t("No"), COORDINATOR_MENU.data(item="invite"))]]), edit=True)
+        return
+    async with context.db.begin() as session:
+        revoked = await invites.revoke(session, code, now)
+    if revoked:
+        log.info("User %s revoked an invite link", who(update.effective_user.id))
+    await acknowledge(update, t("Revoked.") if revoked else t("This invite link is no longer active."))
+    await show_choice(update, context, edit=True)
 
 
 async def create(update: Update, context: BotContext, uses: int, *, edit: bool = False) -> None:
@@ -68,6 +131,14 @@ async def create(update: Update, context: BotContext, uses: int, *, edit: bool =
         html(t("Valid until {date}. Forward it only to the people it is meant for.", date=expires)),
     ])
     await respond(update, text, edit=edit)
+
+
+_REFUSALS = {
+    invites.Refusal.REVOKED: N_("This invite link is no longer valid: it has been revoked."),
+    invites.Refusal.EXPIRED: N_("This invite link is no longer valid: it has expired."),
+    invites.Refusal.USED_UP: N_("This invite link is no longer valid: it has been used up."),
+    invites.Refusal.UNKNOWN: N_("This invite link is no longer valid."),
+}
 
 
 async def accept(update: Update, context: BotContext) -> None:
@@ -89,12 +160,16 @@ async def accept(update: Update, context: BotContext) -> None:
             pending = await join_requests.pending_for(session, user_id)
             if pending is not None:
                 await join_requests.decide(session, pending.id, RequestStatus.APPROVED, user_id, now)
+                await users.set_organisation(session, user_id, pending.organisation[:200])
     if not accepted:
-        log.info("Invite link refused for user %s: used up, expired or unknown", who(user_id))
-        await respond(update, html(t(
-            "This invite link is no longer valid: it has been used up or has expired. "
-            "Ask the council office for a new one, or ask to join with /join."
-        )))
+        async with context.db.begin() as session:
+            why, made_by = await invites.why_refused(session, code, now)
+        log.info("Invite link refused for user %s: %s", who(user_id), why.value)
+        ask = (t("For a new link, please ask {name} or the council office ({office}), or ask to join with /join.", name=made_by,
+                 office=context.content.contact.office.in_(t.language)) if made_by else
+               t("For a new link, please ask the council office ({office}), or ask to join with /join.",
+                 office=context.content.contact.office.in_(t.language)))
+        await respond(update, html(t(_REFUSALS[why]) + " " + ask))
         return
     context.account.role = Role.MEMBER
     await respond(update, bold(t("Welcome to the prevention council!")) + "\n\n" + html(
@@ -106,7 +181,8 @@ HANDLERS = [
     CommandHandler("invite", choose_uses),
     CommandHandler("start", accept, has_args=True),
     CallbackQueryHandler(uses_chosen, pattern=USES.pattern),
+    CallbackQueryHandler(revoke_pressed, pattern=REVOKE.pattern),
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
-REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR}
-MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (4, 0))]
+REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR, REVOKE.prefix: Role.COORDINATOR}
+MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (2, 2))]

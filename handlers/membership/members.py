@@ -12,8 +12,8 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES
-from handlers.common.buttons import COORDINATOR_MENU
+from bot.rules.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES, listed
+from handlers.common.buttons import COORDINATOR_MENU, ORGANISATION
 from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only, refuse
 from handlers.common.respond import acknowledge, best_effort, respond
@@ -25,6 +25,7 @@ from storage.outbox import DueRow
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+# Approve ("a") at once; Decline ("d") asks first and offers to give a reason (handlers.membership.decline).
 DECIDE = Callback("jr", request=ROW_ID, verdict="a|d")
 PAGE = Callback("mems", page=r"\d{1,5}")
 CARD = Callback("mem", user=USER_ID, page=r"\d{1,5}")
@@ -39,12 +40,12 @@ async def show_page(update: Update, context: BotContext, page: int, *, edit: boo
     lines = [bold(t.plural("{count} open join request", "{count} open join requests", len(pending)))]
     rows = []
     for request in pending[:PAGE_SIZE]:
-        lines.append(f"• {html(request.name)} – {html(request.organisation)}")
+        lines.append(f"• {html(listed(request.name, request.organisation))}")
         rows.append([(t("Approve {name}", name=request.name[:30]), DECIDE.data(request=request.id, verdict="a")),
                      (t("Decline"), DECIDE.data(request=request.id, verdict="d"))])
     lines += ["", bold(t.plural("{count} person in the council", "{count} people in the council", total))]
     for person in people:
-        lines.append(f"• {html(person.display_name)} ({html(t(ROLE_NAMES[person.role]))})")
+        lines.append(f"• {html(listed(person.display_name, person.organisation))} – {html(t(ROLE_NAMES[person.role]))}")
         rows.append([(person.display_name[:40], CARD.data(user=person.id, page=page))])
     pages = max(1, -(-total // PAGE_SIZE))
     navigation = []
@@ -77,15 +78,21 @@ async def page_pressed(update: Update, context: BotContext) -> None:
 
 @coordinators_only
 async def card_pressed(update: Update, context: BotContext) -> None:
+    await show_card(update, context, int(context.match["user"]), int(context.match["page"]), edit=True)
+
+
+async def show_card(update: Update, context: BotContext, user_id: int, page: int, *, edit: bool) -> None:
+    """A person's card in /members: name, organisation, role, and what a coordinator can change."""
     t = context.t
-    page = int(context.match["page"])
     async with context.db.begin() as session:
-        person = await users.get(session, int(context.match["user"]))
+        person = await users.get(session, user_id)
     if person is None:
         await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
         return
     await acknowledge(update)
-    text = "\n".join([bold(person.display_name), html(t("Role: {role}", role=t(ROLE_NAMES[person.role])))])
+    text = "\n".join([bold(person.display_name),
+                      html(t("Organisation: {organisation}", organisation=person.organisation or t("not known"))),
+                      html(t("Role: {role}", role=t(ROLE_NAMES[person.role])))])
     actions = {
         Role.COORDINATOR: t("Make coordinator"),
         Role.MEMBER: t("Make member"),
@@ -93,8 +100,10 @@ async def card_pressed(update: Update, context: BotContext) -> None:
     }
     rows = [[(label, ROLE.data(user=person.id, role=role.value, confirmed=0))]
             for role, label in actions.items() if role is not person.role]
+    if person.role.at_least(Role.MEMBER):
+        rows.append([(t("Change organisation"), ORGANISATION.data(user=person.id))])
     rows.append([(t("« Back"), PAGE.data(page=page))])
-    await respond(update, text, keyboard(rows), edit=True)
+    await respond(update, text, keyboard(rows), edit=edit)
 
 
 async def role_pressed(update: Update, context: BotContext) -> None:
@@ -159,13 +168,24 @@ async def render_news(row: DueRow, t: Translator) -> Content:
     payload = row.payload or {}
     if row.kind is DeliveryKind.ROLE:
         return Content(html(t(_ROLE_NEWS[Role(payload["role"])])))
-    return Content(html(t(_ROLE_NEWS[Role.MEMBER] if payload["approved"] else _DECLINED)))
+    if payload["approved"]:
+        return Content(html(t(_ROLE_NEWS[Role.MEMBER])))
+    text = html(t(_DECLINED))
+    if payload.get("reason"):
+        text += "\n\n" + html(t("The coordinators' reason: {reason}", reason=payload["reason"]))
+    return Content(text)
 
 
-async def decide_pressed(update: Update, context: BotContext) -> None:
+async def approve_pressed(update: Update, context: BotContext) -> None:
+    """Approve, on a request or in /members; Decline is a flow of its own (handlers.membership.decline)."""
+    await decide(update, context, int(context.match["request"]), approve=True)
+
+
+async def decide(update: Update, context: BotContext, request_id: int, *, approve: bool,
+                 reason: str | None = None) -> bool:
+    """Decides a request, tells the applicant (with the reason for a decline, if one was given) and
+    closes every coordinator's copy; False when it was decided already or the person may not."""
     t = context.t
-    request_id = int(context.match["request"])
-    approve = context.match["verdict"] == "a"
     now = context.now()
     coordinator_id = update.effective_user.id
     async with context.db.begin() as session:
@@ -177,25 +197,29 @@ async def decide_pressed(update: Update, context: BotContext) -> None:
         if applicant is not None:
             if approve and applicant.role is Role.APPLICANT:
                 await users.set_role(session, applicant.id, Role.MEMBER)
-            await join_requests.tell_decision(session, request, approve, now)
+            if approve:
+                # What they named when asking to join: lists for the council show it from now on.
+                await users.set_organisation(session, applicant.id, request.organisation[:200])
+            await join_requests.tell_decision(session, request, approve, now, reason=reason)
         copies = await join_requests.close_copies(session, request_id) if decided else []
     if not allowed:
         await refuse(update, context)
-        return
+        return False
     if not decided:
         await acknowledge(update, t("This request has already been decided."), alert=True)
-        return
+        return False
     await acknowledge(update, t("Done."))
     log.info("Join request %s %s by coordinator %s", request_id, "approved" if approve else "declined", who(coordinator_id))
     context.services.wake_sender()
     await _close_copies(update, context, copies, request.name, approve, update.effective_user.full_name)
-    pressed = update.callback_query.message
-    if pressed and not any(c.message_id == pressed.message_id and c.chat_id == update.effective_chat.id
-                           for c in copies):
+    pressed = update.callback_query.message if update.callback_query else None
+    if approve and pressed and not any(c.message_id == pressed.message_id and c.chat_id == update.effective_chat.id
+                                       for c in copies):
         # Pressed in /members rather than on the request's own message: refresh the list.
         await show_page(update, context, page=0, edit=True)
     if applicant is not None and approve:
         await update_commands(update, context, applicant.id, applicant.language, Role.MEMBER)
+    return True
 
 
 async def _close_copies(update: Update, context: BotContext, copies: list[join_requests.SentCopy], name: str,
@@ -215,7 +239,7 @@ HANDLERS = [
     CallbackQueryHandler(page_pressed, pattern=PAGE.pattern),
     CallbackQueryHandler(card_pressed, pattern=CARD.pattern),
     CallbackQueryHandler(role_pressed, pattern=ROLE.pattern),
-    CallbackQueryHandler(decide_pressed, pattern=DECIDE.pattern),
+    CallbackQueryHandler(approve_pressed, pattern=DECIDE.matching(verdict="a")),
     CallbackQueryHandler(members_from_menu, pattern=COORDINATOR_MENU.matching(item="members")),
 ]
 REQUIRED_ROLES = {
@@ -225,4 +249,4 @@ REQUIRED_ROLES = {
     CARD.prefix: Role.COORDINATOR,
     ROLE.prefix: Role.COORDINATOR,
 }
-MENU_ENTRIES = [MenuEntry(N_("Members"), COORDINATOR_MENU.data(item="members"), COORDINATORS, (4, 1))]
+MENU_ENTRIES = [MenuEntry(N_("Members"), COORDINATOR_MENU.data(item="members"), COORDINATORS, (4, 2))]

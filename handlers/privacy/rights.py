@@ -143,6 +143,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
             group = await groups.get(session, group_id)
             if group is not None:
                 await groups.send_notice(session, group, "promoted", promoted, now)
+        told = sum([await groups.tell_if_leaderless(session, group_id, now) for group_id in erasure.led])
     if erasure.outcome is privacy.Erased.LAST_COORDINATOR:
         await acknowledge(update, t("You are the last coordinator: make someone else coordinator first (/members)."),
                           alert=True)
@@ -154,7 +155,7 @@ async def confirmed(update: Update, context: BotContext) -> int:
     await _leave_no_trace(context)
     await respond(update, html(t("Done: everything stored about you has been erased. If you write to me again, I "
                                  "start afresh.")), edit=True)
-    if erasure.promoted:
+    if erasure.promoted or told:
         context.services.wake_sender()
     return ConversationHandler.END
 

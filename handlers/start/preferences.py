@@ -1,4 +1,5 @@
-"""/settings: whether to get meeting reminders at all, and at which of the offsets."""
+"""/settings: whom one speaks for in the council, whether to get meeting reminders at all, and at
+which of the offsets."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,7 +13,7 @@ from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.dates import spoken_duration
-from handlers.common.buttons import MEMBER_MENU
+from handlers.common.buttons import MEMBER_MENU, ORGANISATION
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from storage import reminders, users
@@ -28,8 +29,12 @@ async def show(update: Update, context: BotContext, *, edit: bool = False) -> No
         user = await users.get(session, update.effective_user.id)
         off = await reminders.opted_out(session, update.effective_user.id)
     enabled = user is None or user.reminders is not False
-    lines = [bold(t("Settings")), "", html(t("Meeting reminders: on") if enabled else t("Meeting reminders: off"))]
-    rows = [[(t("Turn reminders off") if enabled else t("Turn reminders on"), SWITCH.data(on=0 if enabled else 1))]]
+    organisation = user.organisation if user is not None else None
+    lines = [bold(t("Settings")), "",
+             html(t("Organisation: {organisation}", organisation=organisation or t("not known"))),
+             html(t("Meeting reminders: on") if enabled else t("Meeting reminders: off"))]
+    rows = [[(t("Change organisation"), ORGANISATION.data(user=update.effective_user.id))],
+            [(t("Turn reminders off") if enabled else t("Turn reminders on"), SWITCH.data(on=0 if enabled else 1))]]
     if enabled:
         lines.append(html(t("Tap a reminder to switch it:")))
         for offset in context.settings.reminder_offsets:
@@ -75,4 +80,4 @@ HANDLERS = [
     CallbackQueryHandler(settings_from_menu, pattern=MEMBER_MENU.matching(item="settings")),
 ]
 REQUIRED_ROLES = {"/settings": Role.MEMBER, SWITCH.prefix: Role.MEMBER, OFFSET.prefix: Role.MEMBER}
-MENU_ENTRIES = [MenuEntry(N_("Reminders"), MEMBER_MENU.data(item="settings"), MEMBERS, (1, 2))]
+MENU_ENTRIES = [MenuEntry(N_("Settings"), MEMBER_MENU.data(item="settings"), MEMBERS, (1, 2))]

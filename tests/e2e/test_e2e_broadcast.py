@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.delivery import MAX_IN_FLIGHT
 from bot.tryout.fake_telegram import FakeTelegram
@@ -95,10 +95,11 @@ async def test_429_makes_every_send_wait_and_403_marks_unreachable(tg: FakeTeleg
         else:
             await member.expect_message(contains="Neue Termine")
     failures = await coordinator.expect_message(contains="were not reached")
-    rows = list(csv.reader(io.StringIO(failures.document["data"].decode("utf-8-sig"))))
-    assert rows[0] == ["telegram_id", "name", "status", "reason"]
-    assert [(r[0], r[2]) for r in rows[1:]] == [("7005", "unreachable"), ("7006", "unreachable"), ("7007", "failed")]
-    assert rows[3][3] == "Chat not found"
+    sheet = load_workbook(io.BytesIO(failures.document["data"])).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Name", "Status", "Reason", "Telegram ID"]  # in English, the coordinator's language
+    assert [(r[3], r[1]) for r in rows[1:]] == [(7005, "blocked the bot"), (7006, "blocked the bot"), (7007, "failed")]
+    assert rows[3][2] == "Chat not found"
     assert [c.status for c in tg.calls if c.method == "sendDocument"] == [429, 200]
     await bot.wait_until("select status from deliveries where kind = 'report'", [("sent",)])
 

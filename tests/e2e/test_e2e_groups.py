@@ -67,3 +67,41 @@ async def test_waitlist_promotion_and_a_leads_announcement(tg: FakeTelegram, bot
     assert bot.query("select audience, group_id, recipients from broadcasts") == [("group", group_id, 1)]
     coordinator = tg.user(COORD, "Chris", language_code="en")
     await coordinator.expect_no_message(within=0.2)
+
+
+async def test_a_new_lead_is_told_and_gets_the_member_list_as_a_spreadsheet(tg: FakeTelegram, bot: BotRunner) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    bot.add_people([7201, 7202])
+    bot.execute("update users set organisation = 'Polizeirevier Güstrow' where id = 7201")
+    coordinator, lena = tg.user(COORD, "Clara"), tg.user(7201, "Lena")
+    created = datetime(2026, 11, 1, 10, tzinfo=timezone.utc)
+    group_id = bot.query("insert into groups (name, kind, description, members, created_at) "
+                         "values ('AG Schule', 'working_group', '', 2, ?) returning id", created)[0][0]
+    for user_id in (7201, 7202):
+        bot.execute("insert into group_members (group_id, user_id, status, lead, joined_at) "
+                    "values (?, ?, 'member', false, ?)", group_id, user_id, created)
+
+    await coordinator.send("/groups")
+    await coordinator.press(await coordinator.expect_message(contains="Arbeitsgruppen"), "AG Schule")
+    await coordinator.expect_callback_answer()
+    await coordinator.press(await coordinator.expect_edit(contains="AG Schule"), "Leitung")
+    await coordinator.expect_callback_answer()
+    await coordinator.press(await coordinator.expect_edit(contains="Tippen Sie"), "Person 7201")
+    told = await lena.expect_message(contains="Leitung von „AG Schule“ übertragen")
+    await lena.press(told, "Gruppen")
+    await lena.expect_callback_answer()
+    await lena.press(await lena.expect_edit(contains="Meine Gruppen"), "⭐ AG Schule")
+    await lena.expect_callback_answer()
+    await lena.press(await lena.expect_edit(contains="Sie leiten diese Gruppe"), "Mitglieder")
+    await lena.expect_callback_answer()
+    await lena.expect_message(contains="AG Schule")
+    await lena.press(await lena.expect_message(contains="Tabelle"), "Als Tabelle herunterladen")
+    await lena.expect_callback_answer()
+    document = (await lena.expect_message()).document
+    rows = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(document["data"])).active.iter_rows()]
+    assert document["filename"] == "AG_Schule.xlsx"
+    assert rows[0] == ["Name", "Organisation", "In der Gruppe als", "Seit"]  # no Telegram ids for a lead
+    assert rows[1][:3] == ["Lena", "Polizeirevier Güstrow", "Leitung"] and isinstance(rows[1][3], datetime)

@@ -633,3 +633,25 @@ async def test_stats_counts_only_for_coordinators(h: Harness) -> None:
 def _due(delivery: Delivery) -> DueRow:
     return DueRow(delivery_id=delivery.id, chat_id=delivery.chat_id, kind=delivery.kind, broadcast_id=None,
                   payload=delivery.payload, attempts=0, language=None)
+
+
+async def test_inbox_cards_show_when_a_question_came_its_language_and_the_reply_sent(h: Harness) -> None:
+    await h.send(APPLICANT, "/ask", language="de")
+    await h.send(APPLICANT, "Gibt es Geld für ein Präventionstheater?", language="de")
+    await press(h, "Senden", language="de")
+    await h.deliver()
+    notice = h.request.texts(COORD)[-1]  # the coordinator's copy, in their German
+    assert "Eingegangen am " in notice and "Sprache: Deutsch" in notice
+    await h.send(COORD, "/language", language="en")
+    await press(h, "English", COORD)
+    await press(h, "Inbox", COORD)  # the coordinators' main menu leads to it
+    card = screen(h, COORD)["text"]
+    received = NOW.astimezone(ZONE)
+    assert f"Received {received:%A}, {received.day} {received:%B} {received.year}" in card
+    assert "Language: German" in card and "Reply sent" not in card
+    await press(h, "Reply", COORD)
+    await say(h, "Ja, über den Mikroprojektefonds.", COORD)
+    await press(h, "Send", COORD)
+    await h.send(COORD, "/inbox", language="en")
+    card = screen(h, COORD)["text"]
+    assert "Reply sent " in card and "by Test:" in card and "Ja, über den Mikroprojektefonds." in card

@@ -107,7 +107,7 @@ async def test_leads_see_members_and_may_not_act_on_other_groups(h: Harness, db:
     listing = "\n".join(h.request.texts(MIA)[-3:])
     # Mia's name is what Telegram gave when she pressed ("Test" in these tests).
     assert "1 lead</b>\n• Test" in listing and "1 member</b>\n• Max Mustermann" in listing
-    for data in (f"gr:{other}:members", f"gr:{other}:csv", f"bcgl:{other}", f"nmg:{other}"):
+    for data in (f"gr:{other}:members", f"gr:{other}:xlsx", f"bcgl:{other}", f"nmg:{other}"):
         await h.press(MIA, data, language="en")
         assert "a group's leads may do this" in h.answers()[-1]["text"], data
     for data in (f"gra:{school}:archiveok", f"grp:{school}:add:0", f"grpu:{school}:{ADA}:add", f"gre:{school}"):
@@ -154,3 +154,76 @@ async def test_capacity_below_the_members_is_refused_with_the_count(h: Harness, 
     assert "Only members" in h.answers()[-1]["text"]
     await h.press(MIA, "grc:999999", language="en")  # a forged group id
     assert "no longer exists" in h.answers()[-1]["text"]
+
+
+async def test_leads_are_told_when_made_or_unmade_and_coordinators_when_the_last_lead_goes(
+        db: Database, make_harness: MakeHarness) -> None:
+    h = await make_harness(db, coordinators=(COORD, 501), members={MIA: "Mia Muster", MAX: "Max Mustermann"},
+                           language="en", seen_at=NOW, greeted=True)
+    group_id = await a_group(db, capacity=None)
+    for user_id, name in ((MIA, "Mia Muster"), (MAX, "Max Mustermann")):
+        await h.press(user_id, f"gr:{group_id}:join", language="en", name=name)
+    await h.press(COORD, f"grp:{group_id}:lead:0", language="en")
+    await press(h, COORD, "Mia Muster")
+    await h.deliver()
+    assert "A coordinator made you a lead of “AG Schule”" in h.request.texts(MIA)[-1]
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:lead", language="en")  # pressed twice: told once
+    await h.deliver()
+    assert sum("made you a lead" in text for text in h.request.texts(MIA)) == 1
+    assert "Mia Muster leads the group already." in screen(h, COORD)["text"]
+
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:unlead", language="en")
+    await h.deliver()
+    assert "ended your lead of “AG Schule”. You stay a member" in h.request.texts(MIA)[-1]
+    # The group has no lead now: the other coordinator is told (in German, theirs); the one who did it knows.
+    news = h.request.sent(501)[-1]
+    assert "„AG Schule“ hat keine Leitung mehr" in news["text"] and "Gruppe öffnen" in buttons(news)
+    assert not any("no lead any more" in text for text in h.request.texts(COORD))
+
+    # A lead who leaves: every coordinator is told, in their language; a member who leaves: nobody.
+    await h.press(COORD, f"grpu:{group_id}:{MAX}:lead", language="en")
+    before = len(h.request.sent(501))
+    await h.press(MIA, f"gr:{group_id}:leaveok", language="en", name="Mia Muster")
+    await h.deliver()
+    assert len(h.request.sent(501)) == before
+    await h.press(MAX, f"gr:{group_id}:leaveok", language="en", name="Max Mustermann")
+    await h.deliver()
+    assert "no lead any more" in h.request.texts(COORD)[-1]
+    assert "keine Leitung mehr" in h.request.texts(501)[-1]
+
+
+async def test_every_step_of_newgroup_has_back_and_keeps_the_answers(h: Harness, db: Database) -> None:
+    await h.send(COORD, "/newgroup", language="en")
+    await h.send(COORD, "AG Sicherheit in Schulen", language="en")
+    await press(h, COORD, "local prevention council")
+    await h.send(COORD, "Wir beraten Schulen.", language="en")
+    await press(h, COORD, "No limit")
+    await press(h, COORD, "Done")  # no leads
+    # Back through every step to the first, then forward again with other answers.
+    for question in ("Who leads the group?", "How many places", "A short description",
+                     "What kind of group is it?", "Now: AG Sicherheit in Schulen"):
+        await press(h, COORD, "« Back")
+        assert question in screen(h, COORD)["text"], question
+    assert "« Back" not in buttons(screen(h, COORD))  # the first step: only Cancel
+    await h.send(COORD, "AG Schulwege", language="en")
+    await press(h, COORD, "working group")
+    await press(h, COORD, "No description")
+    await h.send(COORD, "12", language="en")
+    await press(h, COORD, "Done")
+    preview = screen(h, COORD)["text"]
+    assert "AG Schulwege" in preview and "working group" in preview and "Places: 12" in preview
+    await press(h, COORD, "Create the group")
+    async with db.begin() as session:
+        assert [group.name for group in await groups.listing(session)] == ["AG Schulwege"]
+
+
+async def test_broadcast_offers_a_group_with_the_members_groups_shows(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=None, leads=[COORD])  # the coordinator leads it
+    for user_id in (MIA, MAX):
+        await h.press(user_id, f"gr:{group_id}:join", language="en")
+    await h.send(COORD, "/groups", language="en")
+    assert "AG Schule – working group, 3 members" in screen(h, COORD)["text"]
+    await h.send(COORD, "/broadcast", language="en")
+    await h.send(COORD, "Treffen am Montag", language="en")
+    await press(h, COORD, "A group…")
+    assert "AG Schule (3)" in buttons(screen(h, COORD))  # it offered "(2)": the author was not counted

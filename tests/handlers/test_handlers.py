@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.pseudonym import who
 from bot.ptb.keyboards import keyboard
 from bot.runner import seed_coordinators
-from storage import users
+from storage import invites, users
 from storage.db import Database
 from storage.models import Role
 from tests.harness import Harness, buttons
@@ -219,11 +220,11 @@ async def test_a_keyboard_shows_its_rows_of_buttons_and_no_buttons_means_no_keyb
 MAIN_MENUS = {
     "applicant": [["Funding", "Check my project", "Ask the office"], ["Join the council"],
                   ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
-    "member": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
+    "member": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Settings"],
                ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
-    "coordinator": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Reminders"],
-                    ["New meeting", "New group"], ["New announcement", "Announcements"],
-                    ["Invite members", "Members"], ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
+    "coordinator": [["Funding", "Check my project", "Ask the office"], ["Meetings", "Groups", "Settings"],
+                    ["New meeting", "New group", "Invite members"], ["New announcement", "Announcements"],
+                    ["Inbox", "Statistics", "Members"], ["News on/off", "Privacy"], ["Help", "Deutsch / English"]],
 }
 # What each button of the main menu shows first.
 MENU_LEADS_TO = {
@@ -233,7 +234,9 @@ MENU_LEADS_TO = {
     "Join the council": "Step 1 of 2: what is your full name?",
     "Meetings": "No meetings are planned",
     "Groups": "Working groups and local councils",
-    "Reminders": "Meeting reminders: on",
+    "Settings": "Meeting reminders: on",
+    "Inbox": "No open questions.",
+    "Statistics": "Use of the funding help",
     "New meeting": "What is the meeting called?",
     "New group": "What is the group called?",
     "New announcement": "Send me the announcement",
@@ -269,3 +272,46 @@ async def test_the_main_menu_offers_each_role_its_buttons_and_each_leads_to_its_
         # The button stops spinning: the press is answered.
         assert "answerCallbackQuery" in [c.method for c in h.request.calls[before:]], label
         await h.send(person, "/cancel", language="en")  # out of any flow the button began
+
+
+async def test_invite_links_are_listed_revoked_with_a_question_and_say_whom_to_ask(h: Harness, db: Database) -> None:
+    await h.send(COORD, "/start", name="Clara Koordination")
+    await h.send(COORD, "/invite 3", name="Clara Koordination")
+    link = next(word for word in h.request.texts(COORD)[-1].split() if word.startswith("https://t.me/"))
+    await h.send(COORD, "/invite", name="Clara Koordination")
+    screen = h.request.latest(COORD)
+    assert "1 aktiver Einladungslink" in screen["text"]
+    assert "für 3 Personen, noch 3 frei, gültig bis" in screen["text"] and "erstellt von Clara Koordination" in screen["text"]
+    await h.press(COORD, buttons(screen)["Link 1 widerrufen"], name="Clara Koordination")
+    assert "Diesen Einladungslink widerrufen" in h.request.latest(COORD)["text"]
+    async with db.begin() as session:
+        assert len(await invites.active(session, datetime.now(timezone.utc))) == 1  # asked, not done
+    await h.press(COORD, buttons(h.request.latest(COORD))["Ja, widerrufen"], name="Clara Koordination")
+    assert "Widerrufen." in h.answers()[-1]["text"]
+    assert "aktive" not in h.request.latest(COORD)["text"]
+    await h.send(ALICE, f"/start {link.split('start=')[1]}")
+    refused = h.request.texts(ALICE)[-1]
+    assert "Er wurde widerrufen" in refused and "an Clara Koordination oder an die Geschäftsstelle" in refused
+    assert await role_of(db, ALICE) is Role.APPLICANT
+
+
+async def test_an_invite_link_for_more_than_50_people_is_asked_about_first(h: Harness, db: Database) -> None:
+    await h.send(COORD, "/invite 60")
+    question = h.request.latest(COORD)
+    assert "für 60 Personen macht 14 Tage lang alle" in question["text"]
+    async with db.begin() as session:
+        assert await invites.active(session, datetime.now(timezone.utc)) == []
+    await h.press(COORD, buttons(question)["Ja, erstellen"])
+    assert "bis zu 60 Personen" in h.request.latest(COORD)["text"]
+    await h.press(COORD, "inv:400:0")  # a forged press without the question
+    assert "für 400 Personen" in h.request.latest(COORD)["text"]
+    async with db.begin() as session:
+        assert [link.max_uses for link in await invites.active(session, datetime.now(timezone.utc))] == [60]
+
+
+async def test_an_expired_invite_link_says_so(h: Harness, db: Database) -> None:
+    past = datetime.now(timezone.utc) - timedelta(days=20)
+    async with db.begin() as session:
+        await invites.create(session, "expiredcode1", COORD, 5, past, past + timedelta(days=14))
+    await h.send(ALICE, "/start inv_expiredcode1")
+    assert "Er ist abgelaufen" in h.request.texts(ALICE)[-1]

@@ -2,13 +2,13 @@
 attendance, edits, cancellations, minutes, /settings, and how meeting messages look when sent."""
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.i18n import translator
@@ -213,10 +213,11 @@ async def test_attendance_is_split_below_telegrams_limit_and_exported(h: Harness
     joined = "\n".join(parts)
     assert "150 coming" in joined and "150 maybe" in joined and "0 not coming" in joined
     assert "3 without an answer" in joined and "• Mia Muster" in joined  # the coordinator, Mia and Max
-    await h.press(COORD, f"mtg:{meeting_id}:csv", language="en")
+    await h.press(COORD, f"mtg:{meeting_id}:xlsx", language="en")
     document = h.request.sent(COORD, method="sendDocument")[-1]["document"]
-    table = list(csv.reader(io.StringIO(document["data"].decode("utf-8-sig"))))
-    assert table[0] == ["telegram_id", "name", "answer"] and len(table) == 1 + 300 + 3  # + coordinator, Mia, Max
+    table = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(document["data"])).active.iter_rows()]
+    assert table[0] == ["Name", "Organisation", "Answer", "Answered on", "Telegram ID"]
+    assert len(table) == 1 + 300 + 3  # + coordinator, Mia, Max
 
 
 async def test_minutes_go_out_once_after_the_meeting(h: Harness, db: Database) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.runner import seed_coordinators
-from storage import users
+from storage import join_requests, users
 from storage.db import Database
 from storage.models import Delivery, DeliveryKind, DeliveryStatus, Role, User
 from tests.harness import Harness, buttons, start_harness
@@ -91,6 +91,7 @@ async def test_copies_not_sent_when_the_request_is_decided_are_not_sent_at_all(h
     await request_to_join(h)
     await h.send(COORD, "/members")  # decided from the list before the copies went out
     await h.press(COORD, buttons(h.request.sent(COORD)[-1])["Ablehnen"])
+    await h.press(COORD, buttons(h.request.sent(COORD)[-1])["Ohne Begründung ablehnen"])
     await h.deliver()
     assert {row.status for row in await rows(db, DeliveryKind.JOIN_REQUEST)} == {DeliveryStatus.CANCELLED}
     assert not [m for m in h.request.sent(OTHER_COORD) if "Alice Schmidt" in m["text"]]
@@ -120,3 +121,30 @@ async def test_someone_who_blocked_the_bot_is_marked_unreachable_and_the_role_ch
     async with db.begin() as session:
         bob = await session.get(User, BOB)
     assert bob.role is Role.APPLICANT and bob.unreachable_since is not None
+
+
+async def test_decline_asks_first_and_the_applicant_reads_the_reason(h: Harness, db: Database) -> None:
+    await request_to_join(h)
+    await h.deliver()
+    copy = h.request.sent(COORD)[-1]
+    await h.press(COORD, buttons(copy)["Ablehnen"], name="Chris")
+    question = h.request.latest(COORD)
+    assert "Den Aufnahmeantrag von Alice Schmidt (Polizeirevier Bad Doberan) ablehnen?" in question["text"]
+    await h.send(COORD, "/cancel")
+    assert "Der Antrag ist weiterhin offen" in h.request.latest(COORD)["text"]
+    async with db.begin() as session:
+        assert await join_requests.pending_for(session, ALICE) is not None  # one tap decided nothing
+
+    await h.press(COORD, buttons(copy)["Ablehnen"], name="Chris")
+    await h.send(COORD, "Der Rat nimmt nur Vertretungen von Institutionen auf.", name="Chris")
+    assert "mit dieser Begründung ablehnen?" in h.request.latest(COORD)["text"]
+    await h.press(COORD, buttons(h.request.latest(COORD))["« Zurück"], name="Chris")
+    await h.send(COORD, "Der Rat nimmt nur Vertretungen von Institutionen und Gemeinden auf.", name="Chris")
+    await h.press(COORD, buttons(h.request.latest(COORD))["Ja, ablehnen"], name="Chris")
+    assert "Abgelehnt. Alice Schmidt wird benachrichtigt." in h.request.latest(COORD)["text"]
+    await h.deliver()
+    told = h.request.texts(ALICE)[-1]
+    assert "nicht angenommen" in told
+    assert "Begründung der Koordination: Der Rat nimmt nur Vertretungen von Institutionen und Gemeinden auf." in told
+    await h.press(OTHER_COORD, buttons(h.request.sent(OTHER_COORD)[-1])["Decline"], language="en")
+    assert "already been decided" in h.answers()[-1]["text"]

@@ -162,7 +162,9 @@ async def test_deleteme_erases_everything_and_keeps_the_councils_counts(h: Harne
         member = await groups.membership(session, ids["group"], WAITING)
         assert member.status is GroupStatus.MEMBER
         told = list(await session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.GROUP)))
-        assert [row.chat_id for row in told] == [WAITING]
+        # The group lost its only lead: the coordinators are told, so that they choose a new one.
+        assert sorted((row.payload["event"], row.chat_id) for row in told) == [
+            ("leaderless", COORD), ("leaderless", OTHER_COORD), ("promoted", WAITING)]
         # The coordinators' copies of the question, with name and text, are gone too.
         assert not list(await session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.QUESTION)))
         assert (await session.get(meetings.Meeting, ids["meeting"])).created_by is None

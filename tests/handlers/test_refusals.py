@@ -76,13 +76,15 @@ COORDINATOR_BUTTONS = {
     "grp": ["grp:{group}:add:0"],
     "grpu": ["grpu:{group}:{outsider}:add", "grpu:{group}:{member}:lead", "grpu:{group}:{member}:removeok"],
     "gre": ["gre:{group}"],
-    "inv": ["inv:5"],
+    "inv": ["inv:5:0", "inv:60:1"],
+    "invr": ["invr:abcdefgh12345678:0", "invr:abcdefgh12345678:1"],
     "jr": ["jr:{request}:a", "jr:{request}:d"],
+    "jrd": ["jrd:{request}:noreason", "jrd:{request}:send"],
     "mems": ["mems:0"],
     "mem": ["mem:{applicant}:0"],
     "role": ["role:{member}:coordinator:1", "role:{member}:coordinator:0", "role:{coord}:applicant:1"],
     "cmenu": ["cmenu:invite", "cmenu:members", "cmenu:broadcast", "cmenu:broadcasts", "cmenu:newmeeting",
-              "cmenu:newgroup"],
+              "cmenu:newgroup", "cmenu:inbox", "cmenu:stats"],
     "ng": ["ng:create"],
     "ngk": ["ngk:working_group"],
     "ngl": ["ngl:{member}:0"],
@@ -90,8 +92,8 @@ COORDINATOR_BUTTONS = {
     "nma": ["nma:{group}"],
 }
 # What only a group's leads (and coordinators) may do, pressed by a member who leads no group.
-LEAD_BUTTONS = ["gr:{group}:members", "gr:{group}:csv", "bcgl:{group}", "nmg:{group}",
-                "mtg:{group_meeting}:attendance", "mtg:{group_meeting}:csv", "mtg:{group_meeting}:cancelone",
+LEAD_BUTTONS = ["gr:{group}:members", "gr:{group}:xlsx", "bcgl:{group}", "nmg:{group}",
+                "mtg:{group_meeting}:attendance", "mtg:{group_meeting}:xlsx", "mtg:{group_meeting}:cancelone",
                 "mted:{group_meeting}", "mtmin:{group_meeting}"]
 FAILURES = {
     "query-too-old": lambda h, method: h.request.fail(method, 400, TOO_OLD, times=None),

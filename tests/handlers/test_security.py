@@ -228,7 +228,7 @@ FORGED = {
         (MEMBER, "qdone:{question}", COORDINATORS_ONLY),
     ],
     "member-and-lead-press-coordinators-buttons-on-groups-and-meetings": [
-        (MEMBER, "inv:5", COORDINATORS_ONLY),
+        (MEMBER, "inv:5:0", COORDINATORS_ONLY),
         (MEMBER, "cmenu:members", COORDINATORS_ONLY),
         (MEMBER, "nma:{group}", COORDINATORS_ONLY),
         (MEMBER, "bcg:{group}", COORDINATORS_ONLY),
@@ -261,17 +261,17 @@ FORGED = {
     ],
     "leads-actions-by-someone-not-leading-that-group": [
         (MEMBER, "gr:{group}:members", LEADS_ONLY),  # in the group, not its lead
-        (MEMBER, "gr:{group}:csv", LEADS_ONLY),
+        (MEMBER, "gr:{group}:xlsx", LEADS_ONLY),
         (MEMBER, "bcgl:{group}", LEADS_ONLY),
         (MEMBER, "nmg:{group}", LEADS_ONLY),
         (MEMBER, "mtg:{group_meeting}:attendance", LEADS_ONLY),
         (MEMBER, "mted:{group_meeting}", LEADS_ONLY),
         (LEAD, "gr:{other_group}:members", LEADS_ONLY),
-        (LEAD, "gr:{other_group}:csv", LEADS_ONLY),
+        (LEAD, "gr:{other_group}:xlsx", LEADS_ONLY),
         (LEAD, "bcgl:{other_group}", LEADS_ONLY),
         (LEAD, "nmg:{other_group}", LEADS_ONLY),
         (LEAD, "mtg:{other_meeting}:attendance", LEADS_ONLY),
-        (LEAD, "mtg:{other_meeting}:csv", LEADS_ONLY),
+        (LEAD, "mtg:{other_meeting}:xlsx", LEADS_ONLY),
         (LEAD, "mtg:{other_meeting}:cancelone", LEADS_ONLY),
         (LEAD, "mtg:{council_meeting}:cancelall", LEADS_ONLY),
         (LEAD, "mted:{other_meeting}", LEADS_ONLY),
@@ -301,7 +301,7 @@ FORGED = {
     ],
     "made-up-ids": [
         (LEAD, "gr:999999:members", LEADS_ONLY),
-        (LEAD, "gr:999999:csv", LEADS_ONLY),
+        (LEAD, "gr:999999:xlsx", LEADS_ONLY),
         (LEAD, "mtg:999999:attendance", "This meeting does not exist."),
         (LEAD, "mted:999999", "cancelled"),
         (MEMBER, "rsvp:999999:yes:note", "cancelled"),
@@ -333,7 +333,7 @@ MALFORMED = [
     pytest.param(["jr:abc:a", "gr:one:members", "rsvp:-1:yes:note", "mem:2002:x", "ack:1e3", "chkr:0x1:summary",
                   "role:2002:king:1", "jr:1:maybe", "grpu:1:2002:delete"], id="wrong-field-values"),
     pytest.param(["jr:99999999999999999999:a", "rsvp:99999999999999999999:yes:note",
-                  "role:99999999999999999999:member:1", "ack:99999999999999999999", "gr:99999999999999999999:csv",
+                  "role:99999999999999999999:member:1", "ack:99999999999999999999", "gr:99999999999999999999:xlsx",
                   "mem:99999999999999999999:0"], id="huge-numbers"),
 ]
 
@@ -422,7 +422,7 @@ async def test_a_former_lead_s_old_group_buttons_do_nothing(h: Harness, db: Data
     await press(h, LEAD, f"grc:{world.group}")
     card = buttons(h.request.latest(LEAD))
     await press(h, LEAD, card["Members"])
-    csv = buttons(h.request.latest(LEAD))["Download CSV"]
+    csv = buttons(h.request.latest(LEAD))["Download as a spreadsheet"]
     async with db.begin() as session:
         if demotion == "lead flag removed":
             assert await groups.set_lead(session, world.group, LEAD, False)

@@ -47,9 +47,26 @@ def test_clean_text_answer(text, value, problem) -> None:
     assert (error is None) if problem is None else (problem in error)
 
 
-def test_csv_cells_never_run_as_formulas() -> None:
-    from bot.rules.csvfile import cell, csv_bytes
+def test_spreadsheet_cells_never_run_as_formulas_and_dates_are_dates() -> None:
+    import io
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
-    assert [cell(v) for v in ("=HYPERLINK(1)", "+49 381", "-", "@x", "Anna", None, 7)] == [
-        "'=HYPERLINK(1)", "'+49 381", "'-", "'@x", "Anna", "", "7"]
-    assert csv_bytes(["name"], [["Jürgen"]]).startswith(b"\xef\xbb\xbfname\r\nJ\xc3\xbcrgen")
+    from openpyxl import load_workbook
+
+    from bot.rules.spreadsheet import xlsx_bytes
+
+    data = xlsx_bytes("Teilnahme: 12.3.", ["Name", "Datum"],
+                      [["=HYPERLINK(1)", datetime(2027, 3, 12, 17, 0, tzinfo=UTC)], ["Jürgen", None]],
+                      ZoneInfo("Europe/Berlin"))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
+        ["Name", "Datum"], ["=HYPERLINK(1)", datetime(2027, 3, 12, 18, 0)], ["Jürgen", None]]
+    assert sheet["A2"].data_type == "s" and sheet["B2"].is_date  # text stays text, a date is a date
+
+
+def test_spreadsheet_file_names_survive_the_upload() -> None:
+    from bot.rules.spreadsheet import filename
+
+    assert filename("Präventionsrat Güstrow / Süd") == "Praeventionsrat_Guestrow_Sued.xlsx"
+    assert filename("???") == "Export.xlsx"

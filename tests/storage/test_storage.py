@@ -195,6 +195,88 @@ async def test_the_account_read_creates_or_updates_the_account_only_when_needed(
         assert (await users.get(session, 33)).language == "de"
 
 
+async def test_organisations_come_from_approved_join_requests_when_migrating(db: Database) -> None:
+    from sqlalchemy import text
+
+    await _alembic(db, "downgrade", "0010")
+    try:
+        async with db.engine.begin() as connection:
+            for user_id, name in ((21, "Alice"), (22, "Bob")):
+                await connection.execute(text(
+                    "INSERT INTO users (id, display_name, role, first_seen) VALUES (:id, :name, 'member', :now)"),
+                    {"id": user_id, "name": name, "now": NOW})
+            await connection.execute(text(
+                "INSERT INTO join_requests (user_id, name, organisation, status, created_at, decided_at) VALUES "
+                "(21, 'Alice', 'Polizeirevier Güstrow', 'approved', :now, :now), "
+                "(22, 'Bob', 'Stadt Teterow', 'declined', :now, :now)"), {"now": NOW})
+    finally:
+        await _alembic(db, "upgrade", "head")
+    async with db.begin() as session:
+        assert (await users.get(session, 21)).organisation == "Polizeirevier Güstrow"
+        assert (await users.get(session, 22)).organisation is None  # declined: not what the council knows
+
+
+async def test_invite_links_listed_revoked_and_why_refused(db: Database) -> None:
+    from storage.invites import Refusal
+
+    async with db.begin() as session:
+        await users.ensure(session, 1, "Clara", "de", NOW)
+        await invites.create(session, "activecode1", 1, 5, NOW, NOW + timedelta(days=14))
+        await invites.create(session, "usedupcode1", 1, 1, NOW, NOW + timedelta(days=14))
+        await invites.create(session, "oldcode0001", 1, 5, NOW - timedelta(days=20), NOW - timedelta(days=6))
+        assert await invites.take_use(session, "usedupcode1", NOW)
+        assert await invites.take_use(session, "activecode1", NOW)
+    async with db.begin() as session:
+        [link] = await invites.active(session, NOW)
+        assert (link.code, link.max_uses, link.uses_left, link.made_by) == ("activecode1", 5, 4, "Clara")
+        assert await invites.revoke(session, "activecode1", NOW)
+        assert not await invites.revoke(session, "activecode1", NOW)  # once
+        assert not await invites.take_use(session, "activecode1", NOW)
+        assert await invites.active(session, NOW) == []
+        assert await invites.why_refused(session, "activecode1", NOW) == (Refusal.REVOKED, "Clara")
+        assert await invites.why_refused(session, "usedupcode1", NOW) == (Refusal.USED_UP, "Clara")
+        assert await invites.why_refused(session, "oldcode0001", NOW) == (Refusal.EXPIRED, "Clara")
+        assert await invites.why_refused(session, "nosuchcode1", NOW) == (Refusal.UNKNOWN, None)
+
+
+async def test_a_group_left_without_a_lead_is_told_to_the_coordinators_once_it_has_none(db: Database) -> None:
+    from sqlalchemy import select
+
+    from storage import groups
+    from storage.models import Delivery, GroupKind
+
+    async with db.begin() as session:
+        for user_id, role in ((1, Role.COORDINATOR), (2, Role.COORDINATOR), (3, Role.MEMBER), (4, Role.MEMBER)):
+            await users.ensure(session, user_id, f"P{user_id}", "de", NOW)
+            await users.set_role(session, user_id, role)
+        await users.set_organisation(session, 3, "Stadt Teterow")
+        group = await groups.create(session, name="AG", kind=GroupKind.WORKING_GROUP, description="", capacity=None,
+                                    leads=[3, 4], created_by=1, now=NOW)
+    async with db.begin() as session:
+        assert [(p.name, p.organisation) for p in await groups.people(session, group.id)] == [
+            ("P3", "Stadt Teterow"), ("P4", None)]
+        await groups.set_lead(session, group.id, 3, False)
+        assert await groups.tell_if_leaderless(session, group.id, NOW, but=1) == 0  # P4 still leads
+        await groups.set_lead(session, group.id, 4, False)
+        assert await groups.tell_if_leaderless(session, group.id, NOW, but=1) == 1
+        told = list(await session.scalars(select(Delivery.chat_id)))
+    assert told == [2]
+
+
+async def test_the_inbox_gives_the_askers_language_and_the_replies_sent(db: Database) -> None:
+    from storage import funding
+
+    async with db.begin() as session:
+        await users.ensure(session, 8, "Erika", "en", NOW)
+        answered = await funding.ask(session, 8, "Gibt es Geld?", None, NOW)
+        await funding.ask(session, 8, "Noch eine Frage", None, NOW + timedelta(minutes=1))
+        assert await funding.reply(session, answered.id, 8, "Clara", "Ja.", NOW + timedelta(hours=1))
+    async with db.begin() as session:
+        first, second = await funding.inbox(session, 10)
+    assert (first.language, [(r.author_name, r.text) for r in first.replies]) == ("en", [("Clara", "Ja.")])
+    assert second.replies == []
+
+
 async def test_an_announcement_scheduled_before_0011_chooses_its_recipients_when_sent(db: Database) -> None:
     # Before revision 0011 the rows were written at scheduling; they go, and the audience is chosen when due.
     await _alembic(db, "downgrade", "0010")

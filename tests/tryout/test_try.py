@@ -135,7 +135,8 @@ async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path
     await terminal.expect("Sie sind jetzt Katrin Vogel (Koordination).")
     await terminal.type("/members")
     members = await terminal.expect("7 Personen im Rat", "] Ulrike Brandt")
-    assert "• Jonas Krüger (Mitglied)" in members and "• Lena Hoffmann – Sportverein Laage e. V." in members
+    assert "• Jonas Krüger (Polizeirevier Güstrow) – Mitglied" in members
+    assert "• Lena Hoffmann (Sportverein Laage e. V.)" in members
     await terminal.press(members, "Lena Hoffmann annehmen")
     await terminal.expect("Bot (Hinweis): Erledigt.", "Bot (bearbeitet): 0 offene Aufnahmeanträge", "8 Personen im Rat")
 

@@ -1,8 +1,8 @@
 """deadline_reminders: applicants reminded of an application deadline before it ends, through the
 outbox (a new kind of row, "deadline")
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from storage.types import UTCDateTime
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
