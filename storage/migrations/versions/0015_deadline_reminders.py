@@ -1,8 +1,8 @@
 """deadline_reminders: applicants reminded of an application deadline before it ends, through the
 outbox (a new kind of row, "deadline")
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from storage.types import UTCDateTime
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
