@@ -165,6 +165,17 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
         GroupMember.status == GroupStatus.MEMBER)))
 
 
+async def end_leads(session: AsyncSession, user_id: int) -> list[int]:
+    """Ends every lead of this person (they left the council, and a lead acts only while in it, see
+    storage.permissions); the ids of the groups they led, each of which may now have none."""
+    led = list(await session.scalars(select(GroupMember.group_id).where(
+        GroupMember.user_id == user_id, GroupMember.lead.is_(True)).order_by(GroupMember.group_id)))
+    if led:
+        await session.execute(update(GroupMember).where(GroupMember.user_id == user_id, GroupMember.lead.is_(True))
+                              .values(lead=False).execution_options(synchronize_session=False))
+    return led
+
+
 async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
     """The groups this person leads, not archived, by name."""
     return list(await session.scalars(

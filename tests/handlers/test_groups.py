@@ -192,6 +192,31 @@ async def test_leads_are_told_when_made_or_unmade_and_coordinators_when_the_last
     assert "keine Leitung mehr" in h.request.texts(501)[-1]
 
 
+async def test_coordinators_are_told_when_a_lead_taken_out_of_the_council_leaves_a_group_without_a_lead(
+        db: Database, make_harness: MakeHarness) -> None:
+    h = await make_harness(db, coordinators=(COORD, 501), members={MIA: "Mia Muster", MAX: "Max Mustermann"},
+                           language="en", seen_at=NOW, greeted=True)
+    async with db.begin() as session:
+        alone = await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP, description="",
+                                    capacity=None, leads=[MIA], created_by=COORD, now=NOW)
+        await groups.join(session, alone.id, MAX, NOW)
+        shared = await groups.create(session, name="AG Sport", kind=GroupKind.WORKING_GROUP, description="",
+                                     capacity=None, leads=[MIA, MAX], created_by=COORD, now=NOW)
+    await h.press(COORD, f"mem:{MIA}:0", language="en")
+    await press(h, COORD, "Remove from the council")
+    assert "Mia Muster will then no longer lead: AG Schule, AG Sport." in screen(h, COORD)["text"]
+    await press(h, COORD, "Yes, change it")
+    await h.deliver()
+    news = [text for text in h.request.texts(501) if "keine Leitung mehr" in text]
+    assert news == ["„AG Schule“ hat keine Leitung mehr. Bitte bestimmen Sie auf der Karte der Gruppe eine neue "
+                    "Leitung."]  # AG Sport keeps Max
+    assert not any("no lead any more" in text for text in h.request.texts(COORD))  # who did it knows
+    await h.press(COORD, f"grc:{alone.id}", language="en")
+    assert "Led by" not in screen(h, COORD)["text"]
+    await h.press(COORD, f"grc:{shared.id}", language="en")
+    assert "Led by Max Mustermann" in screen(h, COORD)["text"]
+
+
 async def test_every_step_of_newgroup_has_back_and_keeps_the_answers(h: Harness, db: Database) -> None:
     await h.send(COORD, "/newgroup", language="en")
     await h.send(COORD, "AG Sicherheit in Schulen", language="en")
