@@ -229,10 +229,11 @@ def audience(group_id: int) -> Select:
 async def send_notice(session: AsyncSession, group: Group, event: str, user_ids: list[int] | None,
                       now: datetime) -> int:
     """Queues news of the group (a place came free, someone was added or taken out, it was archived
-    or restored: `event`) for these people, None: all its members; returns for how many."""
+    or restored: `event`) for these people, None: all its members; returns for how many. The group's
+    id goes with it, for a button to the group's card."""
     recipients = audience(group.id) if user_ids is None else select(User.id).where(User.id.in_(user_ids))
     return await outbox.enqueue(session, DeliveryKind.GROUP, recipients, now=now,
-                                payload={"event": event, "group": group.name})
+                                payload={"event": event, "group": group.name, "group_id": group.id})
 
 
 async def tell_if_leaderless(session: AsyncSession, group_id: int, now: datetime, *, but: int | None = None) -> int:
