@@ -50,6 +50,19 @@ def format_day_and_month(month: int, day: int, language: str) -> str:
     return _babel_format_date(date(2000, month, day), "d. MMMM" if language == "de" else "d MMMM", locale=language)
 
 
+# A yearly deadline with its year, by how many years it lies before the year the project starts.
+_YEARS_BEFORE = {
+    0: N_("{day} of the year the project starts"),
+    1: N_("{day} of the year before"),
+    2: N_("{day} two years before the year the project starts"),
+}
+
+
+def yearly_deadline_text(t: Translator, month: int, day: int, years_before: int) -> str:
+    """A deadline that comes back every year, with its year: "31. Oktober des Vorjahres"."""
+    return t(_YEARS_BEFORE[years_before], day=format_day_and_month(month, day, t.language))
+
+
 def problem_text(t: Translator, message: str, values: dict[str, object]) -> str:
     """A problem's message in the reader's language, the days it names written as they read them."""
     return t(message, **{name: format_day(value, t.language) if isinstance(value, date) else value
