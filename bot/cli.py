@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"BROADCAST_RATE  {settings.broadcast_rate:g} messages/s")
             print(f"REMINDER_OFFSETS {','.join(map(format_duration, settings.reminder_offsets))}")
             print(f"REMINDER_GRACE  {format_duration(settings.reminder_grace)}")
+            print(f"MEETING_DURATION {format_duration(settings.meeting_duration)}")
             print(f"UPDATE_DEADLINE {settings.update_deadline:g} s")
             print(f"DATABASE_TIMEOUT {settings.database_timeout:g} s")
             return 0

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LANGUAGES = ("de", "en")
 MAX_REMINDER_OFFSETS = 5
+MAX_MEETING_DURATION = timedelta(hours=24)  # longer is a typo, or a conference the bot does not plan
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
@@ -77,6 +78,8 @@ class Settings(DatabaseSettings, ContentSettings):
     # How long before a meeting reminders go out, and how late a missed one may still go out.
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("7d,1d,2h")
     reminder_grace: Annotated[timedelta, NoDecode] = timedelta(hours=6)
+    # How long a meeting lasts when its time is given without an end ("18:00" rather than "18-20 Uhr").
+    meeting_duration: Annotated[timedelta, NoDecode] = timedelta(hours=2)
     # How long eligibility checks, questions, the outbox's rows and unreachable applicants are kept.
     retention_days: int = Field(default=365, ge=30, le=3650)
     # Someone sending more updates than this within 10 seconds is throttled (bot.rules.flood).
@@ -168,6 +171,19 @@ class Settings(DatabaseSettings, ContentSettings):
             return parse_duration(str(value))
         except ValueError as error:
             raise ValueError(f"must be a duration like 6h or 30m: {error}") from None
+
+    @field_validator("meeting_duration", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        duration = value if isinstance(value, timedelta) else None
+        if duration is None:
+            try:
+                duration = parse_duration(str(value))
+            except ValueError as error:
+                raise ValueError(f"must be a duration like 2h or 1h30m: {error}") from None
+        if not timedelta(minutes=15) <= duration <= MAX_MEETING_DURATION:
+            raise ValueError("must be from 15m to 24h")
+        return duration
 
     @field_validator("bot_timezone")
     @classmethod

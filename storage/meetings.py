@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, false, func, literal, select, update
@@ -27,11 +27,14 @@ from storage.models import (
 
 async def create_series(session: AsyncSession, *, title: str, dates: list[datetime], place: str, agenda: str,
                         agenda_file_id: str | None, repetition: dict | None, created_by: int,
-                        now: datetime, group_id: int | None = None) -> list[Meeting]:
-    """One row per date; all of a series point to the first. `group_id`: a meeting of that group."""
-    meetings = [Meeting(title=title, starts_at=when, place=place, agenda=agenda, agenda_file_id=agenda_file_id,
-                        repetition=repetition, status=MeetingStatus.SCHEDULED, sequence=0, created_by=created_by,
-                        created_at=now, updated_at=now, group_id=group_id) for when in dates]
+                        now: datetime, group_id: int | None = None,
+                        duration: timedelta = timedelta(hours=2)) -> list[Meeting]:
+    """One row per date, each lasting `duration`; all of a series point to the first. `group_id`: a
+    meeting of that group."""
+    meetings = [Meeting(title=title, starts_at=when, ends_at=when + duration, place=place, agenda=agenda,
+                        agenda_file_id=agenda_file_id, repetition=repetition, status=MeetingStatus.SCHEDULED,
+                        sequence=0, created_by=created_by, created_at=now, updated_at=now, group_id=group_id)
+                for when in dates]
     session.add_all(meetings)
     await session.flush()
     if len(meetings) > 1:
@@ -44,19 +47,49 @@ async def get(session: AsyncSession, meeting_id: int) -> Meeting | None:
     return await session.get(Meeting, meeting_id)
 
 
-async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
-                   for_user: int | None = None) -> tuple[list[Meeting], int]:
-    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
-    `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+def _upcoming_where(now: datetime, for_user: int | None) -> list:
     where = [Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now]
     if for_user is not None:
         their_groups = select(GroupMember.group_id).where(GroupMember.user_id == for_user,
                                                           GroupMember.status == GroupStatus.MEMBER)
         where.append(Meeting.group_id.is_(None) | Meeting.group_id.in_(their_groups))
+    return where
+
+
+async def upcoming(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                   for_user: int | None = None) -> tuple[list[Meeting], int]:
+    """Scheduled meetings that have not begun, soonest first, and how many there are in all;
+    `for_user`: only those that person is invited to (None: all, as a coordinator sees them)."""
+    where = _upcoming_where(now, for_user)
     total = await session.scalar(select(func.count()).select_from(Meeting).where(*where)) or 0
     page = await session.scalars(select(Meeting).where(*where).order_by(Meeting.starts_at, Meeting.id)
                                  .offset(offset).limit(limit))
     return list(page), total
+
+
+async def upcoming_entries(session: AsyncSession, now: datetime, *, limit: int, offset: int = 0,
+                           for_user: int | None = None) -> tuple[list[list[Meeting]], int]:
+    """As `upcoming`, but a series counts once: each entry is a meeting, or the upcoming dates of a
+    series (soonest first); entries by their next date; and how many entries there are in all."""
+    where = _upcoming_where(now, for_user)
+    entry = func.coalesce(Meeting.series_id, Meeting.id)
+    entries = (select(entry.label("entry"), func.min(Meeting.starts_at).label("first")).where(*where)
+               .group_by(entry).subquery())
+    total = await session.scalar(select(func.count()).select_from(entries)) or 0
+    page = list(await session.scalars(select(entries.c.entry).order_by(entries.c.first, entries.c.entry)
+                                      .offset(offset).limit(limit)))
+    found: dict[int, list[Meeting]] = {key: [] for key in page}
+    for meeting in await session.scalars(select(Meeting).where(*where, entry.in_(page))
+                                         .order_by(Meeting.starts_at, Meeting.id)):
+        found[meeting.series_id or meeting.id].append(meeting)
+    return list(found.values()), total
+
+
+async def series_dates(session: AsyncSession, series_id: int, now: datetime) -> list[Meeting]:
+    """The upcoming scheduled dates of a series, soonest first."""
+    return list(await session.scalars(select(Meeting).where(*_upcoming_where(now, None),
+                                                            Meeting.series_id == series_id)
+                                      .order_by(Meeting.starts_at, Meeting.id)))
 
 
 async def recent_past(session: AsyncSession, now: datetime, limit: int,
@@ -109,16 +142,35 @@ async def is_for(session: AsyncSession, meeting_id: int, user_id: int) -> bool:
     return await session.scalar(_IS_FOR, {"meeting": meeting_id, "user": user_id}) is not None
 
 
-async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime) -> None:
-    """Records the person's answer, or changes the one they gave."""
+@dataclass(frozen=True, slots=True)
+class Deputy:
+    """Who comes in someone's place, as they typed it."""
+
+    name: str
+    organisation: str | None = None
+
+
+async def answer(session: AsyncSession, meeting_id: int, user_id: int, attendance: Attendance, now: datetime,
+                 deputy: Deputy | None = None) -> None:
+    """Records the person's answer, or changes the one they gave; a deputy only with "no", and any
+    other answer takes a deputy named before back."""
     await session.execute(_ANSWER[session.bind.dialect.name],
-                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now})
+                          {"meeting": meeting_id, "user": user_id, "answer": attendance, "at": now,
+                           "deputy": deputy.name if deputy else None,
+                           "organisation": deputy.organisation if deputy else None})
 
 
 async def answers_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Attendance]:
     """The person's answers to these meetings, by meeting."""
     rows = await session.execute(_ANSWERS_OF, {"user": user_id, "meetings": meeting_ids})
     return {row.meeting_id: row.answer for row in rows}
+
+
+async def deputies_of(session: AsyncSession, user_id: int, meeting_ids: list[int]) -> dict[int, Deputy]:
+    """Whom the person sends in their place, by meeting (only where they named someone)."""
+    rows = await session.execute(select(Rsvp.meeting_id, Rsvp.deputy_name, Rsvp.deputy_organisation).where(
+        Rsvp.user_id == user_id, Rsvp.meeting_id.in_(meeting_ids), Rsvp.deputy_name.is_not(None)))
+    return {row.meeting_id: Deputy(row.deputy_name, row.deputy_organisation) for row in rows}
 
 
 async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dict[Attendance, int]]:
@@ -132,9 +184,13 @@ async def counts(session: AsyncSession, meeting_ids: list[int]) -> dict[int, dic
 def _answer(insert: Callable[[Any], Any]) -> Any:
     new = insert(Rsvp).values(meeting_id=bindparam("meeting"), user_id=bindparam("user"),
                               answer=bindparam("answer", type_=Rsvp.answer.type),
-                              answered_at=bindparam("at", type_=Rsvp.answered_at.type))
+                              answered_at=bindparam("at", type_=Rsvp.answered_at.type),
+                              deputy_name=bindparam("deputy", type_=Rsvp.deputy_name.type),
+                              deputy_organisation=bindparam("organisation", type_=Rsvp.deputy_organisation.type))
     return new.on_conflict_do_update(index_elements=["meeting_id", "user_id"],
-                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at})
+                                     set_={"answer": new.excluded.answer, "answered_at": new.excluded.answered_at,
+                                           "deputy_name": new.excluded.deputy_name,
+                                           "deputy_organisation": new.excluded.deputy_organisation})
 
 
 # Built once: an RSVP runs these (with the permission rule) while the person waits for the button,
@@ -157,6 +213,7 @@ class Attendee:
     organisation: str | None
     answer: Attendance | None
     answered_at: datetime | None
+    deputy: Deputy | None = None  # who comes in their place
 
 
 async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attendee]:
@@ -164,11 +221,13 @@ async def attendance_list(session: AsyncSession, meeting_id: int) -> list[Attend
     invited = audience(meeting_id).subquery()
     answered = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id)
     rows = await session.execute(
-        select(User.id, User.display_name, User.organisation, Rsvp.answer, Rsvp.answered_at)
+        select(User.id, User.display_name, User.organisation, Rsvp.answer, Rsvp.answered_at, Rsvp.deputy_name,
+               Rsvp.deputy_organisation)
         .outerjoin(Rsvp, (Rsvp.user_id == User.id) & (Rsvp.meeting_id == meeting_id))
         .where(User.id.in_(select(invited.c[0])) | User.id.in_(answered))
         .order_by(User.display_name, User.id))
-    return [Attendee(row.id, row.display_name, row.organisation, row.answer, row.answered_at) for row in rows]
+    return [Attendee(row.id, row.display_name, row.organisation, row.answer, row.answered_at,
+                     Deputy(row.deputy_name, row.deputy_organisation) if row.deputy_name else None) for row in rows]
 
 
 async def edit(session: AsyncSession, meeting: Meeting, now: datetime, **changes: object) -> None:

@@ -277,6 +277,8 @@ class Meeting(Base):
     series_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # As typed ("18-20 Uhr"), or the beginning plus MEETING_DURATION: in cards and calendar files.
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     place: Mapped[str] = mapped_column(Text)
     agenda: Mapped[str] = mapped_column(Text, default="")
     agenda_file_id: Mapped[str | None] = mapped_column(String(200))
@@ -307,6 +309,9 @@ class Rsvp(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     answer: Mapped[Attendance] = mapped_column(_enum(Attendance, "attendance"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who comes instead, with an answer "no" ("Absage, ich schicke eine Vertretung"); as typed.
+    deputy_name: Mapped[str | None] = mapped_column(String(200))
+    deputy_organisation: Mapped[str | None] = mapped_column(String(200))
 
 
 class ReminderRun(Base):

@@ -37,19 +37,23 @@ async def final_report(coordinator: FakeUser, timeout: float = 60) -> str:
 
 
 async def plan_meeting(coordinator: FakeUser, when: str, *, title: str = "KPR-Sitzung",
-                       place: str = "Kreishaus Güstrow") -> None:
-    """/newmeeting from start to "Created" (the coordinator speaks English), once, for the whole council.
-    A step answered with a button turns its question into the next one; a typed answer gets a new one."""
+                       place: str = "Kreishaus Güstrow", weekly: int | None = None) -> None:
+    """/newmeeting from start to "Created" (the coordinator speaks English), for the whole council: once,
+    or `weekly` times, a week apart. A step answered with a button turns its question into the next
+    one; a typed answer gets a new one."""
     await coordinator.send("/newmeeting")
     await coordinator.expect_message(contains="What is the meeting called?")
     await coordinator.send(title)
-    await coordinator.expect_message(contains="When does it begin?")
+    await coordinator.expect_message(contains="When is it?")
     await coordinator.send(when)
     question = await coordinator.expect_message(contains="is that right?")
-    for label, next_question in (("Yes", "Where?"), (None, "The agenda"), ("No agenda yet", "Who is it for?"),
-                                 ("The whole council", "Does it repeat?"), ("Only once", "This is how members")):
-        if label is None:
-            await coordinator.send(place)
+    repeat = [("Only once", "This is how members")] if weekly is None else [
+        ("Every week", "When does the series end?"), ("After a number of meetings", "How many meetings"),
+        (str(weekly), "This is how members")]
+    for label, next_question in (("Yes", "Where?"), (place, "The agenda"), ("No agenda yet", "Who is it for?"),
+                                 ("The whole council", "Does it repeat?"), *repeat):
+        if label in (place, str(weekly)):  # typed
+            await coordinator.send(label)
             question = await coordinator.expect_message(contains=next_question)
             continue
         await coordinator.press(question, label)

@@ -193,12 +193,15 @@ class Harness:
             "from": self._user(user_id, language, "Test"), kind: media, **({"caption": caption} if caption else {})}})
 
     async def press(self, user_id: int, data: str, *, language: str = "de", name: str = "Test",
-                    message_id: int = 1) -> None:
+                    message_id: int = 1, document: str | None = None) -> None:
+        """A button pressed on a message of the bot: a text, or a `document` with a caption."""
+        content: dict[str, Any] = {"text": "…"} if document is None else {
+            "caption": "…", "document": {"file_id": document, "file_unique_id": f"u-{document}"}}
         await self._feed({"callback_query": {
             "id": str(next(self._update_ids)), "chat_instance": "ci", "data": data,
             "from": self._user(user_id, language, name),
             "message": {"message_id": message_id, "date": int(time.time()),
-                        "chat": {"id": user_id, "type": "private"}, "from": BOT_USER, "text": "…"}}})
+                        "chat": {"id": user_id, "type": "private"}, "from": BOT_USER, **content}}})
 
     def answers(self) -> list[dict[str, Any]]:
         return self.request.sent(method="answerCallbackQuery")
@@ -222,11 +225,13 @@ class Harness:
 
 
 async def start_harness(db: Database, coordinator_ids: str = "", flood_limit: int = 100_000,
-                        content_file: Path | None = None) -> Harness:
+                        content_file: Path | None = None, **overrides: Any) -> Harness:
     """Tests click faster than people: the flood guard only where a test is about it. `content_file`
-    is CONTENT_FILE (None: the shipped one)."""
+    is CONTENT_FILE (None: the shipped one); `overrides`: others of the bot's settings, by their names
+    in Settings."""
     settings = load_settings(_env_file=None, bot_token=TOKEN, database_url="sqlite+aiosqlite:///unused.db",
-                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, content_file=content_file)
+                             coordinator_ids=coordinator_ids, flood_limit=flood_limit, content_file=content_file,
+                             **overrides)
     request = RecordingRequest()
     app = build_application(settings, db, request=request)
     harness = Harness(app, request, db)

@@ -34,6 +34,7 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.broadcast_rate == 25
     assert settings.reminder_offsets == (timedelta(days=7), timedelta(days=1), timedelta(hours=2))
     assert settings.reminder_grace == timedelta(hours=6)
+    assert settings.meeting_duration == timedelta(hours=2)
     monkeypatch.setenv("REMINDER_OFFSETS", "1h30m, 10m")
     assert load_settings().reminder_offsets == (timedelta(minutes=90), timedelta(minutes=10))
     assert "ABC-def" not in repr(settings)
@@ -55,6 +56,8 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         ("REMINDER_OFFSETS", "7d,soon", "REMINDER_OFFSETS must be durations like 7d,1d,2h"),
         ("REMINDER_OFFSETS", "1d,2d,3d,4d,5d,6d", "REMINDER_OFFSETS may name at most 5"),
         ("REMINDER_GRACE", "0h", "REMINDER_GRACE must be a duration like 6h"),
+        ("MEETING_DURATION", "lang", "MEETING_DURATION must be a duration like 2h"),
+        ("MEETING_DURATION", "2d", "MEETING_DURATION must be from 15m to 24h"),
         ("WEBHOOK_TIMEOUT", "0", "WEBHOOK_TIMEOUT must be greater than or equal to 1"),
         ("WEBHOOK_MAX_CONNECTIONS", "5000", "WEBHOOK_MAX_CONNECTIONS must be less than or equal to 1000"),
     ],

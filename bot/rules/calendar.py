@@ -8,8 +8,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.rules.meetings import LENGTH
-
 if TYPE_CHECKING:
     from icalendar import Event
 
@@ -21,6 +19,7 @@ class CalendarEntry:
     meeting_id: int
     title: str
     starts_at: datetime  # aware
+    ends_at: datetime
     place: str
     description: str
     sequence: int
@@ -58,7 +57,7 @@ def _event(entry: CalendarEntry, zone: ZoneInfo, now: datetime) -> Event:
     event.add("dtstamp", now)
     start = entry.starts_at.astimezone(zone)
     event.add("dtstart", start)
-    event.add("dtend", start + LENGTH)
+    event.add("dtend", entry.ends_at.astimezone(zone))
     event.add("summary", entry.title)
     if entry.place:
         event.add("location", entry.place)

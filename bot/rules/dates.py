@@ -37,7 +37,31 @@ _DATE_TIME = re.compile(
 )
 
 
+# A meeting's time: the date may be left out where one is known (a meeting moved on its day), an end
+# may follow: "12.3.2027 18:00–20:00", "18-20 Uhr", "18:00 bis 20:00".
+_MEETING_TIME = re.compile(
+    r"^\s*(?:(?:(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2}|\d{4})"
+    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))(?:\s*,\s*|\s+|T))?(?:um\s+|at\s+|von\s+|from\s+)?"
+    r"(?P<H>\d{1,2})(?:[:.](?P<M>\d{2}))?\s*(?:uhr|h)?"
+    r"(?:\s*(?:-|–|—|bis|to|until)\s*(?P<EH>\d{1,2})(?:[:.](?P<EM>\d{2}))?\s*(?:uhr|h)?)?\s*$",
+    re.IGNORECASE,
+)
+
+
 _DATE = re.compile(r"^\s*(?:(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{2}|\d{4})|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))\s*$")
+
+
+def format_span(start: datetime, end: datetime | None, zone: ZoneInfo, language: str) -> str:
+    """A meeting's time with its end: "Freitag, 12. März 2027, 18:00–20:00 Uhr"; an end on another day
+    in full. Without an end (a message queued before meetings had one) the beginning alone."""
+    if end is None:
+        return format_datetime(start, zone, language)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if local_start.date() != local_end.date():
+        return format_datetime(start, zone, language) + " – " + format_datetime(end, zone, language)
+    day = format_datetime(start, zone, language, date_only=True)
+    span = f"{local_start:%H:%M}–{local_end:%H:%M}"
+    return f"{day}, {span} Uhr" if language == "de" else f"{day}, {span}"
 
 
 def format_day(day: date, language: str) -> str:
@@ -120,6 +144,42 @@ def parse_datetime(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     latest = latest_day(now.astimezone(zone).date())
     if local.date() > latest:
         raise DateProblem(N_("That is more than five years ahead. The latest possible date is {date}."), date=latest)
+    return local
+
+
+def parse_meeting_time(text: str, zone: ZoneInfo, now: datetime, day: date | None = None
+                       ) -> tuple[datetime, datetime | None]:
+    """A meeting's beginning and, where typed, its end: `12.3.2027 18:00–20:00`, `12.3.2027 18-20 Uhr`,
+    `12.3.2027 18:00 bis 20:00`, or `12.3.2027 18:00` without an end (None). The date may be left out
+    where `day` is given (a meeting moved within its day). Raises DateProblem as parse_datetime does,
+    and for an end that is not after the beginning on the same day."""
+    match = _MEETING_TIME.match(text or "")
+    if not match:
+        raise DateProblem(N_("Please write the date and time like this: 12.3.2027 18:00 or 12.3.2027 18:00–20:00"))
+    if match["y"] or match["iy"]:
+        day = _day(match)
+    elif day is None:
+        raise DateProblem(N_("Please write the date too, like this: 12.3.2027 18:00–20:00"))
+    start = _moment(day, int(match["H"]), int(match["M"] or 0), zone)
+    end = _moment(day, int(match["EH"]), int(match["EM"] or 0), zone) if match["EH"] else None
+    if start <= now:
+        raise DateProblem(N_("This moment has already passed. Please give a time in the future."))
+    latest = latest_day(now.astimezone(zone).date())
+    if start.date() > latest:
+        raise DateProblem(N_("That is more than five years ahead. The latest possible date is {date}."), date=latest)
+    if end is not None and end <= start:
+        raise DateProblem(N_("The end must come after the beginning, on the same day. For example: 18:00–20:00"))
+    return start, end
+
+
+def _moment(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
+    """A local time that the clock shows on that day (not 25:00, not skipped when summer time begins)."""
+    try:
+        local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    except ValueError:
+        raise DateProblem(N_("This date does not exist. Please check day, month and time.")) from None
+    if local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise DateProblem(N_("This date does not exist. Please check day, month and time."))
     return local
 
 

@@ -14,7 +14,6 @@ from bot.rules.dates import latest_day
 TITLE_LIMITS = (3, 200)
 PLACE_LIMITS = (2, 500)
 AGENDA_LIMITS = (0, 3000)
-LENGTH = timedelta(hours=2)  # how long a meeting is assumed to last in calendar files
 MAX_OCCURRENCES = 52
 MAX_SPAN = timedelta(days=2 * 366)  # a series ends within two years
 MAX_WEEKS_APART = 12
@@ -125,3 +124,20 @@ def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
     while day > days:  # the 5th Tuesday becomes the last one
         day -= 7
     return date(year, month, day)
+
+
+def moved_along(before: datetime, after: datetime, after_end: datetime, later: list[datetime],
+                zone: ZoneInfo) -> list[tuple[datetime, datetime]] | None:
+    """The later dates of a series moved as one of its meetings was, from `before` to `after`–`after_end`:
+    by as many days, to the same local times (18:00 stays 18:00 across summer time), each as long.
+    None if one of them would fall into the hour skipped when summer time begins."""
+    days = after.astimezone(zone).date() - before.astimezone(zone).date()
+    begins = after.astimezone(zone).time()
+    length = after_end.astimezone(zone) - after.astimezone(zone)  # on the wall clock: 18-20 stays 18-20
+    moved = []
+    for start in later:
+        new_start = datetime.combine(start.astimezone(zone).date() + days, begins, tzinfo=zone)
+        if not _exists(new_start) or not _exists(new_start + length):
+            return None
+        moved.append((new_start, new_start + length))
+    return moved

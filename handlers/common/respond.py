@@ -44,6 +44,25 @@ async def respond(update: Update, text: str, markup: InlineKeyboardMarkup | None
     return sent.message_id
 
 
+async def redraw(update: Update, text: str, markup: InlineKeyboardMarkup | None, *, caption: str | None = None) -> None:
+    """Replaces the pressed message with `text`; where it is a file (an invitation with its agenda
+    attached), its caption with `caption` (a caption holds 1024 characters only). Pressing the same
+    twice is no failure."""
+    message = update.callback_query.message
+    if not isinstance(message, Message):
+        return
+    if message.caption is None and not (message.document or message.photo):
+        await respond(update, text, markup, edit=True)
+        return
+    try:
+        await update.get_bot().edit_message_caption(chat_id=message.chat.id, message_id=message.message_id,
+                                                    caption=caption or text, parse_mode=ParseMode.HTML,
+                                                    reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 async def replace_buttons(update: Update, markup: InlineKeyboardMarkup | None) -> None:
     """Changes only the buttons of the pressed message; pressing the same twice is no failure."""
     message = update.callback_query.message

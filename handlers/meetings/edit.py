@@ -15,14 +15,14 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
-from bot.rules.dates import DateProblem, format_datetime, parse_datetime
-from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS
+from bot.rules.dates import DateProblem, parse_meeting_time
+from bot.rules.meetings import AGENDA_LIMITS, PLACE_LIMITS, TITLE_LIMITS, moved_along
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.permissions import may_lead
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from handlers.meetings import reminders
-from handlers.meetings.overview import CHANGE_NAMES, EDIT, answer_problem
+from handlers.meetings.overview import CHANGE_NAMES, EDIT, answer_problem, shown_time
 from handlers.meetings.view import MeetingView
 from storage import meetings as store
 from storage.models import Meeting, Role
@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 FIELD, VALUE, CONFIRM = "field", "value", "confirm"
 # The meeting is in every button: a press on an older edit's message must not change another meeting.
-STEP = Callback("mte", meeting=ROW_ID, action="title|starts_at|place|agenda|save|back|cancel")
+# save: this meeting; saveall: this and the later dates of its series.
+STEP = Callback("mte", meeting=ROW_ID, action="title|starts_at|place|agenda|save|saveall|back|cancel")
 _DRAFT = "editmeeting"
 # Members are told of these changes; a new title or agenda shows on the card and in the calendar file.
 TOLD = ("starts_at", "place")
@@ -39,7 +40,8 @@ FIELD_NAMES = {**CHANGE_NAMES, "agenda": N_("Agenda")}
 LIMITS = {"title": TITLE_LIMITS, "place": PLACE_LIMITS, "agenda": AGENDA_LIMITS}
 QUESTIONS = {
     "title": N_("The new title:"),
-    "starts_at": N_("The new date and time, for example 12.3.2027 18:00:"),
+    "starts_at": N_("The new date and time, for example 12.3.2027 18:00–20:00, or only the time on the same day, "
+                    "for example 18-20 Uhr:"),
     "place": N_("The new place: an address, or the link of an online meeting."),
     "agenda": N_("The new agenda:"),
 }
@@ -105,16 +107,26 @@ async def field_chosen(update: Update, context: BotContext) -> str:
 
 
 async def got_value(update: Update, context: BotContext) -> str:
-    t, data = context.t, _draft(context)
+    t, data, zone = context.t, _draft(context), context.settings.timezone
     field = data.get("field")
     if field is None:
         return FIELD
+    async with context.db.begin() as session:
+        meeting = await store.get(session, data["meeting"])
+        told = await store.audience_size(session, data["meeting"], without_declined=True,
+                                         leave_out=update.effective_user.id)
+        later = len(await store.series_from(session, meeting)) - 1 if meeting is not None else 0
+    if meeting is None:
+        return FIELD
     if field == "starts_at":
         try:
-            value = parse_datetime(update.message.text, context.settings.timezone, context.now()).isoformat()
+            start, end = parse_meeting_time(update.message.text, zone, context.now(),
+                                            day=meeting.starts_at.astimezone(zone).date())
         except DateProblem as problem:
             await respond(update, html(problem.text(t)))
             return VALUE
+        # Moved without an end given: it lasts as long as before.
+        value = interval(start, end or start + (meeting.ends_at - meeting.starts_at))
     else:
         low, high = LIMITS[field]
         value, problem = clean_text_answer(update.message.text, LIMITS[field], keep_lines=field == "agenda")
@@ -122,28 +134,35 @@ async def got_value(update: Update, context: BotContext) -> str:
             await respond(update, html(t(problem, min=low, max=high)))
             return VALUE
     data["value"] = value
-    async with context.db.begin() as session:
-        meeting = await store.get(session, data["meeting"])
-        told = await store.audience_size(session, data["meeting"], without_declined=True,
-                                         leave_out=update.effective_user.id)
-    if meeting is None:
-        return FIELD
     lines = [bold(meeting.title), html(t("{what}: {before} → {after}", what=t(FIELD_NAMES[field]),
-                    before=_shown(context, field, getattr(meeting, field)), after=_shown(context, field, value)))]
+                    before=_shown(context, field, current(meeting, field)), after=_shown(context, field, value)))]
     if field in TOLD:
         lines.append(html(t.plural("{count} person who has not declined will be told.",
                                    "{count} people who have not declined will be told.", told)))
+    saving = [[(t("Save"), _step(context, "save"))]]
+    if later:  # a date of a series: this one, or this and the later ones as well
+        saving = [[(t("Save for this meeting only"), _step(context, "save"))],
+                  [(t.plural("Save for this and the {count} later one", "Save for this and the {count} later ones",
+                             later), _step(context, "saveall"))]]
     await respond(update, "\n".join(lines), keyboard([
-        [(t("Save"), _step(context, "save"))],
-        [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
+        *saving, [(t("« Back"), _step(context, "back")), (t("Cancel"), _step(context, "cancel"))]]))
     return CONFIRM
 
 
-def _shown(context: BotContext, field: str, value: object) -> str:
+def interval(start: datetime, end: datetime) -> str:
+    """A meeting's time as a draft and a change notice keep it: ISO 8601's "start/end"."""
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+def current(meeting: Meeting, field: str) -> str:
+    """The field's value as a draft keeps it (the time with its end)."""
+    return interval(meeting.starts_at, meeting.ends_at) if field == "starts_at" else getattr(meeting, field)
+
+
+def _shown(context: BotContext, field: str, value: str) -> str:
     if field == "starts_at":
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-        return format_datetime(moment, context.settings.timezone, context.language)
-    text = str(value) or "–"
+        return shown_time(value, context.settings.timezone, context.language)
+    text = value or "–"
     return text if len(text) <= 300 else text[:300] + "…"
 
 
@@ -159,27 +178,52 @@ async def save(update: Update, context: BotContext) -> int | str:
         context.user_data.pop(_DRAFT, None)
         return ConversationHandler.END
     field = data["field"]
-    value = datetime.fromisoformat(data["value"]) if field == "starts_at" else data["value"]
-    if field == "starts_at" and value <= now:
+    if field == "starts_at":
+        begins, _, ends = data["value"].partition("/")
+        start = datetime.fromisoformat(begins)
+        # A draft kept from before meetings had an end holds the beginning only: it lasts as before.
+        end = datetime.fromisoformat(ends) if ends else start + (meeting.ends_at - meeting.starts_at)
+        changes: dict[str, object] = {"starts_at": start, "ends_at": end}
+    else:
+        changes = {field: data["value"]}
+    if field == "starts_at" and start <= now:
         await acknowledge(update, t("This moment has already passed. Please give a time in the future."), alert=True)
         return VALUE
-    await acknowledge(update)
     async with context.db.begin() as session:
         fresh = await store.get(session, meeting.id)
-        before = getattr(fresh, field)
-        await store.edit(session, fresh, now, **{field: value})
-        view = MeetingView.of(fresh)
-        told = 0
-        if field in TOLD:
-            shown_before = before.isoformat() if isinstance(before, datetime) else before
-            told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
-                                                       "changes": {field: [shown_before, data["value"]]}},
-                                      now, without_declined=True, leave_out=update.effective_user.id)
+        before = current(fresh, field)
+        later = ([m for m in await store.series_from(session, fresh) if m.id != fresh.id]
+                 if context.match["action"] == "saveall" else [])
+        later_changes: list[dict[str, object]] | None = [changes] * len(later)
+        if field == "starts_at":
+            # The later dates move as this one does: by as many days, to the same times.
+            moves = moved_along(fresh.starts_at, start, end, [m.starts_at for m in later], context.settings.timezone)
+            later_changes = None if moves is None else [{"starts_at": a, "ends_at": b} for a, b in moves]
+        if later_changes is not None:
+            await store.edit(session, fresh, now, **changes)
+            for other, change in zip(later, later_changes, strict=True):
+                await store.edit(session, other, now, **change)
+            view = MeetingView.of(fresh)
+            told = 0
+            if field in TOLD:
+                told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
+                                                           "changes": {field: [before, data["value"]]},
+                                                           "later": len(later)},
+                                          now, without_declined=True, leave_out=update.effective_user.id)
+            moved = [view] + [MeetingView.of(m) for m in later]
+    if later_changes is None:
+        await acknowledge(update, t("One of the dates falls into the hour skipped when summer time begins. "
+                                    "Please choose another time."), alert=True)
+        return CONFIRM
+    await acknowledge(update)
     context.user_data.pop(_DRAFT, None)
     if field == "starts_at":
-        await reminders.schedule(context.application, view)
-    log.info("User %s changed %s of meeting %s", who(update.effective_user.id), field, meeting.id)
-    text = t("Saved.")
+        for each in moved:  # a new time has new reminders; the old ones' jobs go
+            await reminders.schedule(context.application, each)
+    log.info("User %s changed %s of meeting %s and %d later one(s)", who(update.effective_user.id), field,
+             meeting.id, len(later))
+    text = t("Saved.") if not later else t.plural("Saved for this meeting and {count} later one.",
+                                                  "Saved for this meeting and {count} later ones.", len(later))
     if field in TOLD:
         text += " " + t.plural("{count} person is being told.", "{count} people are being told.", told)
     await respond(update, html(text), edit=True)
@@ -206,7 +250,7 @@ CONVERSATION = flow(
         FIELD: [CallbackQueryHandler(field_chosen, pattern=STEP.matching(action="title|starts_at|place|agenda"))],
         VALUE: [MessageHandler(TEXT, got_value), CallbackQueryHandler(back, pattern=STEP.matching(action="back"))],
         CONFIRM: [
-            CallbackQueryHandler(save, pattern=STEP.matching(action="save")),
+            CallbackQueryHandler(save, pattern=STEP.matching(action="save|saveall")),
             CallbackQueryHandler(back, pattern=STEP.matching(action="back")),
         ],
     },

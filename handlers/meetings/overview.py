@@ -18,7 +18,7 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import calendar
-from bot.rules.dates import format_datetime, spoken_duration
+from bot.rules.dates import format_datetime, format_span, spoken_duration
 from bot.rules.meetings import Repeat, Repetition
 from bot.rules.membership import listed
 from bot.rules.spreadsheet import xlsx_bytes
@@ -26,13 +26,13 @@ from bot.settings import Settings
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
 from handlers.common.permissions import may_lead
-from handlers.common.respond import acknowledge, replace_buttons, respond
+from handlers.common.respond import acknowledge, redraw, respond
 from handlers.common.text import bold, html
 from handlers.meetings import reminders
 from handlers.meetings.view import MeetingView
 from storage import groups, permissions
 from storage import meetings as store
-from storage.meetings import Attendee
+from storage.meetings import Attendee, Deputy
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
 from storage.outbox import DueRow
 
@@ -48,7 +48,15 @@ MANAGE = Callback("mtg", meeting=ROW_ID, action="card|attendance|xlsx|cancel|can
 LIST = Callback("mtgs", page=r"\d{1,4}", when="next|past")
 # Buttons of other flows shown on a card; their modules register the handlers.
 EDIT = Callback("mted", meeting=ROW_ID)
+DEPUTY = Callback("mdep", meeting=ROW_ID)
 MINUTES = Callback("mtmin", meeting=ROW_ID)
+# A series as a whole (handlers.meetings.series): one answer for all its dates, its dates one by one,
+# all of them in one calendar file. `series`: its first meeting's id, which every date points to.
+SERIES_RSVP = Callback("rsvpa", series=ROW_ID, answer="yes|no|maybe", on="card|note")
+SERIES_DATES = Callback("msd", series=ROW_ID, page=r"\d{1,2}")
+SERIES_CALENDAR = Callback("mscal", series=ROW_ID)
+ALL_LABELS = {Attendance.YES: N_("Coming to all"), Attendance.NO: N_("Not coming to any"),
+              Attendance.MAYBE: N_("Maybe to all")}
 
 ANSWER_LABELS = {Attendance.YES: N_("Coming"), Attendance.NO: N_("Not coming"), Attendance.MAYBE: N_("Maybe")}
 ANSWER_HEADINGS = {
@@ -86,7 +94,7 @@ def meeting_text(t: Translator, view: MeetingView, zone: ZoneInfo, *, heading: s
     if heading:
         lines.append(html(heading))
     lines.append(bold(view.title))
-    lines.append("🗓 " + html(format_datetime(view.starts_at, zone, t.language)))
+    lines.append("🗓 " + html(format_span(view.starts_at, view.ends_at, zone, t.language)))
     lines.append("📍 " + html(view.place))
     repeats = describe_repetition(t, view.repetition, zone, t.language)
     if repeats:
@@ -102,28 +110,71 @@ def rsvp_rows(t: Translator, meeting_id: int, on: str, chosen: Attendance | None
         return ("● " if attendance is chosen else "") + t(ANSWER_LABELS[attendance])
 
     return [[(label(a), RSVP.data(meeting=meeting_id, answer=a.value, on=on)) for a in Attendance],
+            [(t("Not coming, I am sending a deputy"), DEPUTY.data(meeting=meeting_id))],
             [(t("Add to calendar"), CALENDAR.data(meeting=meeting_id))]]
 
 
 def card(t: Translator, meeting: Meeting, zone: ZoneInfo, *, answer: Attendance | None, counts: dict[Attendance, int],
-         manager: bool, now: datetime) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A meeting as /meetings shows it: the viewer's own answer, everyone's counts, their buttons."""
-    lines = [meeting_text(t, MeetingView.of(meeting), zone)]
+         manager: bool, now: datetime, on: str = "card", agenda: bool = True,
+         deputy: Deputy | None = None) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A meeting as it is now, with the viewer's own answer, everyone's counts and their buttons: in
+    /meetings (`on="card"`), and in place of an invitation or reminder answered (`on="note"`, without
+    the buttons of those who manage it: the note stays a note)."""
+    if meeting.status is MeetingStatus.CANCELLED:
+        heading = "🚫 " + t("This meeting has been cancelled.")
+        return meeting_text(t, MeetingView.of(meeting), zone, heading=heading, agenda=False), None
+    lines = [meeting_text(t, MeetingView.of(meeting), zone, agenda=agenda)]
     lines.append("")
-    lines.append(html(t("Your answer: {answer}", answer=t(ANSWER_LABELS[answer]) if answer else t("none yet"))))
+    given = t(ANSWER_LABELS[answer]) if answer else t("none yet")
+    if deputy is not None:
+        given = t("Not coming; in your place: {deputy}", deputy=deputy_text(deputy))
+    lines.append(html(t("Your answer: {answer}", answer=given)))
     lines.append(html(" · ".join(t.plural(*ANSWER_HEADINGS[a], counts[a]) for a in Attendance)))
     begun = meeting.starts_at <= now
-    rows = [] if begun else rsvp_rows(t, meeting.id, "card", answer)
-    if meeting.agenda_file_id:
+    rows = [] if begun else rsvp_rows(t, meeting.id, on, answer)
+    if meeting.agenda_file_id and on == "card":
         rows.append([(t("Agenda as a file"), AGENDA.data(meeting=meeting.id))])
-    if manager:
+    if manager and on == "card":
         if begun:
             rows.append([(t("Send the minutes"), MINUTES.data(meeting=meeting.id))])
+            rows.append([(t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
         else:
             rows.append([(t("Edit"), EDIT.data(meeting=meeting.id)),
-                         (t("Cancel the meeting"), MANAGE.data(meeting=meeting.id, action="cancel"))])
-        rows.append([(t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
+                         (t("Attendance"), MANAGE.data(meeting=meeting.id, action="attendance"))])
+            # Last and on its own, worded apart from one's own "Absage": it cancels the meeting for
+            # everyone (after a confirmation).
+            rows.append([(t("🚫 Cancel the meeting for everyone"), MANAGE.data(meeting=meeting.id, action="cancel"))])
     return "\n".join(lines), keyboard(rows)
+
+
+def series_card(t: Translator, dates: list[Meeting], zone: ZoneInfo, *, answers: dict[int, Attendance],
+                on: str = "card") -> tuple[str, InlineKeyboardMarkup | None]:
+    """A series' upcoming dates as one entry: the next one, the viewer's answers to them all, one
+    answer for all, and the way to its dates one by one (there: edit, cancel, a single answer)."""
+    first, series_id = dates[0], dates[0].series_id or dates[0].id
+    view = MeetingView.of(first)
+    lines = [bold(first.title)]
+    repeats = describe_repetition(t, first.repetition, zone, t.language)
+    if repeats:
+        lines.append("🔁 " + html(repeats))
+    lines.append("🗓 " + html(t("Next: {date}", date=format_span(view.starts_at, view.ends_at, zone, t.language))))
+    lines.append("📍 " + html(first.place))
+    given = [answers.get(m.id) for m in dates]
+    summary = ", ".join(f"{given.count(a)} × " + (t(ANSWER_LABELS[a]) if a else t("none yet"))
+                        for a in (*Attendance, None) if given.count(a))
+    lines += ["", html(t.plural("{count} upcoming date", "{count} upcoming dates", len(dates))),
+              html(t("Your answers: {answers}", answers=summary))]
+    same = given[0] if given.count(given[0]) == len(given) else None
+    return "\n".join(lines), keyboard(series_rows(t, series_id, len(dates), on, same))
+
+
+def series_rows(t: Translator, series_id: int, dates: int, on: str, chosen: Attendance | None = None) -> list:
+    def label(attendance: Attendance) -> str:
+        return ("● " if attendance is chosen else "") + t(ALL_LABELS[attendance])
+
+    return [[(label(a), SERIES_RSVP.data(series=series_id, answer=a.value, on=on)) for a in Attendance],
+            [(t("Dates one by one ({count})", count=dates), SERIES_DATES.data(series=series_id, page=0))],
+            [(t("All dates to my calendar"), SERIES_CALENDAR.data(series=series_id))]]
 
 
 async def show(update: Update, context: BotContext, *, page: int = 0, past: bool = False) -> None:
@@ -134,12 +185,16 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
         managed_groups = await groups.managed_by(session, user_id, coordinator=coordinator)
         if past:
             found = await store.recent_past(session, now, PAGE_SIZE, None if coordinator else managed_groups)
-            total = len(found)
+            total, series = len(found), {}
         else:
-            found, total = await store.upcoming(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
-                                                for_user=None if coordinator else user_id)
-        ids = [m.id for m in found]
+            entries, total = await store.upcoming_entries(session, now, limit=PAGE_SIZE, offset=page * PAGE_SIZE,
+                                                          for_user=None if coordinator else user_id)
+            found = [dates[0] for dates in entries]
+            # A series with one date left is shown as that meeting.
+            series = {dates[0].id: dates for dates in entries if len(dates) > 1}
+        ids = [m.id for m in found] + [m.id for dates in series.values() for m in dates]
         answers = await store.answers_of(session, update.effective_user.id, ids)
+        deputies = await store.deputies_of(session, update.effective_user.id, ids)
         numbers = await store.counts(session, ids)
     if not found:
         text = t("No past meetings yet.") if past else t("No meetings are planned at the moment.")
@@ -149,8 +204,11 @@ async def show(update: Update, context: BotContext, *, page: int = 0, past: bool
     if not past:
         await respond(update, bold(t.plural("{count} upcoming meeting", "{count} upcoming meetings", total)))
     for meeting in found:
+        if meeting.id in series:
+            await respond(update, *series_card(t, series[meeting.id], zone, answers=answers))
+            continue
         text, markup = card(t, meeting, zone, answer=answers.get(meeting.id), counts=numbers[meeting.id],
-                            manager=meeting.group_id in managed_groups, now=now)
+                            manager=meeting.group_id in managed_groups, now=now, deputy=deputies.get(meeting.id))
         await respond(update, text, markup)
     navigation = []
     if not past and (page + 1) * PAGE_SIZE < total:
@@ -177,32 +235,45 @@ async def list_pressed(update: Update, context: BotContext) -> None:
 
 
 async def rsvp_pressed(update: Update, context: BotContext) -> None:
+    """An answer, from a card or from an invitation, change notice or reminder however old: the
+    pressed message is drawn again from the database, so it shows the meeting as it is now (a new
+    place, a new time, or that it was cancelled), never as it was when the message was sent."""
     t, now = context.t, context.now()
     meeting_id, attendance = int(context.match["meeting"]), Attendance(context.match["answer"])
     user_id = update.effective_user.id
     async with context.db.begin() as session:
         meeting = await store.get(session, meeting_id)
+        mine = meeting is not None and await store.is_for(session, meeting_id, user_id)
         problem = answer_problem(meeting, now)
-        if problem is None and not await store.is_for(session, meeting_id, user_id):
+        if problem is None and not mine:
             problem = N_("This meeting is not one of yours.")
         if problem is None:
             await store.answer(session, meeting_id, user_id, attendance, now)
+        if mine:
+            answer = (await store.answers_of(session, user_id, [meeting_id])).get(meeting_id)
+            # A new answer takes back a deputy named before; a refused one leaves them.
+            deputy = None if problem is None else (
+                await store.deputies_of(session, user_id, [meeting_id])).get(meeting_id)
             numbers = (await store.counts(session, [meeting_id]))[meeting_id]
-            manager = context.match["on"] == "card" and await permissions.may_act(session, user_id,
-                                                                                  meeting.group_id)
+            manager = await permissions.may_act(session, user_id, meeting.group_id)
     if problem is not None:
         await acknowledge(update, t(problem), alert=True)
-        return
-    log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
-    await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
-    message = update.callback_query.message
-    if context.match["on"] == "card":
-        text, markup = card(t, meeting, context.settings.timezone, answer=attendance, counts=numbers,
-                            manager=manager, now=now)
-        await respond(update, text, markup, edit=True)
-    elif message is not None:
-        # A reminder or invitation keeps its text; the buttons show the answer given.
-        await replace_buttons(update, keyboard(rsvp_rows(t, meeting_id, "note", attendance)))
+    else:
+        log.info("User %s answered %s for meeting %s", who(user_id), attendance.value, meeting_id)
+        await acknowledge(update, t("Saved: {answer}", answer=t(ANSWER_LABELS[attendance])))
+    if mine:  # who is not invited learns nothing more of the meeting than the refusal
+        await redraw_card(update, context, meeting, answer=answer, counts=numbers, manager=manager, deputy=deputy)
+
+
+async def redraw_card(update: Update, context: BotContext, meeting: Meeting, *, answer: Attendance | None,
+                      counts: dict[Attendance, int], manager: bool, deputy: Deputy | None) -> None:
+    """The pressed card or note, drawn again from `meeting` as just read from the database."""
+    t, zone, now, on = context.t, context.settings.timezone, context.now(), context.match["on"]
+    text, markup = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on,
+                        deputy=deputy)
+    caption, _ = card(t, meeting, zone, answer=answer, counts=counts, manager=manager, now=now, on=on, agenda=False,
+                      deputy=deputy)
+    await redraw(update, text, markup, caption=caption)
 
 
 def answer_problem(meeting: Meeting | None, now: datetime) -> str | None:
@@ -254,8 +325,8 @@ async def calendar_pressed(update: Update, context: BotContext) -> None:
 
 
 def calendar_entry(meeting: Meeting | MeetingView, *, cancelled: bool = False) -> calendar.CalendarEntry:
-    return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.place, meeting.agenda,
-                                  meeting.sequence, cancelled=cancelled)
+    return calendar.CalendarEntry(meeting.id, meeting.title, meeting.starts_at, meeting.ends_at, meeting.place,
+                                  meeting.agenda, meeting.sequence, cancelled=cancelled)
 
 
 async def manage_pressed(update: Update, context: BotContext) -> None:
@@ -265,6 +336,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
         meeting = await store.get(session, meeting_id)
         people = await store.attendance_list(session, meeting_id) if action in ("attendance", "xlsx") else []
         answer = (await store.answers_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
+        deputy = (await store.deputies_of(session, update.effective_user.id, [meeting_id])).get(meeting_id)
         numbers = (await store.counts(session, [meeting_id]))[meeting_id]
     if meeting is None:
         await acknowledge(update, t("This meeting does not exist."), alert=True)
@@ -274,7 +346,7 @@ async def manage_pressed(update: Update, context: BotContext) -> None:
     if action == "card":  # back from a question about the meeting
         await acknowledge(update)
         text, markup = card(t, meeting, context.settings.timezone, answer=answer, counts=numbers,
-                            manager=True, now=context.now())
+                            manager=True, now=context.now(), deputy=deputy)
         await respond(update, text, markup, edit=True)
     elif action == "attendance":
         await acknowledge(update)
@@ -298,10 +370,22 @@ def attendance_messages(t: Translator, meeting: Meeting, people: list[Attendee],
     """Names by answer, split into messages below Telegram's limit."""
     lines = [bold(meeting.title), html(format_datetime(meeting.starts_at, zone, t.language))]
     for attendance in (Attendance.YES, Attendance.MAYBE, Attendance.NO, None):
-        names = [listed(person.name, person.organisation) for person in people if person.answer is attendance]
+        names = [_with_deputy(t, person) for person in people if person.answer is attendance]
         lines += ["", bold(t.plural(*ANSWER_HEADINGS[attendance], len(names)))]
         lines += [f"• {html(name)}" for name in names]
     return split_lines(lines)
+
+
+def _with_deputy(t: Translator, person: Attendee) -> str:
+    """A name in the attendance, with the organisation and, where one was named, the deputy."""
+    name = listed(person.name, person.organisation)
+    if person.deputy is None:
+        return name
+    return t("{name} – deputy: {deputy}", name=name, deputy=deputy_text(person.deputy))
+
+
+def deputy_text(deputy: Deputy) -> str:
+    return listed(deputy.name, deputy.organisation)
 
 
 def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
@@ -318,9 +402,10 @@ def split_lines(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
 
 def attendance_table(t: Translator, people: list[Attendee], *, with_ids: bool) -> tuple[list[str], list[list]]:
     """The header and rows of the attendance export, in the reader's language."""
-    header = [t("Name"), t("Organisation"), t("Answer"), t("Answered on")]
+    header = [t("Name"), t("Organisation"), t("Answer"), t("Deputy"), t("Answered on")]
     rows = [[person.name, person.organisation, t(ANSWER_LABELS[person.answer]) if person.answer else
-             t("no answer yet"), person.answered_at] for person in people]
+             t("no answer yet"), deputy_text(person.deputy) if person.deputy else None, person.answered_at]
+            for person in people]
     if with_ids:
         header.append(t("Telegram ID"))
         for row, person in zip(rows, people):
@@ -394,17 +479,26 @@ class MeetingRenderer:
         if event == "invite":
             heading = "📨 " + (t("Invitation to a meeting of “{group}”. Will you come?", group=payload["group"])
                               if payload.get("group") else t("Invitation to a meeting of the council. Will you come?"))
+            rows = rsvp_rows(t, view.id, "note")
+            if payload.get("dates", 1) > 1:  # a series: one answer for all its dates, or each on its own
+                heading += "\n" + t.plural("Your answer counts for its {count} date; you can change single ones.",
+                                           "Your answer counts for all its {count} dates; you can change single ones.",
+                                           payload["dates"])
+                rows = series_rows(t, view.id, payload["dates"], "note")
             if view.agenda_file_id:
                 # The agenda file goes with the invitation; its caption has room for the essentials only.
                 text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
-                return Content(text + "\n" + html(t("The agenda is attached.")),
-                               keyboard(rsvp_rows(t, view.id, "note")), document=view.agenda_file_id)
-            return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rsvp_rows(t, view.id, "note")))
+                return Content(text + "\n" + html(t("The agenda is attached.")), keyboard(rows),
+                               document=view.agenda_file_id)
+            return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rows))
         if event == "changed":
             changes = [html(t("{what}: {before} → {after}", what=t(CHANGE_NAMES[name]),
                               before=self._shown(name, before, t), after=self._shown(name, after, t)))
                        for name, (before, after) in payload["changes"].items()]
             heading = "✏️ " + t("A meeting has changed:")
+            if payload.get("later"):
+                heading += "\n" + t.plural("So have the {count} later date of the series.",
+                                           "So have the {count} later dates of the series.", payload["later"])
             text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
             return Content(text + "\n\n" + "\n".join(changes), keyboard(rsvp_rows(t, view.id, "note")))
         when = format_datetime(view.starts_at, self._zone, t.language)
@@ -423,9 +517,14 @@ class MeetingRenderer:
         return Content(caption, document=payload["file_id"])
 
     def _shown(self, name: str, value: str, t: Translator) -> str:
-        if name == "starts_at":
-            return format_datetime(datetime.fromisoformat(value), self._zone, t.language)
-        return value
+        return shown_time(value, self._zone, t.language) if name == "starts_at" else value
+
+
+def shown_time(value: str, zone: ZoneInfo, language: str) -> str:
+    """A meeting's time as a change keeps it: "start/end", or the start alone (changes queued before
+    meetings had an end)."""
+    start, _, end = value.partition("/")
+    return format_span(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, zone, language)
 
 
 def _rounded(left: timedelta) -> timedelta:

@@ -4,7 +4,7 @@ reminders are planned. Every step has « Back; the draft survives a restart."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
@@ -16,7 +16,14 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
-from bot.rules.dates import DateProblem, format_datetime, parse_date, parse_datetime, problem_text
+from bot.rules.dates import (
+    DateProblem,
+    format_span,
+    parse_date,
+    parse_meeting_time,
+    problem_text,
+    spoken_duration,
+)
 from bot.rules.meetings import (
     AGENDA_LIMITS,
     MAX_OCCURRENCES,
@@ -69,6 +76,14 @@ def _draft(context: BotContext) -> dict:
 
 def _first(context: BotContext) -> datetime:
     return datetime.fromisoformat(_draft(context)["when"]).astimezone(context.settings.timezone)
+
+
+def _duration(context: BotContext) -> timedelta:
+    """How long each meeting of the draft lasts: as typed, or MEETING_DURATION."""
+    data = _draft(context)
+    if "ends" not in data:  # a draft from before meetings had an end
+        return context.settings.meeting_duration
+    return datetime.fromisoformat(data["ends"]) - datetime.fromisoformat(data["when"])
 
 
 def _back(context: BotContext, to: str) -> tuple[str, str]:
@@ -130,7 +145,10 @@ async def got_title(update: Update, context: BotContext) -> str:
 
 
 async def ask_when(update: Update, context: BotContext) -> str:
-    await _ask(update, context, html(context.t("When does it begin? For example: 12.3.2027 18:00 or 12.03.27 18 Uhr.")),
+    t = context.t
+    await _ask(update, context, html(t("When is it? For example: 12.3.2027 18:00–20:00 or 12.03.27 18-20 Uhr. "
+                                       "Without an end it lasts {duration}.",
+                                       duration=spoken_duration(t, context.settings.meeting_duration))),
                [[_back(context, "title"), _cancel(context)]])
     return WHEN
 
@@ -138,14 +156,15 @@ async def ask_when(update: Update, context: BotContext) -> str:
 async def got_when(update: Update, context: BotContext) -> str:
     t = context.t
     try:
-        when = parse_datetime(update.message.text, context.settings.timezone, context.now())
+        when, end = parse_meeting_time(update.message.text, context.settings.timezone, context.now())
     except DateProblem as problem:
         await respond(update, html(problem.text(t)))
         return WHEN
-    _draft(context)["when"] = when.isoformat()
+    end = end or when + context.settings.meeting_duration
+    _draft(context).update(when=when.isoformat(), ends=end.isoformat())
     # Repeated with its weekday, so that a slip in the date shows before anyone is invited.
-    await respond(update, html(t("{date} – is that right?", date=format_datetime(when, context.settings.timezone,
-                                                                                 context.language))),
+    await respond(update, html(t("{date} – is that right?", date=format_span(when, end, context.settings.timezone,
+                                                                             context.language))),
                   keyboard([[(t("Yes"), STEP.data(action="ok")), (t("No, change it"), BACK.data(to="when"))]]))
     return WHEN_OK
 
@@ -312,8 +331,8 @@ async def _set_end(update: Update, context: BotContext, rule: Repetition, step: 
 def _view(context: BotContext) -> MeetingView:
     data = _draft(context)
     rule = Repetition.from_dict(data["repetition"])
-    return MeetingView(0, data["title"], _first(context), data["place"], data.get("agenda", ""),
-                       rule.to_dict() if rule.kind is not Repeat.ONCE else None, 0)
+    return MeetingView(0, data["title"], _first(context), _first(context) + _duration(context), data["place"],
+                       data.get("agenda", ""), rule.to_dict() if rule.kind is not Repeat.ONCE else None, 0)
 
 
 async def preview(update: Update, context: BotContext) -> str:
@@ -327,7 +346,8 @@ async def preview(update: Update, context: BotContext) -> str:
         lines.insert(3, "👥 " + html(data["group_name"]))
     if len(dates) > 1:
         lines.append(bold(t.plural("{count} meeting:", "{count} meetings:", len(dates))))
-        lines += [f"• {html(format_datetime(d, zone, context.language))}" for d in dates[:DATES_SHOWN]]
+        lines += [f"• {html(format_span(d, d + _duration(context), zone, context.language))}"
+                  for d in dates[:DATES_SHOWN]]
         if len(dates) > DATES_SHOWN:
             lines.append(html(t("… and {count} more", count=len(dates) - DATES_SHOWN)))
         lines.append("")
@@ -359,11 +379,11 @@ async def create(update: Update, context: BotContext) -> int:
         created = await store.create_series(
             session, title=data["title"], dates=dates, place=data["place"], agenda=data.get("agenda", ""),
             agenda_file_id=data.get("agenda_file_id"), repetition=rule.to_dict() if len(dates) > 1 else None,
-            created_by=update.effective_user.id, now=now, group_id=data.get("group_id"))
+            created_by=update.effective_user.id, now=now, group_id=data.get("group_id"), duration=_duration(context))
         views = [MeetingView.of(m) for m in created]
         invited = await store.notify(session, created[0], {"event": "invite", "meeting": views[0].to_payload(),
-                                                           "group": data.get("group_name")}, now,
-                                     without_declined=False, leave_out=update.effective_user.id)
+                                                           "group": data.get("group_name"), "dates": len(created)},
+                                     now, without_declined=False, leave_out=update.effective_user.id)
     context.user_data.pop(_DRAFT, None)
     for view in views:
         await reminders.schedule(context.application, view)

@@ -1,5 +1,6 @@
 """End to end: a meeting planned through the real bot process, answered, reminded of exactly once
-although the bot is killed around the reminder's time, and its calendar file."""
+although the bot is killed around the reminder's time, and its calendar file; a series answered
+at once and put into a calendar as one file."""
 from __future__ import annotations
 
 import asyncio
@@ -79,5 +80,29 @@ async def test_reminder_arrives_once_across_kills_with_buttons_and_a_calendar_fi
                                for member in (coming, declining, silent, coordinator)))
         assert bot.query("select count(*) from deliveries where kind = 'reminder' and status = 'sent'") == [(3,)]
         assert bot.query("select decision from reminder_runs") == [("send",)]
+    finally:
+        await bot.stop()
+
+
+async def test_a_series_is_one_invitation_one_answer_and_one_calendar_file(
+        tg: FakeTelegram, tmp_path: Path, sqlite_template: Path) -> None:
+    bot = BotRunner(tg, tmp_path, template=sqlite_template)
+    await bot.start()
+    try:
+        bot.add_people([7001])
+        coordinator, member = tg.user(COORD, "Chris", language_code="en"), tg.user(7001, "Anna")
+        await plan_meeting(coordinator, "2.3.2027 18-20 Uhr", title="AG Prävention", weekly=3)
+        invitation = await member.expect_message(contains="Einladung")
+        assert "alle 3 Termine" in invitation.text and "18:00–20:00 Uhr" in invitation.text
+        await member.press(invitation, "Zusage für alle Termine")
+        assert "Gespeichert für 3 Termine: Zusage" in (await member.expect_callback_answer()).text
+        assert "3 × Zusage" in (await member.expect_edit()).text
+        await member.press(invitation, "Alle Termine in meinen Kalender")
+        await member.expect_callback_answer()
+        file = await member.expect_message(contains="3 Termine")
+        events = Calendar.from_ical(file.document["data"]).walk("VEVENT")
+        assert [e.decoded("DTEND") for e in events] == [
+            datetime(2027, 3, day, 20, 0, tzinfo=BERLIN) for day in (2, 9, 16)]
+        assert bot.query("select answer, count(*) from rsvps group by answer") == [("yes", 3)]
     finally:
         await bot.stop()

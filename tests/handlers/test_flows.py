@@ -30,7 +30,7 @@ async def test_starting_a_flow_ends_the_one_left_open(h: Harness) -> None:
     assert "Who should get it?" in h.request.latest(COORD)["text"]
     await h.send(COORD, "/newmeeting", language="en")
     await h.send(COORD, "KPR-Sitzung", language="en")  # the title of the meeting, not an announcement
-    assert "When does it begin?" in h.request.latest(COORD)["text"]
+    assert "When is it?" in h.request.latest(COORD)["text"]
     await h.send(COORD, "/cancel", language="en")
     assert "No meeting was created" in h.request.latest(COORD)["text"]
     await h.send(COORD, "Hallo", language="en")  # no flow open any more: the FAQ greets back
@@ -47,7 +47,7 @@ async def test_after_a_restart_an_answer_still_goes_to_the_flow_begun_last(db: D
     await before.app.shutdown()
     after = await make_harness(db)
     await after.send(COORD, "KPR-Sitzung", language="en")
-    assert "When does it begin?" in after.request.latest(COORD)["text"]
+    assert "When is it?" in after.request.latest(COORD)["text"]
 
 
 async def test_the_purge_of_an_abandoned_draft_takes_the_step_of_a_flow_left_before(h: Harness,

@@ -76,7 +76,7 @@ async def test_planning_refuses_bad_input_then_invites_and_plans_reminders(h: Ha
         await h.send(COORD, typed, language="en")
         assert answer in last(h, COORD)["text"], typed
     await h.send(COORD, "12.03.27 18 Uhr", language="en")
-    assert "Friday, 12 March 2027, 18:00 – is that right?" in last(h, COORD)["text"]
+    assert "Friday, 12 March 2027, 18:00–20:00 – is that right?" in last(h, COORD)["text"]  # MEETING_DURATION
     await press(h, "Yes")
     await h.send(COORD, "x" * 4097, language="en")
     assert "keep it to 500 characters" in last(h, COORD)["text"]
@@ -170,7 +170,7 @@ async def test_edit_of_time_tells_those_who_have_not_declined_and_moves_reminder
     assert "does not exist" in last(h, COORD)["text"]
     await h.send(COORD, "5.5.2027 19:00", language="en")
     question = last(h, COORD)
-    assert "Tuesday, 4 May 2027, 18:00 → Wednesday, 5 May 2027, 19:00" in question["text"]
+    assert "Tuesday, 4 May 2027, 18:00–20:00 → Wednesday, 5 May 2027, 19:00–21:00" in question["text"]
     assert "1 person who has not declined will be told" in question["text"]
     await press(h, "Save")
     async with db.begin() as session:
@@ -179,7 +179,9 @@ async def test_edit_of_time_tells_those_who_have_not_declined_and_moves_reminder
                                              .where(Delivery.kind == DeliveryKind.MEETING)))
     assert meeting.starts_at == datetime(2027, 5, 5, 17, 0, tzinfo=timezone.utc) and meeting.sequence == 1
     assert [chat for chat, _ in notices] == [MIA]
-    assert notices[0][1]["changes"] == {"starts_at": ["2027-05-04T16:00:00+00:00", "2027-05-05T19:00:00+02:00"]}
+    # The time with its end, which a move without a new end keeps two hours after the beginning.
+    assert notices[0][1]["changes"] == {"starts_at": ["2027-05-04T16:00:00+00:00/2027-05-04T18:00:00+00:00",
+                                                      "2027-05-05T19:00:00+02:00/2027-05-05T21:00:00+02:00"]}
     assert f"reminder:{meeting_id}:86400" in {job.name for job in h.app.job_queue.jobs()}
 
 
@@ -216,7 +218,7 @@ async def test_attendance_is_split_below_telegrams_limit_and_exported(h: Harness
     await h.press(COORD, f"mtg:{meeting_id}:xlsx", language="en")
     document = h.request.sent(COORD, method="sendDocument")[-1]["document"]
     table = [[cell.value for cell in row] for row in load_workbook(io.BytesIO(document["data"])).active.iter_rows()]
-    assert table[0] == ["Name", "Organisation", "Answer", "Answered on", "Telegram ID"]
+    assert table[0] == ["Name", "Organisation", "Answer", "Deputy", "Answered on", "Telegram ID"]
     assert len(table) == 1 + 300 + 3  # + coordinator, Mia, Max
 
 
@@ -257,15 +259,15 @@ async def test_meeting_messages_as_the_engine_sends_them(language: str) -> None:
     settings = load_settings(_env_file=None, bot_token="1:abc")
     starts = datetime(2027, 3, 12, 17, 0, tzinfo=timezone.utc)
     renderer = MeetingRenderer(settings, clock=lambda: starts - timedelta(days=1, minutes=1))
-    view = MeetingView(9, "KPR-Sitzung", starts, "Kreishaus", "1. Bericht", None, 2)
+    view = MeetingView(9, "KPR-Sitzung", starts, starts + timedelta(hours=2), "Kreishaus", "1. Bericht", None, 2)
     t = translator(language)
 
     def row(kind: DeliveryKind, payload: dict) -> DueRow:
         return DueRow(1, MIA, kind, None, payload, 1, language)
 
     reminder = await renderer(row(DeliveryKind.REMINDER, {"meeting": view.to_payload()}), t)
-    expected = {"de": ("Noch 1 Tag bis zur Sitzung", "Freitag, 12. März 2027, 18:00 Uhr", "Zusage"),
-                "en": ("begins in 1 day", "Friday, 12 March 2027, 18:00", "Coming")}[language]
+    expected = {"de": ("Noch 1 Tag bis zur Sitzung", "Freitag, 12. März 2027, 18:00–20:00 Uhr", "Zusage"),
+                "en": ("begins in 1 day", "Friday, 12 March 2027, 18:00–20:00", "Coming")}[language]
     assert expected[0] in reminder.text and expected[1] in reminder.text
     assert list(buttons({"reply_markup": reminder.markup}))[0] == expected[2]
     changed = await renderer(row(DeliveryKind.MEETING, {"event": "changed", "meeting": view.to_payload(),
@@ -321,7 +323,7 @@ async def test_a_meeting_of_a_group_is_only_for_its_members(h: Harness, db: Data
     # Max leads the group: he sees it, manages it, and gets the agenda file.
     await h.send(MAX, "/meetings")
     card = next(p for p in h.request.sent(MAX) if "AG-Treffen" in p.get("text", ""))
-    assert {"Bearbeiten", "Sitzung absagen", "Teilnahme", "Tagesordnung als Datei"} <= set(buttons(card))
+    assert {"Bearbeiten", "🚫 Sitzung für alle absagen", "Teilnahme", "Tagesordnung als Datei"} <= set(buttons(card))
     await h.press(MAX, buttons(card)["Tagesordnung als Datei"])
     assert h.request.sent(MAX, method="sendDocument")[-1]["document"] == "doc-agenda"
     await h.press(MAX, f"mtg:{meeting.id}:attendance")

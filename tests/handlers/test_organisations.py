@@ -178,12 +178,12 @@ async def test_attendance_shows_organisations_and_its_export_says_zusage(h: Harn
     await press(h, COORD, "Als Tabelle herunterladen")
     filename, table = spreadsheet(h, COORD)
     assert filename.startswith("Teilnahme-") and filename.endswith(".xlsx")
-    assert table[0] == ["Name", "Organisation", "Antwort", "Geantwortet am", "Telegram-ID"]
+    assert table[0] == ["Name", "Organisation", "Antwort", "Vertretung", "Geantwortet am", "Telegram-ID"]
     answers = {row[0]: row[1:3] for row in table[1:]}
     assert answers["Mia Muster"] == ["Polizeirevier Güstrow", "Zusage"]
     assert answers["Max Mustermann"] == [None, "Vielleicht"]
     assert answers["Test"] == [None, "Absage"]
-    assert isinstance(table[1][3], datetime)
+    assert isinstance(table[1][4], datetime)
 
 
 async def test_a_leads_list_of_those_not_reached_has_no_telegram_ids(h: Harness, db: Database) -> None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rules.dates import DateProblem, format_datetime, parse_date, parse_datetime
+from bot.rules.dates import DateProblem, format_datetime, format_span, parse_date, parse_datetime, parse_meeting_time
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
@@ -64,3 +64,30 @@ def test_days(text: str, expected: date) -> None:
 def test_refused_days(text: str, problem: str) -> None:
     with pytest.raises(DateProblem, match=problem):
         parse_date(text, after=date(2027, 1, 1))
+
+
+@pytest.mark.parametrize("text", ["12.3.2027 18:00–20:00", "12.3.2027 18-20 Uhr", "12.3.2027 18:00 bis 20:00",
+                                  "12.03.27 um 18 Uhr bis 20 Uhr", "2027-03-12 18:00 - 20:00"])
+def test_a_meeting_time_may_carry_its_end(text: str) -> None:
+    assert parse_meeting_time(text, BERLIN, NOW) == (datetime(2027, 3, 12, 18, 0, tzinfo=BERLIN),
+                                                     datetime(2027, 3, 12, 20, 0, tzinfo=BERLIN))
+
+
+def test_a_meeting_time_without_an_end_or_a_date() -> None:
+    assert parse_meeting_time("12.3.2027 18:00", BERLIN, NOW) == (datetime(2027, 3, 12, 18, 0, tzinfo=BERLIN), None)
+    # Without a date only where the day is known (a meeting moved within its day).
+    assert parse_meeting_time("18-20 Uhr", BERLIN, NOW, day=date(2027, 3, 12))[1] == datetime(
+        2027, 3, 12, 20, 0, tzinfo=BERLIN)
+    for text, problem in (("18-20 Uhr", "date too"), ("12.3.2027 20-18", "end must come after"),
+                          ("12.3.2027 18:00-24:00", "does not exist"), ("12.3.2027 18 bis bald", "like this")):
+        with pytest.raises(DateProblem, match=problem):
+            parse_meeting_time(text, BERLIN, NOW)
+
+
+def test_a_span_is_written_as_the_council_reads_it() -> None:
+    start, end = datetime(2027, 3, 12, 18, 0, tzinfo=BERLIN), datetime(2027, 3, 12, 20, 0, tzinfo=BERLIN)
+    assert format_span(start, end, BERLIN, "de") == "Freitag, 12. März 2027, 18:00–20:00 Uhr"
+    assert format_span(start, end, BERLIN, "en") == "Friday, 12 March 2027, 18:00–20:00"
+    late = datetime(2027, 3, 13, 1, 0, tzinfo=BERLIN)
+    assert format_span(start, late, BERLIN, "de") == ("Freitag, 12. März 2027, 18:00 Uhr – "
+                                                       "Samstag, 13. März 2027, 01:00 Uhr")

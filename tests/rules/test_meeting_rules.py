@@ -148,19 +148,21 @@ def test_good_repetitions_pass_and_round_trip() -> None:
 
 
 def test_calendar_file_holds_the_local_time_and_is_updated_then_cancelled() -> None:
-    entry = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 1, 18, 0), "Kreishaus Güstrow", "TOP 1: Bericht", 0)
+    entry = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 1, 18, 0), local(2027, 7, 1, 20, 30), "Kreishaus Güstrow",
+                          "TOP 1: Bericht", 0)
     now = datetime(2027, 6, 1, tzinfo=timezone.utc)
     parsed = Calendar.from_ical(ics([entry], BERLIN, now))
     event = parsed.walk("VEVENT")[0]
     assert parsed["METHOD"] == "PUBLISH" and str(event["UID"]) == uid(7)
     assert event.decoded("DTSTART") == local(2027, 7, 1, 18, 0)
+    assert event.decoded("DTEND") == local(2027, 7, 1, 20, 30)  # the meeting's end, not two hours on
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert parsed.walk("VTIMEZONE")[0]["TZID"] == "Europe/Berlin"
     assert str(event["LOCATION"]) == "Kreishaus Güstrow"
-    moved = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 2, 18, 0), "Kreishaus Güstrow", "", 1)
+    moved = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 2, 18, 0), local(2027, 7, 2, 20, 0), "Kreishaus Güstrow", "", 1)
     assert Calendar.from_ical(ics([moved], BERLIN, now)).walk("VEVENT")[0]["SEQUENCE"] == 1
-    cancelled = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 2, 18, 0), "", "", 2, cancelled=True)
-    series = CalendarEntry(8, "KPR-Sitzung", local(2028, 7, 9, 18, 0), "", "", 1, cancelled=True)
+    cancelled = CalendarEntry(7, "KPR-Sitzung", local(2027, 7, 2, 18, 0), local(2027, 7, 2, 20, 0), "", "", 2, cancelled=True)
+    series = CalendarEntry(8, "KPR-Sitzung", local(2028, 7, 9, 18, 0), local(2028, 7, 9, 20, 0), "", "", 1, cancelled=True)
     gone = Calendar.from_ical(ics([cancelled, series], BERLIN, now))
     assert gone["METHOD"] == "CANCEL" and [e["STATUS"] for e in gone.walk("VEVENT")] == ["CANCELLED"] * 2
     assert [str(e["UID"]) for e in gone.walk("VEVENT")] == [uid(7), uid(8)]

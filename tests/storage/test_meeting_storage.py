@@ -120,3 +120,64 @@ async def test_notices_skip_those_who_declined_and_the_author(db: Database) -> N
     assert told == count == 5  # yes, maybe, silent, off, no_1d: reminders off still get notices
     assert (cast["no"], "pending") not in await rows(db, kind=DeliveryKind.MEETING)
     assert {status for _, status in await rows(db, kind=DeliveryKind.MEETING)} == {DeliveryStatus.PENDING.value}
+
+
+async def test_meetings_planned_before_they_had_an_end_last_two_hours(db: Database) -> None:
+    """Migration 0013 gives the meetings there are the end their calendar files gave them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.migrate import alembic_config
+
+    def migrate(connection, revision: str) -> None:  # type: ignore[no-untyped-def]
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        (command.upgrade if revision == "head" else command.downgrade)(config, revision)
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(migrate, "0012")
+        await connection.execute(text(
+            "INSERT INTO meetings (title, starts_at, place, agenda, status, sequence, created_at, updated_at) "
+            "VALUES ('KPR-Sitzung', :start, 'Kreishaus', '', 'scheduled', 0, :now, :now)"),
+            {"start": START.replace(tzinfo=None) if db.engine.dialect.name == "sqlite" else START, "now": NOW})
+        await connection.run_sync(migrate, "head")
+    async with db.begin() as session:
+        meeting = (await session.scalars(select(Meeting))).one()
+    assert (meeting.starts_at, meeting.ends_at) == (START, START + timedelta(hours=2))
+
+
+async def test_a_series_is_one_entry_of_the_upcoming_ones_and_its_dates_come_together(db: Database) -> None:
+    cast = await people(db)
+    single = await a_meeting(db, START + timedelta(days=1))
+    async with db.begin() as session:
+        series = await meetings.create_series(
+            session, title="AG Schule", dates=[START + timedelta(weeks=n) for n in range(-1, 3)], place="Rathaus",
+            agenda="", agenda_file_id=None, repetition={"kind": "weekly"}, created_by=1, now=NOW,
+            duration=timedelta(minutes=90))
+        await meetings.cancel(session, [series[2]], NOW)  # a date cancelled leaves the others
+    later = await a_meeting(db, START + timedelta(weeks=5))
+    now = START - timedelta(days=2)  # the series' first date has passed
+    async with db.begin() as session:
+        entries, total = await meetings.upcoming_entries(session, now, limit=2, for_user=cast["yes"])
+        rest, _ = await meetings.upcoming_entries(session, now, limit=2, offset=2)
+        dates = await meetings.series_dates(session, series[0].id, now)
+    assert total == 3  # the series once, by its next date
+    assert [[m.id for m in entry] for entry in entries] == [[series[1].id, series[3].id], [single.id]]
+    assert [[m.id for m in entry] for entry in rest] == [[later.id]]
+    assert [m.id for m in dates] == [series[1].id, series[3].id]
+    assert dates[0].ends_at - dates[0].starts_at == timedelta(minutes=90)
+
+
+async def test_a_deputy_is_kept_with_the_answer_no_until_another_answer(db: Database) -> None:
+    cast = await people(db)
+    meeting = await a_meeting(db)
+    async with db.begin() as session:
+        await meetings.answer(session, meeting.id, cast["no"], Attendance.NO, NOW,
+                              meetings.Deputy("Hans Beispiel", "Polizeirevier"))
+        await meetings.answer(session, meeting.id, cast["yes"], Attendance.NO, NOW, meetings.Deputy("Eva Ohne"))
+        await meetings.answer(session, meeting.id, cast["yes"], Attendance.YES, NOW)
+        deputies = await meetings.deputies_of(session, cast["no"], [meeting.id])
+        gone = await meetings.deputies_of(session, cast["yes"], [meeting.id])
+        listed = {a.user_id: a.deputy for a in await meetings.attendance_list(session, meeting.id)}
+    assert deputies == {meeting.id: meetings.Deputy("Hans Beispiel", "Polizeirevier")} and gone == {}
+    assert listed[cast["no"]] == meetings.Deputy("Hans Beispiel", "Polizeirevier") and listed[cast["yes"]] is None

@@ -333,6 +333,9 @@ class FakeTelegram:
     async def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._edit(params, text=_visible(params, "text", _MAX_TEXT, required=True))
 
+    async def _api_editMessageCaption(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._edit(params, caption=_visible(params, "caption", _MAX_CAPTION))
+
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._edit(params)
 
@@ -365,17 +368,20 @@ class FakeTelegram:
         self._publish(ChatEvent("message", message.chat_id, message, _shown_text(message), message.reply_markup))
         return message.as_telegram(self.bot_user, log.chat)
 
-    async def _edit(self, params: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+    async def _edit(self, params: dict[str, Any], text: str | None = None,
+                    caption: str | None = None) -> dict[str, Any]:
         log = self._chat(params)
         message = log.messages.get(_as_int(params.get("message_id")) or 0)
         if message is None or message.deleted:
             raise ApiError(400, "Bad Request: message to edit not found")
         new_text = text if text is not None else message.text
         new_markup = params.get("reply_markup")
-        if new_text == message.text and new_markup == message.reply_markup:
+        if caption is not None and caption != message.caption:
+            message.caption, message.raw = caption, params.get("caption")
+        elif new_text == message.text and new_markup == message.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply "
                                 "markup are exactly the same as a current content and reply markup of the message")
-        buttons_only = new_text == message.text
+        buttons_only = new_text == message.text and caption is None
         if text is not None:
             message.raw = params.get("text")
         async with self._changed:
