@@ -17,7 +17,7 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.dates import DateProblem, MonthStart, parse_start, start_examples
+from bot.rules.dates import DateProblem, MonthStart, format_day, parse_start, relative_day, start_examples
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
 from bot.rules.explain import (
     APPLICANT_NAMES, DISCLAIMER, SEAT_NAMES, VERDICTS, area_name, areas, documents_heading, largest_text,
@@ -203,6 +203,8 @@ async def typed(update: Update, context: BotContext) -> str | int:
             value = start.isoformat()
             if month_only:
                 note = t("Start: {day}.", day=month_start_text(t, MonthStart(start)))
+            elif relative_day(text, _today(context)) is not None:  # "heute" said as the day it is
+                note = t("Start: {day}.", day=format_day(start, t.language))
         else:
             amount = parse_amount(text)
             total = Answers.stored(data["answers"]).total

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.content import DEFAULT_FILE, load
 from bot.i18n import translator
-from bot.rules.dates import working_day_before
+from bot.rules.dates import format_day, working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer
@@ -337,6 +337,14 @@ async def test_starts_as_the_bot_writes_them(h: Harness, typed: str, start: str 
     if start and "month" in start:
         assert f"Start: {start.format(year=year)}." in reply
         assert date(year, 3, 1).strftime("%A") not in reply  # no weekday for a day nobody chose
+
+
+@pytest.mark.parametrize(("typed", "days"), [("heute", 0), ("Today", 0), ("morgen", 1), ("tomorrow", 1)])
+async def test_a_start_today_or_tomorrow_is_taken_and_shown_as_the_day(h: Harness, typed: str, days: int) -> None:
+    await start_check(h)
+    reply = await say(h, typed)
+    assert "total costs" in reply
+    assert f"Start: {format_day(TODAY + timedelta(days=days), 'en')}." in reply
 
 
 async def test_a_wrong_weekday_is_asked_about(h: Harness) -> None:
