@@ -26,6 +26,7 @@ from handlers.common.flows import for_application
 from handlers.common.gate import Gate
 from handlers.common.outbox import BroadcastRenderer, OutboxSender
 from handlers.funding.ask import QuestionRenderer
+from handlers.funding.deadlines import DeadlineRenderer
 from handlers.groups.overview import render_notice as group_notice
 from handlers.meetings.overview import MeetingRenderer
 from handlers.membership.join import render_request as join_request
@@ -73,7 +74,8 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: group_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
                  DeliveryKind.ROLE: membership_news, DeliveryKind.JOIN_DECISION: membership_news,
-                 DeliveryKind.JOIN_REQUEST: join_request, DeliveryKind.REPORT: ReportRenderer(db)}
+                 DeliveryKind.JOIN_REQUEST: join_request, DeliveryKind.REPORT: ReportRenderer(db),
+                 DeliveryKind.DEADLINE: DeadlineRenderer(content, settings.timezone)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
     menu = tuple(entry for feature in FEATURES for entry in getattr(feature, "MENU_ENTRIES", ()))
     application.bot_data["services"] = Services(db=db, settings=settings, live=live,

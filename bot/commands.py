@@ -26,6 +26,7 @@ _EVERYONE = [
     ("funding", N_("Funding for prevention projects")),
     ("check", N_("Can my project be funded?")),
     ("ask", N_("A question to the council office")),
+    ("reminders", N_("Your deadline reminders")),
     ("help", N_("What I can do for you")),
     ("language", N_("Deutsch / English")),
     ("news", N_("News from the council on or off")),

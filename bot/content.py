@@ -11,6 +11,7 @@ import enum
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 import content as packaged
-from bot.rules.dates import format_day_and_month
+from bot.i18n import translator
+from bot.rules.dates import format_day_and_month, yearly_deadline_text
 from bot.rules.money import format_money, format_percent, percent
 
 DEFAULT_FILE = Path(packaged.__file__).parent / "kpr.toml"
@@ -148,6 +150,14 @@ class YearlyDeadline(Sourced):
         """The next deadline on or after `today`."""
         upcoming = date(today.year, self.month, self.day)
         return upcoming if upcoming >= today else date(today.year + 1, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class DeadlineWithYear:
+    """What `{lfk.deadline_rule}` stands for: the deadline said with its year ("31 October of the
+    year before"), so that a text follows a change of `years_before` too."""
+
+    deadline: YearlyDeadline
 
 
 class Document(_Strict):
@@ -279,15 +289,17 @@ class Content(_Strict):
             text.use_values(values)
         return self
 
-    def placeholders(self) -> dict[str, Sourced | Decimal | Text | str]:
-        """The names texts can use, and what each stands for: the rules that are figures, the share
-        applicants carry themselves, and the contact details."""
-        found: dict[str, Sourced | Decimal | Text | str] = {}
+    def placeholders(self) -> dict[str, Sourced | Decimal | DeadlineWithYear | Text | str]:
+        """The names texts can use, and what each stands for: the rules that are figures (a deadline
+        also with its year, as `{…_rule}`), the share applicants carry themselves, and the contact details."""
+        found: dict[str, Sourced | Decimal | DeadlineWithYear | Text | str] = {}
         for key, programme in self.programmes.items():
             for name in type(programme).model_fields:
                 rule = getattr(programme, name)
                 if isinstance(rule, Money | Share | Weeks | YearlyDeadline):
                     found[f"{key}.{name}"] = rule
+                if isinstance(rule, YearlyDeadline):
+                    found[f"{key}.{name}_rule"] = DeadlineWithYear(rule)
             if programme.max_share is not None:
                 found[f"{key}.own_share"] = Decimal(1) - programme.max_share.value
         found.update({"contact.office": self.contact.office, "contact.address": self.contact.address,
@@ -319,6 +331,9 @@ class Content(_Strict):
         600): they would go on saying it after the rule changes."""
         patterns = {name: _written(rule) for name, rule in self.placeholders().items()
                     if isinstance(rule, Money | Share | Weeks | YearlyDeadline | Decimal)}
+        # A deadline's day with its year written out ("{lfk.deadline} des Vorjahres") would not follow years_before.
+        years = {name: re.compile(rf"\{{{re.escape(name)}\}}\s+(?:{_YEAR_WORDS})", re.IGNORECASE)
+                 for name, rule in self.placeholders().items() if isinstance(rule, YearlyDeadline)}
         found = []
         for place, text in self.texts():
             for language in LANGUAGES:
@@ -327,6 +342,11 @@ class Content(_Strict):
                     if written:
                         found.append(f"{place}.{language}: “{written[0].strip()}” is the value of {{{name}}}; "
                                      f"write {{{name}}} so that the text follows the rule")
+                for name, pattern in years.items():
+                    written = pattern.search(getattr(text, language))
+                    if written:
+                        found.append(f"{place}.{language}: “{written[0]}” writes out the year of {{{name}}}; "
+                                     f"write {{{name}_rule}} so that the text follows the rule")
         return found
 
     def _sources_used(self):  # type: ignore[no-untyped-def]
@@ -352,8 +372,11 @@ class Content(_Strict):
         return self.programmes["lfk"]
 
 
-def _shown(value: Sourced | Decimal | Text | str, language: str) -> str:
+def _shown(value: Sourced | Decimal | DeadlineWithYear | Text | str, language: str) -> str:
     """A placeholder's value as /check and /funding write it."""
+    if isinstance(value, DeadlineWithYear):
+        rule = value.deadline
+        return yearly_deadline_text(translator(language), rule.month, rule.day, rule.years_before)
     if isinstance(value, Money):
         return format_money(value.value, language)
     if isinstance(value, Share | Decimal):
@@ -368,6 +391,9 @@ def _shown(value: Sourced | Decimal | Text | str, language: str) -> str:
     return value
 
 
+# How a text may say which year a deadline lies in, after its day and month.
+_YEAR_WORDS = (r"(?:des|im)\s+(?:Vorjahr(?:es|s)?|vorigen\s+Jahr(?:es|s)?|vorletzten\s+Jahr(?:es|s)?|Vorvorjahr(?:es|s)?)"
+               r"|(?:of\s+|in\s+)?the\s+(?:year\s+before|previous\s+year|preceding\s+year)")
 _NUMBER_WORDS = {1: "eine|ein|one", 2: "zwei|two", 3: "drei|three", 4: "vier|four", 5: "fünf|five", 6: "sechs|six",
                  7: "sieben|seven", 8: "acht|eight", 9: "neun|nine", 10: "zehn|ten", 11: "elf|eleven",
                  12: "zwölf|twelve"}

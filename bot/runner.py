@@ -22,6 +22,7 @@ from bot.ptb.context import Services
 from bot.ptb.webhook import WebhookLimits, WebhookServer
 from bot.settings import Settings
 from handlers.announcements.sent import PROGRESS_INTERVAL, report_progress
+from handlers.funding import deadlines
 from handlers.meetings import reminders
 from handlers.privacy import rights as privacy
 from storage import users
@@ -116,6 +117,7 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         services: Services = application.bot_data["services"]
         services.sender.start()
         await reminders.rebuild(application)
+        await deadlines.rebuild(application)
         # Progress is derived from the outbox each time, so it needs no state across restarts.
         application.job_queue.run_repeating(report_progress, interval=PROGRESS_INTERVAL, first=1,
                                             name="broadcast-progress")

@@ -78,6 +78,8 @@ class Settings(DatabaseSettings, ContentSettings):
     # How long before a meeting reminders go out, and how late a missed one may still go out.
     reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("7d,1d,2h")
     reminder_grace: Annotated[timedelta, NoDecode] = timedelta(hours=6)
+    # How long before an application deadline an applicant who asked for it is reminded.
+    deadline_reminder_offsets: Annotated[tuple[timedelta, ...], NoDecode] = parse_durations("14d,3d")
     # How long a meeting lasts when its time is given without an end ("18:00" rather than "18-20 Uhr").
     meeting_duration: Annotated[timedelta, NoDecode] = timedelta(hours=2)
     # How long eligibility checks, questions, the outbox's rows and unreachable applicants are kept.
@@ -162,7 +164,7 @@ class Settings(DatabaseSettings, ContentSettings):
             raise ValueError(f"{ANONYMOUS_ADMIN_ID} is Telegram's stand-in for anonymous group admins, not a person")
         return tuple(int(p) for p in parts)
 
-    @field_validator("reminder_offsets", mode="before")
+    @field_validator("reminder_offsets", "deadline_reminder_offsets", mode="before")
     @classmethod
     def _offsets(cls, value: object) -> tuple[timedelta, ...]:
         if isinstance(value, tuple):

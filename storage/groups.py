@@ -165,6 +165,17 @@ async def is_lead(session: AsyncSession, group_id: int, user_id: int) -> bool:
         GroupMember.status == GroupStatus.MEMBER)))
 
 
+async def end_leads(session: AsyncSession, user_id: int) -> list[int]:
+    """Ends every lead of this person (they left the council, and a lead acts only while in it, see
+    storage.permissions); the ids of the groups they led, each of which may now have none."""
+    led = list(await session.scalars(select(GroupMember.group_id).where(
+        GroupMember.user_id == user_id, GroupMember.lead.is_(True)).order_by(GroupMember.group_id)))
+    if led:
+        await session.execute(update(GroupMember).where(GroupMember.user_id == user_id, GroupMember.lead.is_(True))
+                              .values(lead=False).execution_options(synchronize_session=False))
+    return led
+
+
 async def led_by(session: AsyncSession, user_id: int) -> list[Group]:
     """The groups this person leads, not archived, by name."""
     return list(await session.scalars(
@@ -218,10 +229,11 @@ def audience(group_id: int) -> Select:
 async def send_notice(session: AsyncSession, group: Group, event: str, user_ids: list[int] | None,
                       now: datetime) -> int:
     """Queues news of the group (a place came free, someone was added or taken out, it was archived
-    or restored: `event`) for these people, None: all its members; returns for how many."""
+    or restored: `event`) for these people, None: all its members; returns for how many. The group's
+    id goes with it, for a button to the group's card."""
     recipients = audience(group.id) if user_ids is None else select(User.id).where(User.id.in_(user_ids))
     return await outbox.enqueue(session, DeliveryKind.GROUP, recipients, now=now,
-                                payload={"event": event, "group": group.name})
+                                payload={"event": event, "group": group.name, "group_id": group.id})
 
 
 async def tell_if_leaderless(session: AsyncSession, group_id: int, now: datetime, *, but: int | None = None) -> int:

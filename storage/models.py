@@ -219,6 +219,7 @@ class DeliveryKind(str, enum.Enum):
     JOIN_REQUEST = "join_request"  # a request to join, to each coordinator with Approve / Decline (payload)
     JOIN_DECISION = "join_decision"  # the coordinators' decision on a request, to the applicant (payload)
     REPORT = "report"  # who an announcement did not reach, to its author (payload: the broadcast)
+    DEADLINE = "deadline"  # a reminder of an application deadline, to the applicant (payload: the reminder)
 
 
 class Delivery(Base):
@@ -395,6 +396,22 @@ class EligibilityCheck(Base):
     topic: Mapped[str | None] = mapped_column(String(20))
     micro: Mapped[str | None] = mapped_column(String(20))  # the verdict per programme
     lfk: Mapped[str | None] = mapped_column(String(20))
+
+
+class DeadlineReminder(Base):
+    """An applicant asked from a check's result to be reminded of a programme's application deadline.
+    `reminded_seconds` is the shortest lead time dealt with so far (sent, or passed when it was set):
+    only shorter ones are still to come, so none goes out twice, also across restarts."""
+
+    __tablename__ = "deadline_reminders"
+    __table_args__ = (UniqueConstraint("user_id", "programme", "deadline", name="uq_deadline_reminders_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    programme: Mapped[str] = mapped_column(String(10))  # "micro" or "lfk"
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class QuestionStatus(str, enum.Enum):

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import groups, users
 from storage.db import Database
 from storage.models import (
-    Acknowledgement, Base, Broadcast, ConversationState, CoordinatorSeed, Delivery, DeliveryKind, DeliveryStatus,
-    ContentVersion, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting, Question, Reply,
-    ReminderOptOut, RequestStatus, Role, Rsvp, User, WebChange, WebLogin, WebSession,
+    Acknowledgement, Base, Broadcast, ContentVersion, ConversationState, CoordinatorSeed, DeadlineReminder, Delivery,
+    DeliveryKind, DeliveryStatus, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting,
+    Question, Reply, ReminderOptOut, RequestStatus, Role, Rsvp, User, WebChange, WebLogin, WebSession,
 )
 
 # What each table holds of a person: where /mydata shows it, or why it holds nothing of theirs.
@@ -45,6 +45,7 @@ WHAT_EACH_TABLE_HOLDS = {
     "groups": "groups_set_up",
     "group_members": "groups",
     "eligibility_checks": "eligibility_checks",
+    "deadline_reminders": "deadline_reminders",
     "questions": "questions",
     "replies": "questions (the replies to them); replies_written",
     "web_logins": "console_sign_in_links: when a link to the web console was made and used",
@@ -103,6 +104,8 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "reminder_opt_outs": await rows(select(ReminderOptOut).where(ReminderOptOut.user_id == user_id)),
         "eligibility_checks": await rows(select(EligibilityCheck).where(EligibilityCheck.user_id == user_id)
                                          .order_by(EligibilityCheck.id)),
+        "deadline_reminders": await rows(select(DeadlineReminder).where(DeadlineReminder.user_id == user_id)
+                                         .order_by(DeadlineReminder.id)),
         "questions": questions,
         "acknowledgements": await rows(select(Acknowledgement).where(Acknowledgement.user_id == user_id)),
         "messages_to_you": await rows(select(Delivery).where(Delivery.chat_id == user_id).order_by(Delivery.id)),
@@ -174,6 +177,7 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
     for statement in (
         delete(Question).where(Question.user_id == user_id),
         delete(EligibilityCheck).where(EligibilityCheck.user_id == user_id),
+        delete(DeadlineReminder).where(DeadlineReminder.user_id == user_id),
         delete(Rsvp).where(Rsvp.user_id == user_id),
         delete(ReminderOptOut).where(ReminderOptOut.user_id == user_id),
         delete(Acknowledgement).where(Acknowledgement.user_id == user_id),
@@ -247,6 +251,7 @@ class Purged:
     checks: int = 0
     questions: int = 0
     deliveries: int = 0
+    deadline_reminders: int = 0
     applicants: int = 0
     drafts: int = 0
     join_requests: int = 0
@@ -258,14 +263,19 @@ class Purged:
     answers_gone: list[int] = field(default_factory=list, repr=False)
 
 
-async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
-    """What is older than `cutoff`: eligibility checks, questions (by their last change) with their
+async def purge(session: AsyncSession, cutoff: datetime, today: date | None = None) -> Purged:
+    """Reminders of deadlines before `today` (passed: nothing left to remind of); what is older than
+    `cutoff`: eligibility checks, questions (by their last change) with their
     replies, the outbox's finished rows, applicants Telegram could not reach since then or who have not
-    written since then (unless they get the news or wait for a decision on joining), unfinished
+    written since then (unless they get the news, wait for a decision on joining or for a deadline
+    reminder), unfinished
     flows untouched since then, join requests decided (or made and never decided) before it, invite
     links that expired before it, acknowledgements, and the answers to meetings that began before it.
     The README's "Where the data lives" lists the same."""
     purged = Purged()
+    if today is not None:
+        purged.deadline_reminders = (await session.execute(delete(DeadlineReminder).where(
+            DeadlineReminder.deadline < today))).rowcount or 0
     purged.checks = (await session.execute(delete(EligibilityCheck).where(
         EligibilityCheck.started_at < cutoff))).rowcount or 0
     old = select(Question.id).where(Question.updated_at < cutoff)
@@ -276,13 +286,15 @@ async def purge(session: AsyncSession, cutoff: datetime) -> Purged:
     purged.deliveries = await session.scalar(select(func.count()).select_from(Delivery).where(finished)) or 0
     await _forget_deliveries(session, finished)
     # Applicants Telegram could not reach since then, and those who have not written since then
-    # unless they asked for the council's news (which is what keeps them here) or wait for a
-    # decision on joining.
+    # unless they asked for the council's news (which is what keeps them here), wait for a
+    # decision on joining or for a deadline reminder they asked for.
     quiet = or_(User.last_seen < cutoff.date(), User.last_seen.is_(None) & (User.first_seen < cutoff))
     waiting = select(JoinRequest.id).where(JoinRequest.user_id == User.id, JoinRequest.status == RequestStatus.PENDING,
                                            JoinRequest.created_at >= cutoff)
+    reminded = select(DeadlineReminder.id).where(DeadlineReminder.user_id == User.id)
     gone = list(await session.scalars(select(User.id).where(User.role == Role.APPLICANT, or_(
-        User.unreachable_since < cutoff, quiet & User.news.is_not(True) & ~waiting.exists()))))
+        User.unreachable_since < cutoff,
+        quiet & User.news.is_not(True) & ~waiting.exists() & ~reminded.exists()))))
     for user_id in gone:
         await erase(session, user_id)
     purged.applicants = len(gone)

@@ -239,7 +239,8 @@ async def make_harness() -> AsyncIterator[MakeHarness]:
 
     `coordinators` are coordinators; `members` (id -> name) are members speaking `language`, first
     seen at `seen_at` (now if None); with `greeted`, COORD has sent /start in English.
-    `coordinator_ids`, `flood_limit` and `content_file` are the bot's settings (start_harness)."""
+    `coordinator_ids`, `flood_limit`, `content_file` and any other keyword are the bot's settings
+    (start_harness)."""
     started: list[Harness] = []
 
     async def make(db: Database, *, coordinators: tuple[int, ...] = (COORD,), members: Mapping[int, str] = {},

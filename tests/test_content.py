@@ -141,8 +141,10 @@ def test_texts_name_rule_values_filled_in_the_readers_language(tmp_path: Path) -
     assert "bis 600\xa0€" in amounts.answer.in_("de") and "up to €600" in amounts.answer.in_("en")
     assert "höchstens 80 %" in amounts.answer.in_("de") and "at least €1,000" in amounts.answer.in_("en")
     deadline = next(entry for entry in shipped.faq if entry.key == "deadline")
+    assert "{lfk.deadline_rule}" in deadline.answer.de
     assert "bis zum 31. Oktober des Vorjahres" in deadline.answer.in_("de")
     assert "by 31 October of the year before" in deadline.answer.in_("en")
+    assert "bis zum 30. September des Vorjahres" in deadline.answer.in_("de")  # a council's own, with its year too
     # The rules changed in one place: every text follows.
     changed = tmp_path / "kpr.toml"
     changed.write_text(SHIPPED.replace("ceiling = { value = 600,", "ceiling = { value = 800,", 1)
@@ -154,6 +156,16 @@ def test_texts_name_rule_values_filled_in_the_readers_language(tmp_path: Path) -
     assert "bis 800\xa0€" in texts and "up to €800" in texts and "600" not in texts
     assert "höchstens 75 %" in texts and "Mindestens 25 % tragen Sie selbst" in texts
     assert "bis zum 15. November des Vorjahres" in texts and "by 15 November of the year before" in texts
+    # The year the deadline lies in follows the rule too.
+    for years_before, de, en in ((0, "bis zum 31. Oktober des Jahres, in dem das Projekt beginnt",
+                                  "by 31 October of the year the project starts"),
+                                 (2, "bis zum 31. Oktober zwei Jahre vor dem Jahr, in dem das Projekt beginnt",
+                                  "by 31 October two years before the year the project starts")):
+        changed.write_text(SHIPPED.replace("deadline = { month = 10, day = 31, years_before = 1,",
+                                           f"deadline = {{ month = 10, day = 31, years_before = {years_before},", 1),
+                           encoding="utf-8")
+        texts = " ".join(entry.answer.in_(language) for entry in load(changed).faq for language in ("de", "en"))
+        assert de in texts and en in texts and "Vorjahres" not in texts.replace("30. September des Vorjahres", "")
 
 
 def test_no_rule_value_is_written_out_in_the_shipped_texts() -> None:
@@ -165,13 +177,16 @@ def test_a_figure_written_out_is_warned_about(tmp_path: Path) -> None:
     copy = tmp_path / "kpr.toml"
     copy.write_text(SHIPPED.replace("in der Regel bis {micro.ceiling} je", "in der Regel bis 600 € je", 1)
                     .replace("höchstens {lfk.max_share} der", "höchstens 80 Prozent der", 1)
-                    .replace("by {lfk.deadline} of the year before;", "by October 31 of the year before;", 1),
+                    .replace("by {lfk.deadline_rule};", "by October 31 of the year before;", 1)
+                    .replace("bis zum {lfk.deadline_rule} ein", "bis zum {lfk.deadline} des Vorjahres ein", 1),
                     encoding="utf-8")
     warnings = load(copy).written_figures()
     assert any(w.startswith("faq[1].answer.de: “600 €” is the value of {micro.ceiling}") for w in warnings), warnings
     assert any("“80 Prozent” is the value of {lfk.max_share}" in w for w in warnings), warnings
     assert any(w.startswith("faq[0].answer.en: “October 31” is the value of {lfk.deadline}") for w in warnings)
-    assert len(warnings) == 3  # "1600 €" or "600 Teilnehmende" would not be warned about
+    assert any(w.startswith("faq[0].answer.de: “{lfk.deadline} des Vorjahres” writes out the year of {lfk.deadline}; "
+                            "write {lfk.deadline_rule}") for w in warnings), warnings
+    assert len(warnings) == 4  # "1600 €" or "600 Teilnehmende" would not be warned about
 
 
 def test_an_unknown_placeholder_is_refused(tmp_path: Path) -> None:

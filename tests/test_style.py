@@ -1,7 +1,7 @@
 """German an office can sign (docs/style-de.md): no text of the German catalogue, and no German text
 the content files make the bot say, uses a form the style guide rules out: gender forms with "/",
 "*", ":", "_", "(in)" or a capital I, "bzw." and pairs, the generic masculine, the short genitive
-"des Präventionsrats", or "du"."""
+"des Präventionsrats", "du", or "Förderbescheid" for the official "Zuwendungsbescheid"."""
 from __future__ import annotations
 
 import re
@@ -31,6 +31,7 @@ RULED_OUT = {
     "Antragstellende Person": r"\bAntragstellende Person",
     "genitive without -es": r"\b(?:\w*(?:Präventions|Landes|Bei|Kreis|Stadt|Gemeinde|Senioren|Jugend)rats|Rats)\b",
     "du": r"\b(?:[Dd]u|[Dd]ich|[Dd]ir|[Dd]ein(?:e[mnrs]?)?|[Ee]uch|[Ee]uer|[Ee]ure[mnrs]?)\b",
+    "Förderbescheid": r"\bFörderbescheid\w*",
 }
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
@@ -54,6 +55,7 @@ def problems(text: str) -> list[str]:
     ("Antrag und Ansprechpartner", "generic masculine"), ("Antragstellende Person", "Antragstellende Person"),
     ("Neuigkeiten des Präventionsrats", "genitive without -es"), ("des Landesrats", "genitive without -es"),
     ("Hast du Fragen?", "du"), ("Deine Daten", "du"),
+    ("vor dem Förderbescheid begonnen", "Förderbescheid"), ("Förderbescheide", "Förderbescheid"),
 ])
 def test_each_ruled_out_form_is_found(text: str, ruled_out: str) -> None:
     assert any(problem.startswith(ruled_out + ":") for problem in problems(text)), problems(text)
@@ -64,6 +66,7 @@ def test_each_ruled_out_form_is_found(text: str, ruled_out: str) -> None:
     "Mitglieder des Präventionsrates", "des Landesrates", "Termin und Termine", "Neuigkeiten an/aus", "/news on",
     "Findet das Projekt nicht {in_area} statt", "Ich bin der Bot {of_council}.", "Fragen Sie die Geschäftsstelle.",
     "Welche Organisation vertreten Sie?", "Nutzung der Förderhilfe", "Ihr Eigenanteil", "Koordination",
+    "vor dem Zuwendungsbescheid begonnen",
 ])
 def test_what_the_guide_allows_passes(text: str) -> None:
     assert problems(text) == []

@@ -74,6 +74,19 @@ def format_day_and_month(month: int, day: int, language: str) -> str:
     return _babel_format_date(date(2000, month, day), "d. MMMM" if language == "de" else "d MMMM", locale=language)
 
 
+# A yearly deadline with its year, by how many years it lies before the year the project starts.
+_YEARS_BEFORE = {
+    0: N_("{day} of the year the project starts"),
+    1: N_("{day} of the year before"),
+    2: N_("{day} two years before the year the project starts"),
+}
+
+
+def yearly_deadline_text(t: Translator, month: int, day: int, years_before: int) -> str:
+    """A deadline that comes back every year, with its year: "31. Oktober des Vorjahres"."""
+    return t(_YEARS_BEFORE[years_before], day=format_day_and_month(month, day, t.language))
+
+
 def problem_text(t: Translator, message: str, values: dict[str, object]) -> str:
     """A problem's message in the reader's language, the days it names written as they read them."""
     return t(message, **{name: format_day(value, t.language) if isinstance(value, date) else value
@@ -248,12 +261,25 @@ def _spelled(text: str) -> date | None:
 
 START_EXAMPLE = N_("Please write the start like this: {example_day} or {example_month}.")
 
+# "today" and "tomorrow" as people say them of a start that is near, in both languages.
+_RELATIVE_DAYS = {"heute": 0, "today": 0, "morgen": 1, "tomorrow": 1}
+
+
+def relative_day(text: str, today: date) -> date | None:
+    """The day "heute"/"today" or "morgen"/"tomorrow" names, or None if the text is neither."""
+    offset = _RELATIVE_DAYS.get((text or "").strip().rstrip(".!").strip().lower())
+    return None if offset is None else today + timedelta(days=offset)
+
 
 def parse_start(text: str, today: date) -> tuple[date, bool]:
     """When a project starts: a day (`1.3.2027`, `01.03.27`, `2027-03-01`, `1. März 2027`,
-    `1 March 2027`, as the bot writes it with its weekday) or a month (`März 2027`, `March 2027`).
+    `1 March 2027`, as the bot writes it with its weekday, "heute", "morgen", "today", "tomorrow")
+    or a month (`März 2027`, `March 2027`).
     Returns the day (the 1st for a month) and whether only the month was given.
     Raises DateProblem for anything else, for a start in the past and for one years away."""
+    near = relative_day(text, today)
+    if near is not None:
+        return near, False
     month = _MONTH_YEAR.match(text or "")
     if month:
         number = _MONTHS.get(month["month"].lower())

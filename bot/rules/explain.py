@@ -1,5 +1,5 @@
 """How rules, their sources and the check's answers read in words, free of Telegram: used in messages
-(with markup added there) and in the summary file."""
+(with markup added there) and in the project outline."""
 from __future__ import annotations
 
 from datetime import date, datetime, time

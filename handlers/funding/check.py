@@ -17,19 +17,21 @@ from bot.i18n import N_, Translator
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules import outline
-from bot.rules.dates import DateProblem, MonthStart, parse_start, start_examples
+from bot.rules.dates import DateProblem, MonthStart, format_day, parse_start, relative_day, start_examples
 from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
 from bot.rules.explain import (
     APPLICANT_NAMES, DISCLAIMER, SEAT_NAMES, VERDICTS, area_name, areas, documents_heading, largest_text,
     month_start_text, reason_text, start_text,
 )
 from bot.rules.money import AmountProblem, format_money, parse_amount
+from bot.rules.reminders import applying
 from handlers.common.buttons import MENU
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.respond import acknowledge, remove_buttons, respond
 from handlers.common.text import bold, html
 from handlers.funding.ask import SHARE
+from handlers.funding.deadlines import offer_reminder
+from handlers.funding.outline import send_outline
 from handlers.meetings.overview import split_lines
 from storage import funding
 
@@ -41,7 +43,7 @@ ASKING = "asking"
 ANSWER = Callback("chk", q="|".join(ORDER), a=r"[a-z_]{1,20}")
 STEP = Callback("chks", action="back|restart|cancel")
 # The result's buttons work after the conversation has ended: they carry the stored check.
-AFTER = Callback("chkr", check=ROW_ID, action="summary|ask")
+AFTER = Callback("chkr", check=ROW_ID, action="summary|ask|remind")
 REVISE = Callback("chkb", check=ROW_ID)  # « Back from the result: the check's last question again
 _DRAFT = "check"
 KEEP = "keep"  # a typed question's earlier answer, kept
@@ -201,6 +203,8 @@ async def typed(update: Update, context: BotContext) -> str | int:
             value = start.isoformat()
             if month_only:
                 note = t("Start: {day}.", day=month_start_text(t, MonthStart(start)))
+            elif relative_day(text, _today(context)) is not None:  # "heute" said as the day it is
+                note = t("Start: {day}.", day=format_day(start, t.language))
         else:
             amount = parse_amount(text)
             total = Answers.stored(data["answers"]).total
@@ -287,12 +291,13 @@ async def show_result(update: Update, context: BotContext, result: Result, edit:
     edit = edit and update.callback_query is not None
     for n, part in enumerate(parts[:-1]):
         await respond(update, part, edit=edit and n == 0)
-    await respond(update, parts[-1], edit=edit and len(parts) == 1, markup=keyboard([
-        [(t("« Back"), REVISE.data(check=check_id))],
-        [(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
-        [(t("Summary as a file"), AFTER.data(check=check_id, action="summary")),
-         (t("Start again"), STEP.data(action="restart"))],
-    ]))
+    rows = [[(t("« Back"), REVISE.data(check=check_id))],
+            [(t("Ask the council office"), AFTER.data(check=check_id, action="ask"))],
+            [(t("Project outline (Word)"), AFTER.data(check=check_id, action="summary")),
+             (t("Start again"), STEP.data(action="restart"))]]
+    if applying(result, _today(context)):
+        rows.insert(2, [(t("Remind me of the deadline"), AFTER.data(check=check_id, action="remind"))])
+    await respond(update, parts[-1], edit=edit and len(parts) == 1, markup=keyboard(rows))
     # Only now: had the result not gone out, the answers stay for another try.
     context.user_data.pop(_DRAFT, None)
     return ConversationHandler.END
@@ -324,7 +329,7 @@ async def revise(update: Update, context: BotContext) -> str | int:
 
 
 async def after_pressed(update: Update, context: BotContext) -> None:
-    """The result's buttons: the summary file, or the question to the council office."""
+    """The result's buttons: the project outline, the deadline reminder, or the question to the council office."""
     t = context.t
     async with context.db.begin() as session:
         stored = await funding.get_check(session, int(context.match["check"]))
@@ -339,13 +344,10 @@ async def after_pressed(update: Update, context: BotContext) -> None:
                       keyboard([[(t("Yes, share them"), SHARE.data(check=stored.id, share=1))],
                                 [(t("No, only my question"), SHARE.data(check=stored.id, share=0))]]))
         return
-    # The result as it was given, on the day it was given: the summary must not contradict it.
-    answers = Answers.stored(stored.answers)
-    result = check(answers, context.content, stored.finished_at.astimezone(context.settings.timezone).date())
-    document = outline.summary(t, context.content, answers, result, context.settings.timezone)
-    await update.effective_chat.send_document(
-        document, filename=t("project-outline.txt"),
-        caption=html(t("Your answers, the result and a project outline to fill in.")))
+    if context.match["action"] == "remind":
+        await offer_reminder(update, context, stored)
+        return
+    await send_outline(update, context, stored)
 
 
 CONVERSATION = flow(

@@ -58,11 +58,17 @@ NOTICES = {
 }
 
 
+# After these the group's card has nothing for its reader but a Join button: the list of their groups.
+_TO_THE_LIST = {"removed"}
+
+
 async def render_notice(row: DueRow, t: Translator) -> Content:
+    """A group's news with a button to its card (what the reader may do there is asked when pressed);
+    to "My groups" after being taken out, and for news queued before it carried the group's id."""
     payload = row.payload or {}
     notice = NOTICES[payload["event"]]
-    button = (t("Open the group"), CARD.data(group=payload["group_id"])) if payload.get("group_id") else \
-        (t("Groups"), LIST.data(which="mine"))
+    button = (t("Open the group"), CARD.data(group=payload["group_id"])) \
+        if payload.get("group_id") and payload["event"] not in _TO_THE_LIST else (t("Groups"), LIST.data(which="mine"))
     return Content(html(t(notice, group=payload["group"])), keyboard([[button]]))
 
 

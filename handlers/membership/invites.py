@@ -1,10 +1,12 @@
-"""/invite: coordinators create deep links that make new members at once; accepting them via /start."""
+"""/invite: coordinators create deep links that make new members at once; accepting them via /start.
+Who joins by a link without having asked to join is asked whom they speak for, which they may skip:
+for a prevention council, who speaks for the police, a school or a town is the key fact."""
 from __future__ import annotations
 
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.commands import COORDINATORS, MenuEntry, publish_commands
 from bot.i18n import N_
@@ -13,10 +15,13 @@ from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import invites as rules
+from bot.rules.answers import clean_text_answer
 from bot.rules.dates import format_datetime
+from bot.rules.membership import ORGANISATION_LIMITS
 from handlers.common.buttons import COORDINATOR_MENU, main_menu
+from handlers.common.flows import TEXT, draft, flow
 from handlers.common.permissions import coordinators_only
-from handlers.common.respond import acknowledge, respond
+from handlers.common.respond import acknowledge, remove_buttons, respond
 from handlers.common.text import bold, html
 from storage import invites, join_requests, users
 from storage.models import RequestStatus, Role
@@ -27,6 +32,9 @@ USES = Callback("inv", uses=r"\d{1,3}", confirmed="0|1")
 REVOKE = Callback("invr", code=r"[A-Za-z0-9_-]{8,32}", confirmed="0|1")
 _USE_LABELS = (N_("For one person"), N_("For 5 people"), N_("For 20 people"))
 _LINKS_SHOWN = 10
+ORGANISATION = "organisation"  # the new member's step: whom they speak for
+SKIP = Callback("invo", action="skip")
+_DRAFT = "invited"
 
 
 @coordinators_only
@@ -141,26 +149,29 @@ _REFUSALS = {
 }
 
 
-async def accept(update: Update, context: BotContext) -> None:
+async def accept(update: Update, context: BotContext) -> str | int:
     """/start with an invite code: makes the user a member if the code still has uses."""
     t = context.t
     code = rules.code_from_payload(context.args[0])
     if code is None:
         await respond(update, html(t("I do not know this link. Use /start to see what I can do.")))
-        return
+        return ConversationHandler.END
     if context.role.at_least(Role.MEMBER):
         await respond(update, html(t("You are already a member of the council.")))
-        return
+        return ConversationHandler.END
     now = context.now()
     user_id = update.effective_user.id
     async with context.db.begin() as session:
         accepted = await invites.take_use(session, code, now)
+        organisation = None
         if accepted:
             await users.set_role(session, user_id, Role.MEMBER)
             pending = await join_requests.pending_for(session, user_id)
             if pending is not None:
                 await join_requests.decide(session, pending.id, RequestStatus.APPROVED, user_id, now)
                 await users.set_organisation(session, user_id, pending.organisation[:200])
+            person = await users.get(session, user_id)
+            organisation = person.organisation if person is not None else None
     if not accepted:
         async with context.db.begin() as session:
             why, made_by = await invites.why_refused(session, code, now)
@@ -170,19 +181,57 @@ async def accept(update: Update, context: BotContext) -> None:
                t("For a new link, please ask the council office ({office}), or ask to join with /join.",
                  office=context.content.contact.office.in_(t.language)))
         await respond(update, html(t(_REFUSALS[why]) + " " + ask))
-        return
+        return ConversationHandler.END
     context.account.role = Role.MEMBER
     await respond(update, bold(t("Welcome to the prevention council!")) + "\n\n" + html(
         t("You are now a member. You will get meeting notices and news here.")), main_menu(context))
     await publish_commands(context.bot, role=Role.MEMBER, language=context.language, chat_id=update.effective_chat.id)
+    if organisation:  # named in a join request, or kept from an earlier membership
+        return ConversationHandler.END
+    shown = await respond(update, "\n".join([
+        html(t("Which organisation, school, authority or town do you represent?")),
+        html(t("It is shown beside your name in the council's lists. You can also skip this and add it later "
+               "in your settings.")),
+    ]), keyboard([[(t("Skip"), SKIP.data(action="skip"))]]))
+    context.user_data[_DRAFT] = {"shown": shown}
+    return ORGANISATION
+
+
+async def organisation_typed(update: Update, context: BotContext) -> str | int:
+    t = context.t
+    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
+    if problem:
+        await respond(update, html(t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+        return ORGANISATION
+    async with context.db.begin() as session:
+        await users.set_organisation(session, update.effective_user.id, organisation)
+    await remove_buttons(update, draft(context, _DRAFT).get("shown"))
+    context.user_data.pop(_DRAFT, None)
+    log.info("User %s named their organisation on joining by an invite link", who(update.effective_user.id))
+    await respond(update, "\n".join([html(t("Saved.")), html(t("Organisation: {organisation}", organisation=organisation))]),
+                  main_menu(context))
+    return ConversationHandler.END
+
+
+WELCOME = flow(
+    "invited",
+    entry_points=[CommandHandler("start", accept, has_args=True)],
+    states={ORGANISATION: [MessageHandler(TEXT, organisation_typed)]},
+    # Skipping is leaving the question: /cancel does the same.
+    cancel_button=SKIP.matching(action="skip"),
+    draft_key=_DRAFT,
+    cancelled=N_("No organisation saved. You can add it later in your settings."),
+    unexpected=N_("Please answer with a short text or use the buttons, or leave with /cancel."),
+)
 
 
 HANDLERS = [
     CommandHandler("invite", choose_uses),
-    CommandHandler("start", accept, has_args=True),
+    WELCOME,
     CallbackQueryHandler(uses_chosen, pattern=USES.pattern),
     CallbackQueryHandler(revoke_pressed, pattern=REVOKE.pattern),
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
-REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR, REVOKE.prefix: Role.COORDINATOR}
+REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR, REVOKE.prefix: Role.COORDINATOR,
+                  SKIP.prefix: Role.MEMBER}
 MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (2, 2))]

@@ -18,7 +18,7 @@ from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only, refuse
 from handlers.common.respond import acknowledge, best_effort, respond
 from handlers.common.text import bold, html
-from storage import join_requests, permissions, users
+from storage import groups, join_requests, permissions, users
 from storage.models import DeliveryKind, RequestStatus, Role
 from storage.outbox import DueRow
 
@@ -120,6 +120,14 @@ async def role_pressed(update: Update, context: BotContext) -> None:
             session, target_id, new_role, check_only=not confirmed)
         if confirmed and change is users.RoleChange.CHANGED:
             await users.tell_new_role(session, target_id, new_role, now)
+            if new_role is Role.APPLICANT:
+                # A lead acts only while in the council: their groups may be left without one, which the
+                # coordinators hear as when the last lead leaves (the one who did it knows).
+                for group_id in await groups.end_leads(session, target_id):
+                    await groups.tell_if_leaderless(session, group_id, now, but=update.effective_user.id)
+        # Asked before someone is taken out of the council: which leads that ends.
+        led = await groups.led_by(session, target_id) \
+            if not confirmed and change is users.RoleChange.CHANGED and new_role is Role.APPLICANT else []
     if not allowed:
         await refuse(update, context)
         return
@@ -134,6 +142,9 @@ async def role_pressed(update: Update, context: BotContext) -> None:
     role_name = t(ROLE_NAMES[new_role])
     if not confirmed:
         question = html(t("Give {name} the role {role}?", name=target.display_name, role=role_name))
+        if led:
+            question += "\n" + html(t("{name} will then no longer lead: {groups}.", name=target.display_name,
+                                       groups=", ".join(group.name for group in led)))
         await respond(update, question, keyboard([[
             (t("Yes, change it"), ROLE.data(user=target_id, role=new_role.value, confirmed=1)),
             (t("No"), CARD.data(user=target_id, page=0)),

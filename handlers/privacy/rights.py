@@ -45,6 +45,7 @@ STORED = [
 # How long each kind of data is kept, in the order of storage.privacy.purge; {days} is RETENTION_DAYS.
 KEPT = [
     N_("Eligibility checks: {days} days after they were begun."),
+    N_("Deadline reminders: until the deadline has passed (/reminders stops them)."),
     N_("Questions to the council office with their replies: {days} days after the last change."),
     N_("Join requests: {days} days after the decision, or after the request if none was made."),
     N_("Answers to meetings: {days} days after the meeting."),
@@ -52,8 +53,8 @@ KEPT = [
        "name or id."),
     N_("Unfinished steps: {days} days after the last change."),
     N_("The account of an applicant (Telegram id, name, language, role): deleted once they have not written to the "
-       "bot for {days} days, or Telegram could not reach them for that long; kept while they get the news or wait "
-       "for a decision on joining."),
+       "bot for {days} days, or Telegram could not reach them for that long; kept while they get the news, wait "
+       "for a decision on joining or for a deadline reminder."),
     N_("Members' data (account, groups, waitlist places, settings): while they are members; afterwards as an "
        "applicant's."),
     N_("Meetings, groups and announcements set up for the council stay as its records; once their author's account "
@@ -163,7 +164,7 @@ async def purge_old(context: BotContext) -> None:
     """The daily retention job."""
     cutoff = context.now() - timedelta(days=context.settings.retention_days)
     async with context.db.begin() as session:
-        purged = await privacy.purge(session, cutoff)
+        purged = await privacy.purge(session, cutoff, context.now().astimezone(context.settings.timezone).date())
     for user_id in purged.answers_gone:
         context.application.drop_user_data(user_id)  # else the next update would store them again
     log.info("Retention (%d days): %s", context.settings.retention_days, purged)

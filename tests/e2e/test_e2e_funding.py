@@ -1,5 +1,5 @@
 """End to end through the real bot process, in German: three full eligibility checks (a micro project,
-a state council project, a company that cannot apply), the summary file, and a question from a result
+a state council project, a company that cannot apply), and a question from a result
 that reaches the coordinator with the shared answers and whose reply reaches the applicant."""
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ async def begin(user: FakeUser) -> BotMessage:
     return await user.expect_message(contains="Wer stellt den Antrag?")
 
 
-async def test_a_micro_project_and_its_summary(tg: FakeTelegram, bot: BotRunner) -> None:
+async def test_a_micro_project(tg: FakeTelegram, bot: BotRunner) -> None:
     user = tg.user(8101, "Vera")
     question = await begin(user)
     question = await answer(user, question, "Ein Verein oder freier Träger", "Wo findet das Projekt statt")
@@ -52,14 +52,6 @@ async def test_a_micro_project_and_its_summary(tg: FakeTelegram, bot: BotRunner)
     assert [m.describe() for m in user.history if m.buttons and m is not result] == []
     assert "❌ Nicht möglich" in state and "nicht unter 1.000 € liegen" in state
     assert "unverbindliche Einschätzung" in result.text and "Quelle:" in result.text
-
-    await user.press(result, "Zusammenfassung als Datei")
-    await user.expect_callback_answer()
-    summary = await user.expect_message()
-    assert summary.document["filename"] == "projektskizze.txt"
-    text = summary.document["data"].decode("utf-8-sig").replace("\xa0", " ")
-    assert "Gesamtkosten: 800 €" in text and "Eigenanteil: 300 € (38 %)" in text
-    assert "Zielgruppe:" in text
     assert bot.query("select micro, lfk, topic from eligibility_checks") == [("eligible", "not_eligible", "youth")]
 
 

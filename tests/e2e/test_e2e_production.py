@@ -162,7 +162,7 @@ async def test_run_keeps_migrations_and_unused_features_out_of_its_memory(tg: Fa
     # Python keeps every module it imported until the process ends. A new database: the migrations
     # run in a process of their own, their lines in the bot's log as before; then a restart on the
     # migrated database. The bot's process loads neither Alembic nor what serves features nobody has
-    # used yet (calendar files, answers to typed questions; tests/test_e2e_meetings.py and
+    # used yet (calendar files, answers to typed questions, project outlines; tests/test_e2e_meetings.py and
     # test_e2e_funding.py use them).
     runner = BotRunner(tg, tmp_path, command=[sys.executable, "-X", "importtime", "-m", "bot", "run"])
     for start in ("new database", "restart"):
@@ -172,7 +172,7 @@ async def test_run_keeps_migrations_and_unused_features_out_of_its_memory(tg: Fa
         log = runner.logs[-1]
         assert ("Running upgrade" in log) == (start == "new database"), start
         imported = imported_by(log)
-        unused = {"alembic", "mako", "icalendar", "rapidfuzz", "snowballstemmer"}
+        unused = {"alembic", "mako", "icalendar", "rapidfuzz", "snowballstemmer", "docx"}
         assert "telegram" in imported and not imported & unused, start
 
 

@@ -1,19 +1,21 @@
 """Funding on a real Application: the /funding menu with its sources, the /check conversation (skipped
-questions, Back with earlier answers kept, "Don't know", every bad input, the summary file), /ask with
+questions, Back with earlier answers kept, "Don't know", every bad input, the project outline), /ask with
 consent and the office's reply, /inbox, /stats, and answers to questions typed outside any flow."""
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import docx
 import pytest
 from sqlalchemy import select
 
 from bot.content import DEFAULT_FILE, load
 from bot.i18n import translator
 from bot.live_content import LiveContent
-from bot.rules.dates import working_day_before
+from bot.rules.dates import format_day, working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer
@@ -125,7 +127,8 @@ async def test_a_micro_project_in_good_time_is_eligible_and_gets_its_checklist(h
     assert "☐ Short project outline" in micro
     assert "❌ Not possible" in state and "should as a rule not be below €1,000" in state
     assert "first, non-binding assessment" in result
-    assert set(buttons(screen(h))) == {"« Back", "Ask the council office", "Summary as a file", "Start again"}
+    assert set(buttons(screen(h))) == {"« Back", "Ask the council office", "Remind me of the deadline",
+                                       "Project outline (Word)", "Start again"}
     [stored] = await stored_checks(db)
     assert (stored.micro, stored.lfk, stored.topic) == ("eligible", "not_eligible", "youth")
     assert stored.finished_at is not None and stored.answers["wanted"] == "500.00"
@@ -337,6 +340,14 @@ async def test_starts_as_the_bot_writes_them(h: Harness, typed: str, start: str 
         assert date(year, 3, 1).strftime("%A") not in reply  # no weekday for a day nobody chose
 
 
+@pytest.mark.parametrize(("typed", "days"), [("heute", 0), ("Today", 0), ("morgen", 1), ("tomorrow", 1)])
+async def test_a_start_today_or_tomorrow_is_taken_and_shown_as_the_day(h: Harness, typed: str, days: int) -> None:
+    await start_check(h)
+    reply = await say(h, typed)
+    assert "total costs" in reply
+    assert f"Start: {format_day(TODAY + timedelta(days=days), 'en')}." in reply
+
+
 async def test_a_wrong_weekday_is_asked_about(h: Harness) -> None:
     await start_check(h)
     year = next(y for y in range(TODAY.year + 1, TODAY.year + 9) if date(y, 3, 1).weekday() != 4)
@@ -422,24 +433,24 @@ async def test_cancel_ends_the_check_and_nothing_is_left_waiting(h: Harness) -> 
     assert "There is nothing to cancel" in await say(h, "/cancel")
 
 
-async def test_the_summary_file_has_answers_result_and_the_financing_plan(h: Harness) -> None:
+async def test_the_outline_has_the_financing_plan_worked_out(h: Harness) -> None:
     await start_check(h)
     await say(h, f"März {TODAY.year + 2}")
     await say(h, "10.000")
     await say(h, "8000")
-    await press(h, "Summary as a file")
+    await press(h, "Project outline (Word)")
     [sent] = h.request.sent(APPLICANT, "sendDocument")
-    text = sent["document"]["data"].decode("utf-8-sig")
-    assert sent["document"]["filename"].endswith(".txt")
-    assert "Who applies: An association or independent organisation" in text
-    assert "Own share: €2,000 (20 %)" in text
-    assert "Project outline" in text and "Target group:" in text
-    assert "✅ Eligible as planned" in text
+    assert sent["document"]["filename"].endswith(".docx")
+    document = docx.Document(io.BytesIO(sent["document"]["data"]))
+    rows = [[cell.text.replace("\xa0", " ") for cell in row.cells] for table in document.tables for row in table.rows]
+    assert ["Own share", "€2,000 (20 % of the total costs)"] in rows
+    assert ["Target group", ""] in rows
+    assert any("✅ Eligible as planned" in paragraph.text for paragraph in document.paragraphs)
 
 
 async def test_result_buttons_belong_to_their_owner(h: Harness, db: Database) -> None:
     await start_check(h, begun="Yes")
-    summary = buttons(screen(h))["Summary as a file"]
+    summary = buttons(screen(h))["Project outline (Word)"]
     await h.press(MEMBER, summary, language="en")
     assert "no longer valid" in h.answers()[-1]["text"]
     assert not h.request.sent(MEMBER, "sendDocument")

@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from storage import groups
+from storage import groups, users
 from storage.db import Database
-from storage.models import Delivery, DeliveryKind, Group, GroupKind, GroupStatus
+from storage.models import Delivery, DeliveryKind, Group, GroupKind, GroupStatus, Role
 from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MIA, MAX, ADA, APPLICANT = 500, 2001, 2002, 2003, 3001
@@ -90,7 +90,7 @@ async def test_join_waitlist_leave_and_promotion(h: Harness, db: Database) -> No
         told = list(await session.execute(select(Delivery.chat_id, Delivery.payload)
                                           .where(Delivery.kind == DeliveryKind.GROUP)))
     assert listed == {MAX: GroupStatus.MEMBER}
-    assert told == [(MAX, {"event": "promoted", "group": "AG Schule"})]
+    assert told == [(MAX, {"event": "promoted", "group": "AG Schule", "group_id": group_id})]
 
 
 async def test_leads_see_members_and_may_not_act_on_other_groups(h: Harness, db: Database) -> None:
@@ -190,6 +190,54 @@ async def test_leads_are_told_when_made_or_unmade_and_coordinators_when_the_last
     await h.deliver()
     assert "no lead any more" in h.request.texts(COORD)[-1]
     assert "keine Leitung mehr" in h.request.texts(501)[-1]
+
+
+async def test_the_notice_of_a_new_lead_opens_the_groups_card_as_it_is_when_pressed(h: Harness, db: Database) -> None:
+    group_id = await a_group(db, capacity=None)
+    await h.press(MIA, f"gr:{group_id}:join", language="en", name="Mia Muster")
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:lead", language="en")
+    await h.deliver()
+    notice = h.request.sent(MIA)[-1]
+    assert "made you a lead of “AG Schule”" in notice["text"]
+    assert list(buttons(notice)) == ["Open the group"]
+    await h.press(MIA, buttons(notice)["Open the group"], language="en", name="Mia Muster")
+    card = screen(h, MIA)
+    assert "AG Schule" in card["text"] and "You lead this group." in card["text"] and "Members" in buttons(card)
+    # Pressed again after the lead ended: the card says what holds now, without the lead's buttons.
+    await h.press(COORD, f"grpu:{group_id}:{MIA}:unlead", language="en")
+    await h.press(MIA, buttons(notice)["Open the group"], language="en", name="Mia Muster")
+    card = screen(h, MIA)
+    assert "You are a member of this group." in card["text"] and "Members" not in buttons(card)
+    # And refused to someone no longer in the council.
+    async with db.begin() as session:
+        await users.set_role(session, MIA, Role.APPLICANT)
+    await h.press(MIA, buttons(notice)["Open the group"], language="en", name="Mia Muster")
+    assert "members of the council" in h.answers()[-1]["text"]
+
+
+async def test_coordinators_are_told_when_a_lead_taken_out_of_the_council_leaves_a_group_without_a_lead(
+        db: Database, make_harness: MakeHarness) -> None:
+    h = await make_harness(db, coordinators=(COORD, 501), members={MIA: "Mia Muster", MAX: "Max Mustermann"},
+                           language="en", seen_at=NOW, greeted=True)
+    async with db.begin() as session:
+        alone = await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP, description="",
+                                    capacity=None, leads=[MIA], created_by=COORD, now=NOW)
+        await groups.join(session, alone.id, MAX, NOW)
+        shared = await groups.create(session, name="AG Sport", kind=GroupKind.WORKING_GROUP, description="",
+                                     capacity=None, leads=[MIA, MAX], created_by=COORD, now=NOW)
+    await h.press(COORD, f"mem:{MIA}:0", language="en")
+    await press(h, COORD, "Remove from the council")
+    assert "Mia Muster will then no longer lead: AG Schule, AG Sport." in screen(h, COORD)["text"]
+    await press(h, COORD, "Yes, change it")
+    await h.deliver()
+    news = [text for text in h.request.texts(501) if "keine Leitung mehr" in text]
+    assert news == ["„AG Schule“ hat keine Leitung mehr. Bitte bestimmen Sie auf der Karte der Gruppe eine neue "
+                    "Leitung."]  # AG Sport keeps Max
+    assert not any("no lead any more" in text for text in h.request.texts(COORD))  # who did it knows
+    await h.press(COORD, f"grc:{alone.id}", language="en")
+    assert "Led by" not in screen(h, COORD)["text"]
+    await h.press(COORD, f"grc:{shared.id}", language="en")
+    assert "Led by Max Mustermann" in screen(h, COORD)["text"]
 
 
 async def test_every_step_of_newgroup_has_back_and_keeps_the_answers(h: Harness, db: Database) -> None:

@@ -107,7 +107,7 @@ async def test_invite_link_makes_members_until_used_up(h: Harness, db: Database)
     link = next(word for word in text.split() if word.startswith("https://t.me/kpr_test_bot?start=inv_"))
     payload = link.split("start=")[1]
     await h.send(ALICE, f"/start {payload}")
-    assert "Willkommen" in h.request.texts(ALICE)[-1]
+    assert "Willkommen" in h.request.texts(ALICE)[-2]  # then asked whom they represent
     assert await role_of(db, ALICE) is Role.MEMBER
     await h.send(BOB, f"/start {payload}", language="en")
     assert "no longer valid" in h.request.texts(BOB)[-1]

@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Attendance, GroupKind
 from tests.harness import Harness, MakeHarness, buttons
 
-COORD, MIA, MAX, ALICE = 500, 2001, 2002, 1001
+COORD, MIA, MAX, ALICE, BOB = 500, 2001, 2002, 1001, 1002
 NOW = datetime.now(timezone.utc)
 
 
@@ -29,7 +29,7 @@ async def h(db: Database, make_harness: MakeHarness) -> Harness:
     return harness
 
 
-NAMES = {COORD: "Test", MIA: "Mia Muster", MAX: "Max Mustermann", ALICE: "Alice Schmidt"}
+NAMES = {COORD: "Test", MIA: "Mia Muster", MAX: "Max Mustermann", ALICE: "Alice Schmidt", BOB: "Bob Berg"}
 
 
 async def press(h: Harness, user_id: int, label: str) -> None:
@@ -55,6 +55,49 @@ async def test_the_organisation_of_a_join_request_shows_in_members_and_on_the_ca
     assert "• Mia Muster (Polizeirevier Güstrow) – Mitglied" in listing
     await press(h, COORD, "Alice Schmidt")
     assert "Organisation: Grundschule Bad Doberan" in h.request.latest(COORD)["text"]
+
+
+async def an_invite_link(h: Harness) -> str:
+    await h.send(COORD, "/invite 5")
+    link = next(word for word in h.request.latest(COORD)["text"].split() if word.startswith("https://t.me/"))
+    return "/start " + link.split("start=")[1]
+
+
+async def organisation_of(h: Harness, user_id: int) -> str | None:
+    async with h.db.begin() as session:
+        return (await users.get(session, user_id)).organisation
+
+
+async def test_who_joins_by_an_invite_link_is_asked_for_their_organisation_and_may_skip(h: Harness) -> None:
+    start = await an_invite_link(h)
+    await h.send(ALICE, start, name=NAMES[ALICE])
+    assert "Willkommen im Präventionsrat!" in h.request.texts(ALICE)[-2]
+    question = h.request.latest(ALICE)
+    assert "Welche Organisation, Schule, Behörde oder Gemeinde vertreten Sie?" in question["text"]
+    assert list(buttons(question)) == ["Überspringen"]
+    await h.send(ALICE, "x", name=NAMES[ALICE])
+    assert "mindestens 2 Zeichen" in h.request.latest(ALICE)["text"]
+    await h.send(ALICE, "Grundschule Bad Doberan", name=NAMES[ALICE])
+    assert "Organisation: Grundschule Bad Doberan" in h.request.latest(ALICE)["text"]
+    assert await organisation_of(h, ALICE) == "Grundschule Bad Doberan"
+    await h.send(COORD, "/members")
+    assert "• Alice Schmidt (Grundschule Bad Doberan) – Mitglied" in h.request.latest(COORD)["text"]
+
+    await h.send(BOB, start, name=NAMES[BOB])
+    await press(h, BOB, "Überspringen")
+    assert "Keine Organisation gespeichert" in h.request.latest(BOB)["text"]
+    await h.send(BOB, "Hallo", name=NAMES[BOB])  # no longer taken as an organisation
+    assert await organisation_of(h, BOB) is None
+
+
+async def test_who_asked_to_join_before_using_an_invite_link_is_not_asked_again(h: Harness) -> None:
+    await h.send(ALICE, "/join", name=NAMES[ALICE])
+    await h.send(ALICE, "Alice Schmidt", name=NAMES[ALICE])
+    await h.send(ALICE, "Polizeirevier Bad Doberan", name=NAMES[ALICE])
+    await h.press(ALICE, "join:send", name=NAMES[ALICE])
+    await h.send(ALICE, await an_invite_link(h), name=NAMES[ALICE])
+    assert "Willkommen im Präventionsrat!" in h.request.latest(ALICE)["text"]
+    assert await organisation_of(h, ALICE) == "Polizeirevier Bad Doberan"
 
 
 async def test_a_coordinator_changes_an_organisation_on_the_card(h: Harness) -> None:

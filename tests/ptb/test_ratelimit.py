@@ -54,7 +54,9 @@ async def test_own_sends_to_one_chat_come_a_second_apart_replies_do_not() -> Non
     calls = Calls()
     await asyncio.gather(*(send(limiter, calls, 42, own=True) for _ in range(3)))
     times = [t for _, t in calls.times]
-    assert times[1] - times[0] >= 0.95 and times[2] - times[1] >= 0.95
+    # The k-th waits for its slot k seconds after the first. (A loaded machine may wake one late,
+    # which brings it nearer the next; Telegram counts messages per chat over time, not gaps.)
+    assert times[1] - times[0] >= 0.95 and times[2] - times[0] >= 1.95
     replies = Calls()
     started = time.monotonic()
     await asyncio.gather(*(send(limiter, replies, 43, own=False) for _ in range(3)))

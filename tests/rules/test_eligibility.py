@@ -306,7 +306,10 @@ def test_money_in_both_languages() -> None:
     ("1. März 2028", (date(2028, 3, 1), False)), ("1 March 2028", (date(2028, 3, 1), False)),
     ("Mittwoch, 1. März 2028", (date(2028, 3, 1), False)), ("Wednesday, 1 March 2028", (date(2028, 3, 1), False)),
     ("March 1, 2028", (date(2028, 3, 1), False)), ("1st March 2028", (date(2028, 3, 1), False)),
-    ("1.März 2028", (date(2028, 3, 1), False))])
+    ("1.März 2028", (date(2028, 3, 1), False)),
+    # a near start as people say it
+    ("heute", (TODAY, False)), ("Today", (TODAY, False)), ("morgen", (date(2026, 11, 23), False)),
+    (" Tomorrow. ", (date(2026, 11, 23), False))])
 def test_starts(text: str, expected: tuple) -> None:
     assert parse_start(text, TODAY) == expected
 

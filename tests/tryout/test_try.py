@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+import docx
 import pytest
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
@@ -118,10 +119,12 @@ async def test_a_chat_as_applicant_then_coordinator(terminal: Terminal, tmp_path
     result = await terminal.expect("Bot (bearbeitet): Ihr Ergebnis", "Neu beginnen")
     assert result.count("❌ Nicht möglich") == 2
     assert "Unternehmen sind unter den Antragsberechtigten nicht genannt" in result
-    await terminal.press(result, "Zusammenfassung als Datei")
-    saved = await terminal.expect("[Datei gespeichert als ", ".txt]")
-    path = Path(re.search(r"gespeichert als (.+?\.txt)\]", saved).group(1))
-    assert path.parent == tmp_path / "kpr-bot-try-files" and "Ein Unternehmen" in path.read_text("utf-8-sig")
+    await terminal.press(result, "Projektskizze (Word)")
+    saved = await terminal.expect("[Datei gespeichert als ", ".docx]")
+    path = Path(re.search(r"gespeichert als (.+?\.docx)\]", saved).group(1))
+    assert path.parent == tmp_path / "kpr-bot-try-files"
+    outline = "\n".join(paragraph.text for paragraph in docx.Document(str(path)).paragraphs)
+    assert "Unternehmen sind unter den Antragsberechtigten nicht genannt" in outline
 
     await terminal.type("99")
     await terminal.expect("Es gibt keine Schaltfläche 99: Die Schaltflächen gehen von 1 bis")
