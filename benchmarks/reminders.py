@@ -53,9 +53,11 @@ def populate(database: Path, starts: list[datetime]) -> None:
             "insert into users (id, display_name, language, role, first_seen) values (?, ?, 'de', 'member', ?)",
             [(100_000 + i, f"Mitglied {i}", stamp) for i in range(MEMBERS)])
         connection.executemany(
-            "insert into meetings (title, starts_at, place, agenda, status, sequence, created_at, updated_at) "
-            "values (?, ?, 'Kreishaus Güstrow', '', 'scheduled', 0, ?, ?)",
-            [(f"Sitzung {n}", when.strftime("%Y-%m-%d %H:%M:%S.%f"), stamp, stamp) for n, when in enumerate(starts)])
+            "insert into meetings (title, starts_at, ends_at, place, agenda, status, sequence, created_at, updated_at) "
+            "values (?, ?, ?, 'Kreishaus Güstrow', '', 'scheduled', 0, ?, ?)",
+            [(f"Sitzung {n}", when.strftime("%Y-%m-%d %H:%M:%S.%f"),
+              (when + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S.%f"), stamp, stamp)
+             for n, when in enumerate(starts)])
 
 
 async def run(case: str, starts: list[datetime], offsets: str) -> dict:
