@@ -67,7 +67,6 @@ async def show_choice(update: Update, context: BotContext, *, edit: bool = False
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
-
 def _describe(context: BotContext, link: invites.ActiveInvite) -> str:
     t = context.t
     until = format_datetime(link.expires_at, context.settings.timezone, context.language)
