@@ -15,11 +15,10 @@ from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import invites as rules
-from bot.rules.answers import clean_text_answer
 from bot.rules.dates import format_datetime
 from bot.rules.membership import ORGANISATION_LIMITS
 from handlers.common.buttons import COORDINATOR_MENU, main_menu
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, remove_buttons, respond
 from handlers.common.text import bold, html
@@ -198,9 +197,8 @@ async def accept(update: Update, context: BotContext) -> str | int:
 
 async def organisation_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
-    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
-    if problem:
-        await respond(update, html(t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
+    if organisation is None:
         return ORGANISATION
     async with context.db.begin() as session:
         await users.set_organisation(session, update.effective_user.id, organisation)

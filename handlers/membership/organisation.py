@@ -12,10 +12,9 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.answers import clean_text_answer
 from bot.rules.membership import ORGANISATION_LIMITS
 from handlers.common.buttons import ORGANISATION
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import refuse
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -59,10 +58,8 @@ async def begin(update: Update, context: BotContext) -> str | int:
 
 
 async def got_text(update: Update, context: BotContext) -> str | int:
-    t = context.t
-    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
-    if problem:
-        await respond(update, html(t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
+    if organisation is None:
         return TYPING
     return await _save(update, context, organisation)
 
