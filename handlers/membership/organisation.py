@@ -80,7 +80,11 @@ async def _save(update: Update, context: BotContext, organisation: str | None) -
     if not allowed:
         await refuse(update, context)
         return ConversationHandler.END
-    await acknowledge(update, t("Saved.") if saved else t("This person is no longer known to the bot."))
+    if not saved:  # erased while the organisation was being typed
+        context.user_data.pop(_DRAFT, None)
+        await members.gone(update, context)
+        return ConversationHandler.END
+    await acknowledge(update, t("Saved."))
     log.info("User %s set the organisation of user %s", who(update.effective_user.id), who(user_id))
     return await _leave(update, context, user_id)
 
@@ -97,7 +101,7 @@ async def _leave(update: Update, context: BotContext, user_id: int | None) -> in
     if user_id is None or user_id == update.effective_user.id:
         await preferences.show(update, context, edit=edit)
     else:
-        await members.show_card(update, context, user_id, page=0, edit=edit)
+        await members.show_card(update, context, user_id, page=0, edit=edit, answered=True)
     return ConversationHandler.END
 
 
