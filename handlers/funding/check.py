@@ -319,11 +319,11 @@ async def revise(update: Update, context: BotContext) -> str | int:
     if stored is None or stored.user_id != update.effective_user.id or stored.finished_at is None:
         await acknowledge(update, context.t("This button is no longer valid."), alert=True)
         return ConversationHandler.END
-    await acknowledge(update)
     given = current_form(stored.answers)
     asked = path(given, context.content, _today(context))
-    if not asked:  # nothing to go back to: a check begun anew
+    if not asked:  # nothing to go back to: a check begun anew, which answers the press
         return await begin(update, context)
+    await acknowledge(update)
     context.user_data[_DRAFT] = {"check": stored.id, "answers": given, "asked": asked}
     return await ask(update, context, asked.pop())
 

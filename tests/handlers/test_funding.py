@@ -344,6 +344,18 @@ async def test_back_from_a_result_stored_before_place_and_seat_were_asked_apart(
     assert "What is the project about?" in screen(h)["text"]
 
 
+async def test_back_from_a_result_with_nothing_to_go_back_to_begins_anew_answering_once(
+        h: Harness, db: Database) -> None:
+    await h.send(APPLICANT, "/funding", language="en")
+    async with db.begin() as session:
+        check_id = await funding.start_check(session, APPLICANT, NOW)
+        await funding.finish_check(session, check_id, {}, None, "unknown", "unknown", NOW)
+    answered = len(h.answers())
+    await h.press(APPLICANT, f"chkb:{check_id}", language="en")
+    assert "Question 1" in screen(h)["text"] and "Who applies?" in screen(h)["text"]
+    assert len(h.answers()) == answered + 1  # Telegram takes one answer to a press
+
+
 @pytest.mark.parametrize(("typed", "start"), [
     ("1. März {year}", "1 March {year}"), ("1 March {year}", "1 March {year}"),
     ("{weekday}, 1 March {year}", None), ("März {year}", "1 March {year} (only the month was given)"),
