@@ -10,16 +10,16 @@ from bot import pseudonym
 from bot.content import Content
 from bot.content import load as load_content
 from bot.delivery import DeliveryEngine
+from bot.live_content import LiveContent
 from bot.ptb.context import BotContext, Services
 from bot.ptb.incoming import SkippingBot
 from bot.ptb.persistence import DatabasePersistence, SharedFlush
 from bot.ptb.ratelimit import SharedRateLimiter
 from bot.ptb.transport import AiohttpTransport
 from bot.ptb.updates import PerChatUpdateProcessor
-from bot.rules.faq import Faq
 from bot.rules.flood import FloodGuard
 from bot.settings import Settings
-from handlers import announcements, funding, groups, meetings, membership, privacy, start
+from handlers import announcements, funding, groups, meetings, membership, privacy, start, web
 from handlers.announcements.sent import ReportRenderer
 from handlers.common import errors
 from handlers.common.flows import for_application
@@ -37,7 +37,7 @@ from storage.models import DeliveryKind
 
 # The features' handlers take disjoint commands and buttons; the fallback's catch-alls come after
 # all of them.
-FEATURES = [membership, announcements, meetings, groups, funding, privacy, start]
+FEATURES = [membership, announcements, meetings, groups, funding, privacy, web, start]
 GATE_GROUP, FEATURE_GROUP = -1, 0
 
 
@@ -68,8 +68,9 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     # Store a flow's new state right after each update, not once a minute (see bot.ptb.persistence).
     processor.after_update = SharedFlush(application.update_persistence, settings.update_deadline)
     processor.on_given_up = functools.partial(errors.tell_given_up, application)
-    meeting_messages, questions = MeetingRenderer(settings), QuestionRenderer(content, settings.timezone)
-    renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db, content.council, settings.timezone), DeliveryKind.REMINDER: meeting_messages,
+    live = LiveContent(content)
+    meeting_messages, questions = MeetingRenderer(settings), QuestionRenderer(live, settings.timezone)
+    renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db, live, settings.timezone), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: group_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,
                  DeliveryKind.ROLE: membership_news, DeliveryKind.JOIN_DECISION: membership_news,
@@ -77,7 +78,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
                  DeliveryKind.DEADLINE: DeadlineRenderer(content, settings.timezone)}
     sender = DeliveryEngine(db, OutboxSender(application.bot, settings.default_language, renderers))
     menu = tuple(entry for feature in FEATURES for entry in getattr(feature, "MENU_ENTRIES", ()))
-    application.bot_data["services"] = Services(db=db, settings=settings, content=content, faq=Faq(content),
+    application.bot_data["services"] = Services(db=db, settings=settings, live=live,
                                                 sender=sender, menu=menu)
 
     requirements: dict = {}

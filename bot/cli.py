@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"MEETING_DURATION {format_duration(settings.meeting_duration)}")
             print(f"UPDATE_DEADLINE {settings.update_deadline:g} s")
             print(f"DATABASE_TIMEOUT {settings.database_timeout:g} s")
+            print(f"WEB_PORT        {settings.web_port or 'off'}" + (
+                f" on {settings.web_listen}, reached as {settings.web_url}" if settings.web_port else ""))
             return 0
         database = load_database_settings()
         # A health check prints one line, not the migration tool's chatter.

@@ -50,6 +50,7 @@ _COORDINATOR = [
     ("stats", N_("How the funding help is used")),
     ("invite", N_("Create an invite link for new members")),
     ("members", N_("Join requests and members")),
+    ("web", N_("A sign-in link to the web console")),
 ]
 
 

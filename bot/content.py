@@ -424,9 +424,18 @@ def load(path: Path | None = None) -> Content:
     """Reads and checks the content file; raises ContentError naming the file and the place."""
     path = path or DEFAULT_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ContentError(f"{path}: the file does not exist") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, origin: str) -> Content:
+    """Checks content given as TOML text (a file's, or a version saved in the web console); raises
+    ContentError naming `origin`, the place and what is wrong."""
+    path = origin
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ContentError(f"{path}: {error}") from None  # tomllib's message names line and column
     try:

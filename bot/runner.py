@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot import live_content
 from bot.app import build_application
 from bot.commands import publish_commands, publish_default_commands
 from bot.content import Content
@@ -80,6 +81,7 @@ async def _connect(application: Application, stop: asyncio.Event, api_url: str) 
 async def serve(settings: Settings, content: Content, db: Database, *, webhook: bool = False) -> int:
     """Runs until SIGTERM or SIGINT; returns the process's exit code."""
     await seed_coordinators(db, settings.coordinator_ids)
+    content = await live_content.newest(db, settings.content_file, content)
     return await _serve(settings, content, db, webhook)
 
 
@@ -128,6 +130,7 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
             await application.updater.start_polling(allowed_updates=Update.ALL_TYPES,
                                                     error_callback=on_polling_error)
             stop_receiving = application.updater.stop
+        console = await _start_console(application, settings) if settings.web_port else None
         application.create_task(publish_start_commands(application, db, settings))
         log.info("kpr-bot is running as @%s (%s)", application.bot.username, "webhook" if webhook else "long polling")
         await stop.wait()
@@ -138,6 +141,8 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
         # when they take as long as the sends may.
         application.update_processor.give_up_within(SEND_GRACE)  # type: ignore[attr-defined]
         await stop_receiving()
+        if console is not None:
+            await console.stop()
         await services.sender.stop(grace=SEND_GRACE)
         await application.stop()
     finally:
@@ -159,6 +164,16 @@ def _exit_at_the_latest(seconds: float) -> None:
     timer = threading.Timer(seconds, end)
     timer.daemon = True  # a process that stopped in time ends without waiting for it
     timer.start()
+
+
+async def _start_console(application: Application, settings: Settings):  # type: ignore[no-untyped-def]
+    """The web console (bot.web) on this event loop; None when its address is taken. Its web stack is
+    imported here, so a bot without the console never loads it."""
+    from bot.web.server import ConsoleServer, build
+
+    services: Services = application.bot_data["services"]
+    server = ConsoleServer(build(services.db, settings, services.live, services.wake_sender, application.bot), settings)
+    return server if await server.start() else None
 
 
 async def _start_webhook(application: Application, settings: Settings) -> WebhookServer:

@@ -98,6 +98,11 @@ class Settings(DatabaseSettings, ContentSettings):
     # stay open without a request; and how many may be open at once (bot.ptb.webhook).
     webhook_timeout: float = Field(default=10.0, ge=1, le=300)
     webhook_max_connections: int = Field(default=100, ge=10, le=1000)
+    # The web console of the council office (bot.web): where it listens (0: off) and the public
+    # address its sign-in links name.
+    web_listen: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_url: str = "http://127.0.0.1:8080"
     # Not in the README's table on purpose: they tune the burst behaviour and tests set them.
     max_concurrent_updates: int = Field(default=256, ge=1, le=4096)
 
@@ -127,6 +132,14 @@ class Settings(DatabaseSettings, ContentSettings):
         if not (parsed.scheme == "https" or local) or not parsed.hostname:
             raise ValueError("must be the public https:// address Telegram posts updates to")
         return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+            raise ValueError("must be the console's address, like https://kpr.example.org/console")
+        return value.rstrip("/")
 
     @field_validator("webhook_secret")
     @classmethod
@@ -206,6 +219,11 @@ class Settings(DatabaseSettings, ContentSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.bot_timezone)
+
+    @property
+    def web_secure(self) -> bool:
+        """The console is reached over https: its cookie is Secure, and Telegram may open it as a Mini App."""
+        return self.web_url.startswith("https://")
 
     @property
     def token(self) -> str:

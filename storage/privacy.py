@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import groups, users
 from storage.db import Database
 from storage.models import (
-    Acknowledgement, Base, Broadcast, ConversationState, CoordinatorSeed, DeadlineReminder, Delivery, DeliveryKind,
-    DeliveryStatus, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting, Question, Reply,
-    ReminderOptOut, RequestStatus, Role, Rsvp, User,
+    Acknowledgement, Base, Broadcast, ContentVersion, ConversationState, CoordinatorSeed, DeadlineReminder, Delivery,
+    DeliveryKind, DeliveryStatus, EligibilityCheck, FlowData, Group, GroupMember, Invite, JoinRequest, Meeting,
+    Question, Reply, ReminderOptOut, RequestStatus, Role, Rsvp, User, WebChange, WebLogin, WebSession,
 )
 
 # What each table holds of a person: where /mydata shows it, or why it holds nothing of theirs.
@@ -48,6 +48,10 @@ WHAT_EACH_TABLE_HOLDS = {
     "deadline_reminders": "deadline_reminders",
     "questions": "questions",
     "replies": "questions (the replies to them); replies_written",
+    "web_logins": "console_sign_in_links: when a link to the web console was made and used",
+    "web_sessions": "console_sessions: when a signed-in browser began and was last used",
+    "web_changes": "console_changes: what they changed in the web console",
+    "content_versions": "content_versions_written: the versions of the content they saved in the web console",
 }
 
 
@@ -119,6 +123,14 @@ async def export(session: AsyncSession, user_id: int) -> dict[str, object] | Non
         "invites_created": await rows(select(Invite).where(Invite.created_by == user_id)),
         "join_requests_decided": await rows(select(JoinRequest).where(JoinRequest.decided_by == user_id)),
         "made_coordinator_by_setting": await rows(select(CoordinatorSeed).where(CoordinatorSeed.user_id == user_id)),
+        "console_sign_in_links": [{"created_at": row.created_at, "expires_at": row.expires_at, "used_at": row.used_at}
+                                  for row in await session.scalars(select(WebLogin).where(WebLogin.user_id == user_id))],
+        "console_sessions": [{"created_at": row.created_at, "last_seen": row.last_seen, "language": row.language}
+                             for row in await session.scalars(select(WebSession).where(WebSession.user_id == user_id))],
+        "console_changes": await rows(select(WebChange).where(WebChange.user_id == user_id).order_by(WebChange.id)),
+        "content_versions_written": [
+            {"id": row.id, "created_at": row.created_at, "note": row.note} for row in await session.scalars(
+                select(ContentVersion).where(ContentVersion.author_id == user_id).order_by(ContentVersion.id))],
     }
     if not any(data.values()):
         return None
@@ -171,6 +183,10 @@ async def erase(session: AsyncSession, user_id: int) -> Erasure:
         delete(Acknowledgement).where(Acknowledgement.user_id == user_id),
         delete(JoinRequest).where(JoinRequest.user_id == user_id),  # and its copies sent to the coordinators
         delete(FlowData).where(FlowData.user_id == user_id),
+        delete(WebLogin).where(WebLogin.user_id == user_id),
+        delete(WebSession).where(WebSession.user_id == user_id),
+        update(WebChange).where(WebChange.user_id == user_id).values(user_id=None, author_name=""),
+        update(ContentVersion).where(ContentVersion.author_id == user_id).values(author_id=None, author_name=""),
         update(JoinRequest).where(JoinRequest.decided_by == user_id).values(decided_by=None),
         update(Invite).where(Invite.created_by == user_id).values(created_by=None),
         update(Meeting).where(Meeting.created_by == user_id).values(created_by=None),

@@ -25,8 +25,8 @@ from storage.db import Database
 from storage.models import Base, Role
 from tests.harness import Harness, MakeHarness, start_harness
 
-# End-to-end fixtures (`tg`, `bot`) live beside their helpers.
-pytest_plugins = ("tests.e2e",)
+# End-to-end fixtures (`tg`, `bot`) and the browser (`driver`) live beside their helpers.
+pytest_plugins = ("tests.e2e", "tests.web.browser")
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 # .ci/run sets this: there a PostgreSQL test that cannot reach its server fails instead of skipping.

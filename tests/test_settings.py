@@ -19,7 +19,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)  # no developer's .env in the way
     for name in ("BOT_TOKEN", "BOT_API_URL", "DATABASE_URL", "COORDINATOR_IDS", "BOT_TIMEZONE",
                  "DEFAULT_LANGUAGE", "LOG_LEVEL", "BROADCAST_RATE", "REMINDER_OFFSETS", "REMINDER_GRACE",
-                 "CONTENT_FILE", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_TIMEOUT", "WEBHOOK_MAX_CONNECTIONS"):
+                 "CONTENT_FILE", "WEBHOOK_URL", "WEBHOOK_SECRET", "WEBHOOK_TIMEOUT", "WEBHOOK_MAX_CONNECTIONS", "WEB_PORT", "WEB_LISTEN", "WEB_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -38,6 +38,11 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REMINDER_OFFSETS", "1h30m, 10m")
     assert load_settings().reminder_offsets == (timedelta(minutes=90), timedelta(minutes=10))
     assert "ABC-def" not in repr(settings)
+    # The web console: on by default, on this computer only.
+    assert (settings.web_listen, settings.web_port, settings.web_url) == ("127.0.0.1", 8080, "http://127.0.0.1:8080")
+    assert not settings.web_secure
+    monkeypatch.setenv("WEB_URL", "https://kpr.example.org/console/")
+    assert load_settings().web_url == "https://kpr.example.org/console" and load_settings().web_secure
 
 
 @pytest.mark.parametrize(
@@ -60,6 +65,8 @@ def test_defaults_and_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         ("MEETING_DURATION", "2d", "MEETING_DURATION must be from 15m to 24h"),
         ("WEBHOOK_TIMEOUT", "0", "WEBHOOK_TIMEOUT must be greater than or equal to 1"),
         ("WEBHOOK_MAX_CONNECTIONS", "5000", "WEBHOOK_MAX_CONNECTIONS must be less than or equal to 1000"),
+        ("WEB_PORT", "70000", "WEB_PORT must be less than or equal to 65535"),
+        ("WEB_URL", "kpr.example.org", "WEB_URL must be the console's address"),
     ],
 )
 def test_malformed_value_names_the_variable(monkeypatch, variable, value, expected) -> None:

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.commands import MenuEntry
 from bot.content import Content
 from bot.delivery import DeliveryEngine
+from bot.live_content import LiveContent
 from bot.i18n import Translator, translator
 from bot.rules.faq import Faq
 from bot.settings import Settings
@@ -21,10 +22,17 @@ from storage.users import Account
 class Services:
     db: Database
     settings: Settings
-    content: Content
-    faq: Faq
+    live: LiveContent  # the content, replaced as a whole when the web console saves a version
     sender: DeliveryEngine | None = None
     menu: tuple[MenuEntry, ...] = ()  # the main menu's buttons, from all features
+
+    @property
+    def content(self) -> Content:
+        return self.live.content
+
+    @property
+    def faq(self) -> Faq:
+        return self.live.faq
 
     def wake_sender(self) -> None:
         """New outbox rows are due now."""

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 KEYWORDS = {"t": None, "N_": None, "plural": (1, 2), "NP_": (1, 2)}
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_LANGUAGE = "en"
-METHOD_MAP = [("bot/**.py", "python"), ("handlers/**.py", "python")]
+METHOD_MAP = [("bot/**.py", "python"), ("handlers/**.py", "python"), ("bot/web/templates/**.html", "jinja2")]
 
 
 def extract() -> Catalog:

@@ -62,7 +62,8 @@ async def try_bot(persona: str, language: str, files: Path, *, interactive: bool
             people = _people(tg, language)
             # The demo data has its coordinator; ids from the environment would be strangers to the fake server.
             env = {"BOT_TOKEN": TOKEN, "BOT_API_URL": tg.api_url, "DATABASE_URL": database_url,
-                   "COORDINATOR_IDS": "", "DEFAULT_LANGUAGE": language, "LOG_LEVEL": "INFO"}
+                   "COORDINATOR_IDS": "", "DEFAULT_LANGUAGE": language, "LOG_LEVEL": "INFO",
+                   "WEB_PORT": "0"}  # the chat is the try-out; no port taken on this computer
             if content_file is not None:
                 env["CONTENT_FILE"] = str(content_file.resolve())
             process = BotProcess(env, cwd=Path(workdir), log_dir=Path(workdir))

@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 
 from bot.content import Text
 from bot.i18n import N_, Translator, translator
+from bot.live_content import LiveContent
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.keyboards import keyboard
 from bot.ptb.ratelimit import OWN_SEND
@@ -81,9 +82,9 @@ Renderer = Callable[[DueRow, Translator], Awaitable[Content]]
 
 
 class BroadcastRenderer:
-    def __init__(self, db: Database, council: Text, zone: ZoneInfo) -> None:
+    def __init__(self, db: Database, live: LiveContent, zone: ZoneInfo) -> None:
         self._db = db
-        self._council = council
+        self._live = live  # the council's name as the content says it now (the web console may change it)
         self._zone = zone
         # A broadcast's content never changes once it goes out; most rows share a few broadcasts.
         self._stored: dict[int, Letter] = {}
@@ -99,7 +100,7 @@ class BroadcastRenderer:
             if len(self._stored) > 100:
                 self._stored.clear()
             self._stored[row.broadcast_id] = letter
-        return sent_announcement(self._stored[row.broadcast_id], self._council, self._zone, t)
+        return sent_announcement(self._stored[row.broadcast_id], self._live.content.council, self._zone, t)
 
 
 class OutboxSender:

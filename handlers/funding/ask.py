@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 
 from bot.commands import COORDINATORS, EVERYONE, MenuEntry
 from bot.content import Content as BotContent
+from bot.live_content import LiveContent
 from bot.i18n import N_, Translator
 from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
@@ -164,13 +165,13 @@ def question_buttons(t: Translator, question_id: int) -> InlineKeyboardMarkup | 
 class QuestionRenderer:
     """A question for a coordinator (with the shared answers in words), or a reply for the applicant."""
 
-    def __init__(self, content: BotContent, zone: ZoneInfo) -> None:
-        self.content, self.zone = content, zone
+    def __init__(self, live: LiveContent, zone: ZoneInfo) -> None:
+        self.live, self.zone = live, zone
 
     async def __call__(self, row: DueRow, t: Translator) -> Content:
         payload = row.payload or {}
         if row.kind is DeliveryKind.QUESTION:
-            return Content(question_text(t, self.content, self.zone, payload["question"], payload["name"],
+            return Content(question_text(t, self.live.content, self.zone, payload["question"], payload["name"],
                                          payload["text"], payload.get("shared"),
                                          received=datetime.fromisoformat(payload["received"]) if "received" in payload else None,
                                          language=payload.get("language")),

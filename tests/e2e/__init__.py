@@ -68,6 +68,8 @@ class BotRunner:
             "DATABASE_URL": self.database_url,
             "COORDINATOR_IDS": str(COORD),
             "LOG_LEVEL": "DEBUG",
+            # No web console unless a test asks for one: bots side by side would each want port 8080.
+            "WEB_PORT": "0",
         }
         self.process: BotProcess | None = None
         self.logs: list[str] = []

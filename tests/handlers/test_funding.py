@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.content import DEFAULT_FILE, load
 from bot.i18n import translator
+from bot.live_content import LiveContent
 from bot.rules.dates import format_day, working_day_before
 from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
@@ -517,7 +518,7 @@ async def test_asking_from_a_result_with_consent_and_the_offices_reply(h: Harnes
     assert question.status is QuestionStatus.OPEN and question.consent_at is not None
     assert question.shared_check["answers"]["begun"] == "yes"
     assert delivery.chat_id == COORD
-    shown = await QuestionRenderer(CONTENT, ZONE)(_due(delivery), translator("en"))
+    shown = await QuestionRenderer(LiveContent(CONTENT), ZONE)(_due(delivery), translator("en"))
     assert "Können wir trotzdem etwas bekommen?" in shown.text
     assert "Already begun: Yes" in shown.text and "❌ Not possible" in shown.text
 
@@ -532,7 +533,7 @@ async def test_asking_from_a_result_with_consent_and_the_offices_reply(h: Harnes
         [answer] = list(await session.scalars(select(Delivery).where(Delivery.kind == DeliveryKind.REPLY)))
         assert (await session.get(Question, question.id)).status is QuestionStatus.ANSWERED
     assert reply.text == "Leider nicht, aber rufen Sie uns an." and answer.chat_id == APPLICANT
-    shown = await QuestionRenderer(CONTENT, ZONE)(_due(answer), translator("de"))
+    shown = await QuestionRenderer(LiveContent(CONTENT), ZONE)(_due(answer), translator("de"))
     assert "Leider nicht" in shown.text and "Können wir trotzdem" in shown.text
     assert "Weitere Frage stellen" in buttons({"reply_markup": shown.markup})
 
