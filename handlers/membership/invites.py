@@ -174,8 +174,8 @@ async def accept(update: Update, context: BotContext) -> str | int:
         async with context.db.begin() as session:
             why, made_by = await invites.why_refused(session, code, now)
         log.info("Invite link refused for user %s: %s", who(user_id), why.value)
-        ask = (t("For a new link, please ask {name} or the council office ({office}), or ask to join with /join.", name=made_by,
-                 office=context.content.contact.office.in_(t.language)) if made_by else
+        ask = (t("For a new link, please ask {name} or the council office ({office}), or ask to join with /join.",
+                 name=made_by, office=context.content.contact.office.in_(t.language)) if made_by else
                t("For a new link, please ask the council office ({office}), or ask to join with /join.",
                  office=context.content.contact.office.in_(t.language)))
         await respond(update, html(t(_REFUSALS[why]) + " " + ask))
@@ -205,7 +205,8 @@ async def organisation_typed(update: Update, context: BotContext) -> str | int:
     await remove_buttons(update, draft(context, _DRAFT).get("shown"))
     context.user_data.pop(_DRAFT, None)
     log.info("User %s named their organisation on joining by an invite link", who(update.effective_user.id))
-    await respond(update, "\n".join([html(t("Saved.")), html(t("Organisation: {organisation}", organisation=organisation))]),
+    await respond(update, "\n".join([html(t("Saved.")),
+                                     html(t("Organisation: {organisation}", organisation=organisation))]),
                   main_menu(context))
     return ConversationHandler.END
 

@@ -96,7 +96,8 @@ async def test_the_privacy_notice_names_who_answers_for_what(h: Harness) -> None
             "Telegram", "outside the European Union",
             # a period for every kind of data, applicants' accounts included
             "Eligibility checks: 365 days", "Questions to the council office with their replies: 365 days",
-            "Join requests: 365 days", "Answers to meetings, with the name and organisation of a deputy sent instead: 365 days",
+            "Join requests: 365 days",
+            "Answers to meetings, with the name and organisation of a deputy sent instead: 365 days",
             "acknowledgements: 365 days",
             "Unfinished steps: 365 days", "The account of an applicant", "for 365 days",
             "Members' data (account, the organisation they speak for,", "Invite links: 365 days",
