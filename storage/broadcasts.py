@@ -81,8 +81,8 @@ async def create(session: AsyncSession, *, author_id: int, author_name: str, aud
     if send_at <= now:
         broadcast.status, broadcast.started_at = BroadcastStatus.SENDING, now
         broadcast.late = send_at < now - LATE_AFTER
-        broadcast.recipients = await _choose_recipients(session, broadcast.id, audience, reminder_of or meeting_id or group_id,
-                                                        author_id, now)
+        broadcast.recipients = await _choose_recipients(session, broadcast.id, audience,
+                                                        reminder_of or meeting_id or group_id, author_id, now)
     return broadcast
 
 

@@ -59,8 +59,9 @@ class Answers:
 
     @classmethod
     def stored(cls, given: dict) -> Answers:
-        """The answers as the conversation and the database keep them (JSON strings). A check stored
-        before seat and place were asked apart has one "area" for both."""
+        """The answers as the conversation and the database keep them (JSON strings), also in the
+        form of a check stored before seat and place were asked apart (current_form)."""
+        given = current_form(given)
 
         def value(key: str) -> str | None:
             raw = given.get(key)
@@ -68,9 +69,6 @@ class Answers:
 
         start, total, wanted = value("start"), value("total"), value("wanted")
         place, seat, asked = value("place"), value("seat"), set(given) - {"start_month_only"}
-        if "area" in given:
-            place = seat = value("area")
-            asked |= {"place", "seat"}
         return cls(
             applicant=Applicant(value("applicant")) if value("applicant") else None,
             place=Area(place) if place else None,
@@ -81,12 +79,24 @@ class Answers:
             start_month_only=bool(given.get("start_month_only")),
             total=Decimal(total) if total else None,
             wanted=Decimal(wanted) if wanted else None,
-            asked=frozenset(asked - {"area"}),
+            asked=frozenset(asked),
         )
 
     @property
     def shown_start(self) -> date | MonthStart | None:
         return MonthStart(self.start) if self.start and self.start_month_only else self.start
+
+
+def current_form(given: dict) -> dict:
+    """Stored answers as the check asks today. A check stored before seat and place were asked apart
+    has one "area" for both: it becomes the place, and the seat in or outside M-V as the area was.
+    A check taken up again from such a result (« Back) goes on with these, or the old "area" would
+    outweigh every new answer to the place."""
+    if "area" not in given:
+        return given
+    area = given["area"]
+    seat = area if area in (None, UNKNOWN, Area.OUTSIDE.value) else Area.STATE.value
+    return {**{k: v for k, v in given.items() if k != "area"}, "place": area, "seat": seat}
 
 
 @dataclass(frozen=True)

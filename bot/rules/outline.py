@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from docx.document import Document
     from docx.table import Table
 
-MIME_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 def long_date(value: date, language: str) -> str:
     """"6. Dezember 2026" / "6 December 2026": a document's date, without the weekday."""

@@ -365,8 +365,8 @@ async def send(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if draft.get("send_at"):
         when = format_datetime(send_at, context.settings.timezone, context.language)
-        await respond(update, html(t("Scheduled for {date}. /broadcasts shows it; until then it can be edited, sent at once "
-                                     "or cancelled there.", date=when)), edit=True)
+        await respond(update, html(t("Scheduled for {date}. /broadcasts shows it; until then it can be edited, "
+                                     "sent at once or cancelled there.", date=when)), edit=True)
     else:
         await respond(update, html(t("Sending… I will update this message as it goes.")), edit=True)
     context.services.wake_sender()

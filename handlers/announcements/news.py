@@ -27,7 +27,7 @@ ONLY_WITH_NEWS = N_("The last announcements are for those who get news. /news on
 
 
 async def news(update: Update, context: BotContext) -> None:
-    argument = (context.args or [""])[0].lower() if context.args else ""
+    argument = context.args[0].lower() if context.args else ""
     if argument in ("on", "an", "off", "aus"):
         await _set_news(update, context, argument in ("on", "an"))
         return

@@ -28,6 +28,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import N_
 from bot.ptb.context import BotContext
+from bot.rules.answers import clean_text_answer
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import html
 
@@ -46,6 +47,15 @@ CURRENT, LEFT = "flow", "flows_left"
 _DRAFT_KEYS: dict[str, str] = {}
 
 Callback = Callable[[Update, BotContext], Awaitable[object]]
+
+
+async def text_answer(update: Update, context: BotContext, limits: tuple[int, int], *,
+                      keep_lines: bool = False) -> str | None:
+    """The user's typed answer, cleaned; None after telling them what is wrong with it."""
+    value, problem = clean_text_answer(update.message.text, limits, keep_lines=keep_lines)
+    if problem:
+        await respond(update, html(context.t(problem, min=limits[0], max=limits[1])))
+    return value
 
 
 def draft(context: BotContext, key: str) -> dict:

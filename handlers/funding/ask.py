@@ -173,7 +173,8 @@ class QuestionRenderer:
         if row.kind is DeliveryKind.QUESTION:
             return Content(question_text(t, self.live.content, self.zone, payload["question"], payload["name"],
                                          payload["text"], payload.get("shared"),
-                                         received=datetime.fromisoformat(payload["received"]) if "received" in payload else None,
+                                         received=datetime.fromisoformat(payload["received"])
+                                         if "received" in payload else None,
                                          language=payload.get("language")),
                            question_buttons(t, payload["question"]))
         excerpt = payload["question"] if len(payload["question"]) <= 200 else payload["question"][:200] + "…"

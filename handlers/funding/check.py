@@ -18,7 +18,7 @@ from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.dates import DateProblem, MonthStart, format_day, parse_start, relative_day, start_examples
-from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check
+from bot.rules.eligibility import NO_TOPIC, OTHER_TOPIC, UNKNOWN, Answers, Result, Verdict, check, current_form
 from bot.rules.explain import (
     APPLICANT_NAMES, DISCLAIMER, SEAT_NAMES, VERDICTS, area_name, areas, documents_heading, largest_text,
     month_start_text, reason_text, start_text,
@@ -319,11 +319,11 @@ async def revise(update: Update, context: BotContext) -> str | int:
     if stored is None or stored.user_id != update.effective_user.id or stored.finished_at is None:
         await acknowledge(update, context.t("This button is no longer valid."), alert=True)
         return ConversationHandler.END
-    await acknowledge(update)
-    given = dict(stored.answers)
+    given = current_form(stored.answers)
     asked = path(given, context.content, _today(context))
-    if not asked:  # nothing to go back to: a check begun anew
+    if not asked:  # nothing to go back to: a check begun anew, which answers the press
         return await begin(update, context)
+    await acknowledge(update)
     context.user_data[_DRAFT] = {"check": stored.id, "answers": given, "asked": asked}
     return await ask(update, context, asked.pop())
 

@@ -43,6 +43,7 @@ async def stats(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines))
 
 
-HANDLERS = [CommandHandler("stats", stats), CallbackQueryHandler(stats, pattern=COORDINATOR_MENU.matching(item="stats"))]
+HANDLERS = [CommandHandler("stats", stats),
+            CallbackQueryHandler(stats, pattern=COORDINATOR_MENU.matching(item="stats"))]
 REQUIRED_ROLES = {"/stats": Role.COORDINATOR}
 MENU_ENTRIES = [MenuEntry(N_("Statistics"), COORDINATOR_MENU.data(item="stats"), COORDINATORS, (4, 1))]

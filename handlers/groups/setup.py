@@ -215,9 +215,6 @@ async def leads_done(update: Update, context: BotContext) -> str:
     return PREVIEW
 
 
-
-
-
 @coordinators_only
 async def create(update: Update, context: BotContext) -> int:
     t, data = context.t, _draft(context)

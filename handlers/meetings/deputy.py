@@ -12,8 +12,8 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.answers import clean_text_answer
-from handlers.common.flows import TEXT, draft, flow
+from bot.rules.membership import ORGANISATION_LIMITS
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
 from handlers.meetings.overview import DEPUTY, answer_problem, card, deputy_text
@@ -28,8 +28,7 @@ NAME, ORGANISATION = "name", "organisation"
 # The meeting is in every button: a press on an older message must not answer for another meeting.
 STEP = Callback("mdp", meeting=ROW_ID, action="skip|back|cancel")
 _DRAFT = "deputy"
-NAME_LIMITS = (2, 200)
-ORGANISATION_LIMITS = (2, 200)
+NAME_LIMITS = (2, 200)  # the column's; the organisation's as a member's (bot.rules.membership)
 
 
 def _draft(context: BotContext) -> dict:
@@ -69,9 +68,8 @@ async def ask_name(update: Update, context: BotContext) -> str:
 
 
 async def got_name(update: Update, context: BotContext) -> str:
-    name, problem = clean_text_answer(update.message.text, NAME_LIMITS)
-    if problem:
-        await respond(update, html(context.t(problem, min=NAME_LIMITS[0], max=NAME_LIMITS[1])))
+    name = await text_answer(update, context, NAME_LIMITS)
+    if name is None:
         return NAME
     _draft(context)["name"] = name
     t = context.t
@@ -83,9 +81,8 @@ async def got_name(update: Update, context: BotContext) -> str:
 
 
 async def got_organisation(update: Update, context: BotContext) -> str | int:
-    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
-    if problem:
-        await respond(update, html(context.t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
+    if organisation is None:
         return ORGANISATION
     return await save(update, context, organisation)
 

@@ -9,9 +9,8 @@ from bot.i18n import N_
 from bot.ptb.callbacks import ROW_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.answers import clean_text_answer
 from bot.rules.membership import listed
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -52,9 +51,8 @@ async def _ask_reason(update: Update, context: BotContext, request_id: int, who:
 @coordinators_only
 async def got_reason(update: Update, context: BotContext) -> str:
     t, data = context.t, draft(context, _DRAFT)
-    reason, problem = clean_text_answer(update.message.text, REASON_LIMITS, keep_lines=True)
-    if problem:
-        await respond(update, html(t(problem, min=REASON_LIMITS[0], max=REASON_LIMITS[1])))
+    reason = await text_answer(update, context, REASON_LIMITS, keep_lines=True)
+    if reason is None:
         return REASON
     data["reason"] = reason
     request_id = data["request"]

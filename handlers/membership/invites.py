@@ -15,11 +15,10 @@ from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules import invites as rules
-from bot.rules.answers import clean_text_answer
 from bot.rules.dates import format_datetime
 from bot.rules.membership import ORGANISATION_LIMITS
 from handlers.common.buttons import COORDINATOR_MENU, main_menu
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, remove_buttons, respond
 from handlers.common.text import bold, html
@@ -65,7 +64,6 @@ async def show_choice(update: Update, context: BotContext, *, edit: bool = False
         lines.append(f"{number}. " + html(_describe(context, link)))
         rows.append([(t("Revoke link {number}", number=number), REVOKE.data(code=link.code, confirmed=0))])
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
-
 
 
 def _describe(context: BotContext, link: invites.ActiveInvite) -> str:
@@ -176,8 +174,8 @@ async def accept(update: Update, context: BotContext) -> str | int:
         async with context.db.begin() as session:
             why, made_by = await invites.why_refused(session, code, now)
         log.info("Invite link refused for user %s: %s", who(user_id), why.value)
-        ask = (t("For a new link, please ask {name} or the council office ({office}), or ask to join with /join.", name=made_by,
-                 office=context.content.contact.office.in_(t.language)) if made_by else
+        ask = (t("For a new link, please ask {name} or the council office ({office}), or ask to join with /join.",
+                 name=made_by, office=context.content.contact.office.in_(t.language)) if made_by else
                t("For a new link, please ask the council office ({office}), or ask to join with /join.",
                  office=context.content.contact.office.in_(t.language)))
         await respond(update, html(t(_REFUSALS[why]) + " " + ask))
@@ -199,16 +197,16 @@ async def accept(update: Update, context: BotContext) -> str | int:
 
 async def organisation_typed(update: Update, context: BotContext) -> str | int:
     t = context.t
-    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
-    if problem:
-        await respond(update, html(t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
+    if organisation is None:
         return ORGANISATION
     async with context.db.begin() as session:
         await users.set_organisation(session, update.effective_user.id, organisation)
     await remove_buttons(update, draft(context, _DRAFT).get("shown"))
     context.user_data.pop(_DRAFT, None)
     log.info("User %s named their organisation on joining by an invite link", who(update.effective_user.id))
-    await respond(update, "\n".join([html(t("Saved.")), html(t("Organisation: {organisation}", organisation=organisation))]),
+    await respond(update, "\n".join([html(t("Saved.")),
+                                     html(t("Organisation: {organisation}", organisation=organisation))]),
                   main_menu(context))
     return ConversationHandler.END
 

@@ -12,10 +12,9 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.answers import clean_text_answer
 from bot.rules.membership import NAME_LIMITS, ORGANISATION_LIMITS
 from handlers.common.buttons import MENU
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.outbox import Content
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -59,16 +58,8 @@ async def ask_name(update: Update, context: BotContext) -> str:
     return NAME
 
 
-async def _text_answer(update: Update, context: BotContext, limits: tuple[int, int]) -> str | None:
-    """The user's answer, cleaned; None after telling them what is wrong with it."""
-    value, problem = clean_text_answer(update.message.text, limits)
-    if problem:
-        await respond(update, html(context.t(problem, min=limits[0], max=limits[1])))
-    return value
-
-
 async def got_name(update: Update, context: BotContext) -> str:
-    name = await _text_answer(update, context, NAME_LIMITS)
+    name = await text_answer(update, context, NAME_LIMITS)
     if name is None:
         return NAME
     _draft(context)["name"] = name
@@ -84,7 +75,7 @@ async def ask_organisation(update: Update, context: BotContext) -> str:
 
 async def got_organisation(update: Update, context: BotContext) -> str:
     t = context.t
-    organisation = await _text_answer(update, context, ORGANISATION_LIMITS)
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
     if organisation is None:
         return ORGANISATION
     draft = _draft(context)

@@ -81,15 +81,18 @@ async def card_pressed(update: Update, context: BotContext) -> None:
     await show_card(update, context, int(context.match["user"]), int(context.match["page"]), edit=True)
 
 
-async def show_card(update: Update, context: BotContext, user_id: int, page: int, *, edit: bool) -> None:
-    """A person's card in /members: name, organisation, role, and what a coordinator can change."""
+async def show_card(update: Update, context: BotContext, user_id: int, page: int, *, edit: bool,
+                    answered: bool = False) -> None:
+    """A person's card in /members: name, organisation, role, and what a coordinator can change.
+    `answered`: the press was answered already, and Telegram takes one answer to a press only."""
     t = context.t
     async with context.db.begin() as session:
         person = await users.get(session, user_id)
     if person is None:
-        await acknowledge(update, t("This person is no longer known to the bot."), alert=True)
+        await gone(update, context, answered=answered)
         return
-    await acknowledge(update)
+    if not answered:
+        await acknowledge(update)
     text = "\n".join([bold(person.display_name),
                       html(t("Organisation: {organisation}", organisation=person.organisation or t("not known"))),
                       html(t("Role: {role}", role=t(ROLE_NAMES[person.role])))])
@@ -104,6 +107,15 @@ async def show_card(update: Update, context: BotContext, user_id: int, page: int
         rows.append([(t("Change organisation"), ORGANISATION.data(user=person.id))])
     rows.append([(t("« Back"), PAGE.data(page=page))])
     await respond(update, text, keyboard(rows), edit=edit)
+
+
+async def gone(update: Update, context: BotContext, *, answered: bool = False) -> None:
+    """That the person is not there any more (erased meanwhile): on the press, or as a message."""
+    text = context.t("This person is no longer known to the bot.")
+    if update.callback_query is not None and not answered:
+        await acknowledge(update, text, alert=True)
+    else:
+        await respond(update, html(text))
 
 
 async def role_pressed(update: Update, context: BotContext) -> None:

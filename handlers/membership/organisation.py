@@ -12,10 +12,9 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
-from bot.rules.answers import clean_text_answer
 from bot.rules.membership import ORGANISATION_LIMITS
 from handlers.common.buttons import ORGANISATION
-from handlers.common.flows import TEXT, draft, flow
+from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import refuse
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
@@ -59,10 +58,8 @@ async def begin(update: Update, context: BotContext) -> str | int:
 
 
 async def got_text(update: Update, context: BotContext) -> str | int:
-    t = context.t
-    organisation, problem = clean_text_answer(update.message.text, ORGANISATION_LIMITS)
-    if problem:
-        await respond(update, html(t(problem, min=ORGANISATION_LIMITS[0], max=ORGANISATION_LIMITS[1])))
+    organisation = await text_answer(update, context, ORGANISATION_LIMITS)
+    if organisation is None:
         return TYPING
     return await _save(update, context, organisation)
 
@@ -83,7 +80,11 @@ async def _save(update: Update, context: BotContext, organisation: str | None) -
     if not allowed:
         await refuse(update, context)
         return ConversationHandler.END
-    await acknowledge(update, t("Saved.") if saved else t("This person is no longer known to the bot."))
+    if not saved:  # erased while the organisation was being typed
+        context.user_data.pop(_DRAFT, None)
+        await members.gone(update, context)
+        return ConversationHandler.END
+    await acknowledge(update, t("Saved."))
     log.info("User %s set the organisation of user %s", who(update.effective_user.id), who(user_id))
     return await _leave(update, context, user_id)
 
@@ -100,7 +101,7 @@ async def _leave(update: Update, context: BotContext, user_id: int | None) -> in
     if user_id is None or user_id == update.effective_user.id:
         await preferences.show(update, context, edit=edit)
     else:
-        await members.show_card(update, context, user_id, page=0, edit=edit)
+        await members.show_card(update, context, user_id, page=0, edit=edit, answered=True)
     return ConversationHandler.END
 
 

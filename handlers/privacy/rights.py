@@ -48,15 +48,16 @@ KEPT = [
     N_("Deadline reminders: until the deadline has passed (/reminders stops them)."),
     N_("Questions to the council office with their replies: {days} days after the last change."),
     N_("Join requests: {days} days after the decision, or after the request if none was made."),
-    N_("Answers to meetings: {days} days after the meeting."),
+    N_("Answers to meetings, with the name and organisation of a deputy sent instead: {days} days after the "
+       "meeting."),
     N_("Records of messages sent and of acknowledgements: {days} days; an announcement stays counted, without "
        "name or id."),
     N_("Unfinished steps: {days} days after the last change."),
     N_("The account of an applicant (Telegram id, name, language, role): deleted once they have not written to the "
        "bot for {days} days, or Telegram could not reach them for that long; kept while they get the news, wait "
        "for a decision on joining or for a deadline reminder."),
-    N_("Members' data (account, groups, waitlist places, settings): while they are members; afterwards as an "
-       "applicant's."),
+    N_("Members' data (account, the organisation they speak for, groups, waitlist places, settings): while they "
+       "are members; afterwards as an applicant's."),
     N_("Meetings, groups and announcements set up for the council stay as its records; once their author's account "
        "is deleted, without the name. Invite links: {days} days after they expired."),
 ]

@@ -20,6 +20,7 @@ from bot.rules.eligibility import Answers, check
 from bot.rules.explain import day
 from handlers.funding.ask import QuestionRenderer
 from handlers.funding.check import result_text
+from storage import funding
 from storage.db import Database
 from storage.models import Delivery, DeliveryKind, EligibilityCheck, Question, QuestionStatus, Reply
 from storage.outbox import DueRow
@@ -324,6 +325,36 @@ async def test_back_from_the_result_returns_to_the_last_question(h: Harness, db:
     assert stored.answers["wanted"] == "600.00" and stored.micro == "eligible"
     await h.press(MEMBER, buttons(screen(h))["« Back"], language="en")  # not theirs
     assert "no longer valid" in h.answers()[-1]["text"]
+
+
+async def test_back_from_a_result_stored_before_place_and_seat_were_asked_apart(h: Harness, db: Database) -> None:
+    # A result of the old form ("area" for both) still on screen after an update: « Back goes to its
+    # last question, and a new answer to where the project takes place counts.
+    await h.send(APPLICANT, "/funding", language="en")
+    async with db.begin() as session:
+        check_id = await funding.start_check(session, APPLICANT, NOW)
+        await funding.finish_check(session, check_id, {"applicant": "association", "area": "outside"}, None,
+                                   "not_eligible", "not_eligible", NOW)
+    await h.press(APPLICANT, f"chkb:{check_id}", language="en")
+    assert "Where does the applicant have its seat" in screen(h)["text"]
+    assert "● Outside Mecklenburg-Vorpommern" in buttons(screen(h))
+    await press(h, "« Back")
+    assert "Where does the project take place" in screen(h)["text"]
+    assert "● Outside Mecklenburg-Vorpommern" in buttons(screen(h))
+    await press(h, "In the Landkreis Rostock")
+    assert "What is the project about?" in screen(h)["text"]
+
+
+async def test_back_from_a_result_with_nothing_to_go_back_to_begins_anew_answering_once(
+        h: Harness, db: Database) -> None:
+    await h.send(APPLICANT, "/funding", language="en")
+    async with db.begin() as session:
+        check_id = await funding.start_check(session, APPLICANT, NOW)
+        await funding.finish_check(session, check_id, {}, None, "unknown", "unknown", NOW)
+    answered = len(h.answers())
+    await h.press(APPLICANT, f"chkb:{check_id}", language="en")
+    assert "Question 1" in screen(h)["text"] and "Who applies?" in screen(h)["text"]
+    assert len(h.answers()) == answered + 1  # Telegram takes one answer to a press
 
 
 @pytest.mark.parametrize(("typed", "start"), [

@@ -122,6 +122,26 @@ async def test_a_coordinator_changes_an_organisation_on_the_card(h: Harness) -> 
         assert (await users.get(session, MIA)).organisation == "Polizeirevier Güstrow"
 
 
+async def test_no_organisation_on_a_card_answers_the_press_once_and_shows_the_card(h: Harness) -> None:
+    # Telegram refuses a second answer to one press: the card must not depend on one.
+    await h.press(COORD, f"mem:{MIA}:0")
+    await press(h, COORD, "Organisation ändern")
+    answered = len(h.answers())
+    await press(h, COORD, "Keine Organisation")
+    assert [a.get("text") for a in h.answers()[answered:]] == ["Gespeichert."]
+    card = h.request.latest(COORD)["text"]
+    assert "Mia Muster" in card and "Organisation: nicht angegeben" in card
+
+
+async def test_an_organisation_typed_for_someone_gone_meanwhile_says_so(h: Harness) -> None:
+    await h.press(COORD, f"mem:{MAX}:0")
+    await press(h, COORD, "Organisation ändern")
+    async with h.db.begin() as session:  # Max erases his data while the coordinator types
+        await session.delete(await users.get(session, MAX))
+    await h.send(COORD, "Stadt Teterow")
+    assert "nicht mehr bekannt" in h.request.latest(COORD)["text"]
+
+
 async def test_a_member_changes_their_own_organisation_in_settings(h: Harness) -> None:
     await h.send(MIA, "/settings", name="Mia Muster")
     assert "Organisation: Polizeirevier Güstrow" in h.request.latest(MIA)["text"]

@@ -96,14 +96,17 @@ async def test_the_privacy_notice_names_who_answers_for_what(h: Harness) -> None
             "Telegram", "outside the European Union",
             # a period for every kind of data, applicants' accounts included
             "Eligibility checks: 365 days", "Questions to the council office with their replies: 365 days",
-            "Join requests: 365 days", "Answers to meetings: 365 days", "acknowledgements: 365 days",
+            "Join requests: 365 days",
+            "Answers to meetings, with the name and organisation of a deputy sent instead: 365 days",
+            "acknowledgements: 365 days",
             "Unfinished steps: 365 days", "The account of an applicant", "for 365 days",
-            "Members' data", "Invite links: 365 days",
+            "Members' data (account, the organisation they speak for,", "Invite links: 365 days",
             "supervisory authority (Art. 77 GDPR):\nThe state commissioner for data protection"]),
     ("de", [("Art. 6 Abs. 1 lit. e DSGVO in Verbindung mit dem Landesdatenschutzgesetz Mecklenburg-Vorpommern "
              "(DSG M-V)"), "Art. 6 Abs. 1 lit. a DSGVO", "Einschränkung der Verarbeitung (Art. 18)",
             "Widerspruch", "(Art. 21)", "Telegram", "außerhalb der Europäischen Union",
-            "Das Konto von Antragstellenden", "365 Tage lang",
+            "Das Konto von Antragstellenden", "365 Tage lang", "Daten der Mitglieder (Konto, Organisation,",
+            "Sitzungen (mit Vertretung)",
             # the authority's name stands on a line of its own, not after "bei:" in the wrong case
             "Sie können sich bei der Aufsichtsbehörde beschweren (Art. 77 DSGVO):\nDer Landesbeauftragte"]),
 ])

@@ -299,6 +299,19 @@ FORGED = {
         (APPLICANT, "ack:{announcement}", NOT_VALID),
         (OUTSIDER, "ack:{scheduled}", NOT_VALID),  # not sent to anyone yet
     ],
+    "new-buttons-on-someone-elses-check-reminder-meeting-organisation-or-announcement": [
+        (STRANGER, "chkb:{check}", NOT_VALID),  # « Back from another's result
+        (STRANGER, "chkr:{check}:remind", NOT_VALID),
+        (MEMBER, "chkb:{check}", NOT_VALID),
+        (STRANGER, "ddl:999999", "stopped already"),
+        (OUTSIDER, "mdep:{group_meeting}", NOT_YOURS),  # a deputy for a meeting of a group one is not in
+        (MEMBER, "mdep:999999", "cancelled"),
+        (MEMBER, "org:{outsider}", COORDINATORS_ONLY),  # someone else's organisation
+        (APPLICANT, "org:{applicant}", MEMBERS_ONLY),
+        (OUTSIDER, "newsr:{announcement}", "not for you"),  # a group's announcement, not one's group
+        (OUTSIDER, "newsr:999999", "not for you"),
+        (STRANGER, "newsr:{announcement}", "for those who get news"),
+    ],
     "made-up-ids": [
         (LEAD, "gr:999999:members", LEADS_ONLY),
         (LEAD, "gr:999999:xlsx", LEADS_ONLY),
