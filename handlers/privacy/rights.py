@@ -63,9 +63,10 @@ KEPT = [
 ]
 
 
-def notice(context: BotContext) -> str:
-    """The notice a public authority owes (GDPR Art. 13): who answers for the data, on what legal basis,
-    who receives it, how long each kind is kept, and every right with how to use it."""
+def notice(context: BotContext) -> list[str]:
+    """The notice a public authority owes (GDPR Art. 13): who answers for the data, what is kept and how
+    long; then on what legal basis, who receives it, and every right with how to use it. Two messages, as
+    in one the German text would be at Telegram's limit of 4,096 characters."""
     t, about = context.t, context.content.privacy
     days = context.settings.retention_days
     lines = [bold(t("Privacy")), "", bold(t("Responsible")), html(about.controller.in_(t.language)),
@@ -75,8 +76,10 @@ def notice(context: BotContext) -> str:
     lines += ["", bold(t("What is stored, and why"))]
     for heading, text in STORED:
         lines.append(f"• <b>{html(t(heading))}</b>: {html(t(text))}")
-    lines += [
-        "", bold(t("Legal basis")),
+    lines += ["", bold(t("How long"))]
+    lines += [f"• {html(t(text, days=days))}" for text in KEPT]
+    rights = [
+        bold(t("Legal basis")),
         html(t("The bot serves the council's public tasks in crime prevention: Art. 6(1)(e) GDPR with the data "
                "protection law of Mecklenburg-Vorpommern (DSG M-V). Where the bot asks for your consent (before "
                "your check's answers go to the office with your question, and when you order the news), that "
@@ -86,10 +89,6 @@ def notice(context: BotContext) -> str:
                "see their group. Telegram, which runs the messenger, carries every message to and from the bot and "
                "processes it on its own servers, also outside the European Union; its own privacy policy applies "
                "to that. Nothing is passed on to anyone else.")),
-        "", bold(t("How long")),
-    ]
-    lines += [f"• {html(t(text, days=days))}" for text in KEPT]
-    lines += [
         "", bold(t("Your rights")),
         html(t("Access (Art. 15 GDPR): /mydata sends you everything stored about you, as a file you can take "
                "elsewhere (Art. 20). Erasure (Art. 17): /deleteme erases it at once; announcements you received "
@@ -99,12 +98,13 @@ def notice(context: BotContext) -> str:
         html(t("You may lodge a complaint with the supervisory authority (Art. 77 GDPR):")),
         html(about.authority.in_(t.language)),
     ]
-    return "\n".join(lines)
+    return ["\n".join(lines), "\n".join(rights)]
 
 
 async def show(update: Update, context: BotContext) -> None:
     await acknowledge(update)
-    await respond(update, notice(context))
+    for part in notice(context):
+        await respond(update, part)
 
 
 async def my_data(update: Update, context: BotContext) -> None:
