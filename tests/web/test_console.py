@@ -439,3 +439,9 @@ async def test_the_consoles_own_pages_speak_german_on_german_pages(h: Harness, c
     assert "<legend>Förderprogramme › micro › Höchstbetrag je Projekt</legend>" in form
     assert '<label for="programmes.micro.ceiling.checked">Geprüft am</label>' in form
     assert '<label for="council.en">Englisch</label>' in form
+    fields = form_of(form, "/content/rules")
+    await client.post("/content/rules", data={**fields, "council.en": "Prevention council (new name)"})
+    await client.post("/content/versions/1/revert", data={"csrf": await csrf(client)})
+    versions = await (await client.get("/content")).text()
+    assert "<td>Förderregeln</td>" in versions and "<td>Zurück zu Fassung 1</td>" in versions
+    assert "hat „Förderregeln“ der Inhalte geändert: Fassung 2" in await (await client.get("/changes")).text()

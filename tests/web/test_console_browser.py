@@ -89,7 +89,7 @@ async def test_a_faq_answer_changed_in_the_browser_is_the_bots_next_answer(h: Ha
     assert "version 2" in (await browser.text()).lower()
     assert NEW_ANSWER in await the_bot_answers(h)
     await browser.open("/changes")
-    assert "changed the content (faq): version 2" in await browser.text()
+    assert "changed “Questions and answers (FAQ)” of the content: version 2" in await browser.text()
 
 
 async def test_an_invalid_change_is_refused_with_the_reason_and_nothing_changes(h: Harness, browser: Browser) -> None:
@@ -135,7 +135,7 @@ async def test_a_revert_brings_back_what_the_bot_said(h: Harness, browser: Brows
     await browser.click("#revert")
     assert OLD_ANSWER in await the_bot_answers(h)
     await browser.open("/content")
-    assert "revert to 1" in await browser.text()
+    assert "Back to version 1" in await browser.text()
 
 
 COORDINATOR_PAGES = ["/", "/members", "/meetings", "/announcements", "/questions", "/content", "/content/faq",

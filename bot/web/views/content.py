@@ -123,7 +123,7 @@ async def save(request: web.Request) -> web.StreamResponse:
             return refuse(request, COORDINATORS_ONLY)
         version = await stored.add(session, text, origin=stored.CONSOLE, now=moment, author_id=user.id,
                                    author_name=user.name, note=f"{key}")
-        await access.record(session, user, moment, N_("changed the content ({part}): version {id}"), part=key,
+        await access.record(session, user, moment, N_("changed “{part}” of the content: version {id}"), part=key,
                             id=version.id)
     console.live.replace(content)  # what the bot says next
     log.info("User %s saved content version %s (%s)%s", who(user.id), version.id, key,
