@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 import content as packaged
-from bot.i18n import translator
+from bot.i18n import N_, Translator, translator
 from bot.rules.dates import format_day_and_month, yearly_deadline_text
 from bot.rules.money import format_money, format_percent, percent
 
@@ -28,10 +28,59 @@ DEFAULT_FILE = Path(packaged.__file__).parent / "kpr.toml"
 LANGUAGES = ("de", "en")
 # Anything in braces is a placeholder: one the content does not know is refused, not shown as it is.
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+KEY = r"^[a-z][a-z0-9_]{0,31}$"
+
+
+class Problem(ValueError):
+    """What is wrong with the content: a message marked for the translator and its values, so that the
+    web console says it in its reader's language while `kpr-bot content check` prints it in English.
+    `place` names where, when the check sees the whole content rather than one field."""
+
+    def __init__(self, message: str, place: str = "", **values: object) -> None:
+        self.message, self.place, self.values = message, place, values
+        super().__init__(message.format(**values))
 
 
 class ContentError(Exception):
-    """The content file cannot be used; the message names the file and the place."""
+    """The content cannot be used; str() names the file (or version), the place and what is wrong in
+    English; `reason` says the place and what is wrong in a reader's language."""
+
+    def __init__(self, origin: str, place: str, problem: Problem) -> None:
+        self.origin, self.place, self.problem = origin, place, problem
+        super().__init__(": ".join(part for part in (origin, place, str(problem)) if part))
+
+    def reason(self, t: Translator) -> str:
+        said = t(self.problem.message, **self.problem.values)
+        return f"{' › '.join(t(word) for word in place_words(self.place))}: {said}" if self.place else said
+
+
+# The content's fields as the web console names them, in its forms and in the reasons it refuses a change.
+FIELD_NAMES = {
+    "address": N_("Address"), "answer": N_("Answer"), "applicants": N_("Who may apply"), "area": N_("Area"),
+    "assumption": N_("Assumption"), "authority": N_("Supervisory authority"), "ceiling": N_("Most per project"),
+    "checked": N_("Checked on"), "concepts": N_("Key words"), "contact": N_("Contact"),
+    "controller": N_("Responsible body"), "council": N_("Name of the council"),
+    "council_deadline": N_("Deadline for a council's own application"), "day": N_("Day"), "de": N_("German"),
+    "deadline": N_("Deadline"), "documents": N_("Documents"), "email": N_("Email"), "en": N_("English"),
+    "faq": N_("Questions and answers"), "how_to_apply": N_("How to apply"),
+    "in_area": N_("In the area (as in a sentence)"), "in_place": N_("In the place (as in a sentence)"),
+    "key": N_("Key"), "lead_time_weeks": N_("Weeks of lead time"), "max_share": N_("Highest share of the costs"),
+    "minimum": N_("Least per project"), "month": N_("Month"), "name": N_("Name"), "names": N_("Names in sentences"),
+    "neighbour": N_("Neighbouring place"), "not_begun": N_("Not begun before the decision"),
+    "not_for": N_("Not for"), "note": N_("Note"), "of_council": N_("Of the council (as in a sentence)"),
+    "office": N_("Office"), "officer": N_("Data protection officer"), "only_for": N_("Only for"),
+    "phone": N_("Phone"), "privacy": N_("Privacy"), "programmes": N_("Funding programmes"), "source": N_("Source"),
+    "sources": N_("Sources"), "summary": N_("Summary"), "text": N_("Text"), "title": N_("Title"),
+    "topics": N_("Topics"), "url": N_("Web address"), "value": N_("Value"), "web": N_("Website"),
+    "years_before": N_("Years before"),
+}
+
+
+def place_words(place: str) -> list[str]:
+    """A place ("faq[2].answer.de", "faq.2.answer.de") as a reader sees it: the fields' names for the
+    translator, an entry of a list counted from 1, other keys (a topic's, a source's) as they are written."""
+    return [str(int(part) + 1) if part.isdigit() else FIELD_NAMES.get(part, part)
+            for part in re.split(r"[.\[\]]+", place) if part]
 
 
 class Applicant(str, enum.Enum):
@@ -139,7 +188,11 @@ class YearlyDeadline(Sourced):
 
     @model_validator(mode="after")
     def _real_day(self) -> YearlyDeadline:
-        date(2027, self.month, self.day)  # raises for 31 April; 29 February is not allowed either
+        try:
+            date(2027, self.month, self.day)  # raises for 31 April; 29 February is not allowed either
+        except ValueError:
+            raise Problem(N_("day {day} does not come in month {month} of every year"), day=self.day,
+                          month=self.month) from None
         return self
 
     def for_start(self, start: date) -> date:
@@ -240,7 +293,7 @@ class Concepts(_Strict):
 
 
 class FaqEntry(_Strict):
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")  # names the entry in buttons and evaluations
+    key: str = Field(pattern=KEY)  # names the entry in buttons and evaluations
     de: list[str] = Field(min_length=1)  # how people ask, in German
     en: list[str] = Field(min_length=1)
     concepts: Concepts = Concepts()
@@ -262,18 +315,18 @@ class Content(_Strict):
     @model_validator(mode="after")
     def _references(self) -> Content:
         if set(self.programmes) != {"micro", "lfk"}:
-            raise ValueError("programmes: both [programmes.micro] and [programmes.lfk] are needed")
+            raise Problem(N_("both [programmes.micro] and [programmes.lfk] are needed"), "programmes")
         for place, source in self._sources_used():
             if source not in self.sources:
-                raise ValueError(f"{place}: source {source!r} is not under [sources]")
+                raise Problem(N_("source {source} is not under [sources]"), place, source=repr(source))
         for key, programme in self.programmes.items():
             unknown = [t for t in programme.topics.value if t != "other" and t not in self.topics]
             if unknown:
-                raise ValueError(f"programmes.{key}.topics: {unknown[0]!r} is not under [topics]")
+                raise Problem(N_("{topic} is not under [topics]"), f"programmes.{key}.topics", topic=repr(unknown[0]))
         keys = [entry.key for entry in self.faq]
         twice = sorted({key for key in keys if keys.count(key) > 1})
         if twice:
-            raise ValueError(f"faq: the key {twice[0]!r} is used twice")
+            raise Problem(N_("the key {key} is used twice"), "faq", key=repr(twice[0]))
         return self
 
     @model_validator(mode="after")
@@ -284,8 +337,8 @@ class Content(_Strict):
             for language in LANGUAGES:
                 for name in PLACEHOLDER.findall(getattr(text, language)):
                     if name not in known:
-                        raise ValueError(f"{place}.{language}: unknown placeholder {{{name}}}; known are "
-                                         + ", ".join(f"{{{other}}}" for other in known))
+                        raise Problem(N_("unknown placeholder {name}; known are {known}"), f"{place}.{language}",
+                                      name=f"{{{name}}}", known=", ".join(f"{{{other}}}" for other in known))
             text.use_values(values)
         return self
 
@@ -426,22 +479,67 @@ def load(path: Path | None = None) -> Content:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ContentError(f"{path}: the file does not exist") from None
+        raise ContentError(str(path), "", Problem(N_("the file does not exist"))) from None
     return parse(text, str(path))
 
 
 def parse(text: str, origin: str) -> Content:
     """Checks content given as TOML text (a file's, or a version saved in the web console); raises
     ContentError naming `origin`, the place and what is wrong."""
-    path = origin
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ContentError(f"{path}: {error}") from None  # tomllib's message names line and column
+        # tomllib's message names line and column.
+        raise ContentError(origin, "", Problem(N_("this is not valid TOML: {error}"), error=str(error))) from None
     try:
         return Content.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(the whole file)"
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise ContentError(f"{path}: {where}: {message}") from None
+        problem = _problem(first)
+        where = problem.place or ".".join(str(part) for part in first["loc"])
+        raise ContentError(origin, where, problem) from None
+
+
+# Pydantic's checks of single fields, said for the council office (pydantic's messages are English only).
+_NUMBER = N_("must be a number")
+_FIELD_PROBLEMS = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("this field is not known here; please check its name"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be at least {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be at most {le}"),
+    "literal_error": N_("must be one of these: {expected}"),
+    "enum": N_("must be one of these: {expected}"),
+    "int_parsing": _NUMBER, "int_type": _NUMBER, "int_from_float": N_("must be a whole number"),
+    "float_parsing": _NUMBER, "float_type": _NUMBER, "decimal_parsing": _NUMBER, "decimal_type": _NUMBER,
+    "bool_parsing": N_("must be true or false"), "bool_type": N_("must be true or false"),
+    "date_parsing": N_("must be a date (YYYY-MM-DD)"), "date_type": N_("must be a date (YYYY-MM-DD)"),
+    "date_from_datetime_parsing": N_("must be a date (YYYY-MM-DD)"),
+    "string_type": N_("must be a text"),
+    "list_type": N_("must be a list"),
+    "dict_type": N_("must be a table"), "model_type": N_("must be a table"),
+}
+
+
+def _problem(error: Mapping[str, object]) -> Problem:
+    """What pydantic found, as a Problem: the content's own checks raise one; its field checks are said here."""
+    ctx = error.get("ctx") or {}
+    assert isinstance(ctx, Mapping)
+    if isinstance(ctx.get("error"), Problem):
+        return ctx["error"]
+    kind = error["type"]
+    if kind == "string_too_short" or kind == "too_short":
+        if ctx.get("min_length") == 1:
+            return Problem(N_("must not be empty"))
+        return Problem(N_("is too short: at least {min_length} characters"), min_length=ctx.get("min_length"))
+    if kind == "string_pattern_mismatch":
+        if str(ctx.get("pattern", "")).startswith("^https?://"):
+            return Problem(N_("must be a web address beginning with https:// or http://"))
+        if ctx.get("pattern") == KEY:
+            return Problem(N_("must begin with a small letter and hold only small letters, digits and _ "
+                              "(at most 32 characters)"))
+        return Problem(N_("must have this form: {pattern}"), pattern=ctx.get("pattern"))
+    if kind in _FIELD_PROBLEMS:
+        return Problem(_FIELD_PROBLEMS[str(kind)], **{name: ctx[name] for name in ctx if name != "error"})
+    return Problem(N_("is not valid: {detail}"), detail=str(error["msg"]).removeprefix("Value error, "))

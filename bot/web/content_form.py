@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.content import FIELD_NAMES, ContentError, Problem
 from bot.i18n import N_
 
 # Each part of the console's content editor: its title and the file's top-level keys it holds.
@@ -24,8 +25,13 @@ OTHER_TITLE = N_("Further settings")
 LANGUAGE_KEYS = ("de", "en")
 
 
-class FormError(ValueError):
-    """A field's value is not of its kind (a number, a date); the message names the field."""
+class FormError(ContentError):
+    """A field's value is not of its kind (a number, a date): said as the content's own problems are."""
+
+
+# What a field of each kind must hold, said when it does not.
+NOT_OF_KIND = {"int": N_("“{value}” is not a whole number"), "float": N_("“{value}” is not a number"),
+               "date": N_("“{value}” is not a date (YYYY-MM-DD)")}
 
 
 def sections(data: Mapping[str, object]) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -40,11 +46,8 @@ class Field:
     path: str  # dotted: faq.3.answer.de
     kind: str  # text, long, lines, int, float, bool, date
     value: str
-    label: str
+    label: str  # for the translator: the field's name, or its key where it has none
 
-    @property
-    def kind_name(self) -> str:
-        return {"int": "whole number", "float": "number", "date": "date (YYYY-MM-DD)"}.get(self.kind, "value")
 
 
 @dataclass
@@ -92,7 +95,8 @@ def groups(data: Mapping[str, object], keys: tuple[str, ...]) -> list[Group]:
                 if _is_table(item):
                     continue
                 kind = _kind(key, item)
-                group.fields.append(Field(".".join([*path, key]), kind, _shown(kind, item), key))
+                group.fields.append(Field(".".join([*path, key]), kind, _shown(kind, item),
+                                          FIELD_NAMES.get(key, key)))
             for key, item in value.items():
                 if _is_table(item):
                     walk(item, [*path, key], False)
@@ -107,7 +111,7 @@ def groups(data: Mapping[str, object], keys: tuple[str, ...]) -> list[Group]:
                 walk(item, [key], False)
             else:
                 kind = _kind(key, item)
-                found.append(Group(key, [Field(key, kind, _shown(kind, item), key)]))
+                found.append(Group(key, [Field(key, kind, _shown(kind, item), FIELD_NAMES.get(key, key))]))
     return [group for group in found if group.fields or group.removable]
 
 
@@ -193,7 +197,7 @@ def _read(item: Field, form: Mapping[str, str]) -> object:
         if item.kind == "date":
             return date.fromisoformat(raw.strip())
     except ValueError:
-        raise FormError(f"{item.path}: {raw.strip()!r} is not a {item.kind_name}") from None
+        raise FormError("", item.path, Problem(NOT_OF_KIND[item.kind], value=raw.strip())) from None
     if item.kind == "lines":
         return [line.strip() for line in raw.split("\n") if line.strip()]
     return raw.strip() if item.kind == "text" else raw.strip("\n").rstrip()

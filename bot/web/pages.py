@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
+from bot.content import place_words
 from bot.i18n import N_, translator
 from bot.live_content import LiveContent
 from bot.settings import Settings
@@ -91,4 +92,6 @@ def templates(zone: ZoneInfo) -> jinja2.Environment:
                                      autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
                                      trim_blocks=True, lstrip_blocks=True)
     environment.filters["local"] = lambda moment: moment.astimezone(zone).strftime("%d.%m.%Y %H:%M") if moment else ""
+    # A place in the content ("faq.2.answer") named in the reader's language.
+    environment.filters["place"] = lambda path, t: " › ".join(t(word) for word in place_words(path))
     return environment

@@ -22,6 +22,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 SIGNED_OUT = N_("You are not signed in (any more). To sign in, send /web to the bot.")
 FAILED = N_("Sorry, something went wrong on our side. Please try again in a moment.")
+NOT_FOUND = N_("This page does not exist. Please use the links of the console.")
+CANNOT_DO = N_("The console cannot do this. Please use its links and buttons.")
 # Telegram's web client shows a Mini App in a frame of its own page.
 FRAME_ANCESTORS = "'self' https://web.telegram.org"
 
@@ -32,8 +34,13 @@ async def headers(request: web.Request, handler: Any) -> web.StreamResponse:
     VISIT.set(Visit(console_of(request).settings.default_language))
     try:
         response = await handler(request)
-    except web.HTTPException:
-        raise
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        # aiohttp's own error pages are English text: the console says it in the reader's language.
+        response = refuse(request, NOT_FOUND if error.status == 404 else CANNOT_DO, status=error.status)
+        if "Allow" in error.headers:
+            response.headers["Allow"] = error.headers["Allow"]
     except Exception:  # noqa: BLE001 - a page that fails must not take the bot's process with it
         # The path only: a query may hold a sign-in token.
         log.exception("The web console failed on %s %s", request.method, request.path)

@@ -398,3 +398,50 @@ async def test_the_councils_name_changed_in_the_console_heads_the_next_announcem
     await client.post("/announcements", data={"text": "Hallo", "audience": "members", "csrf": token})
     await h.deliver()
     assert h.request.latest(LEAD)["text"].startswith("<b>Prevention council of the county (new name)</b>")
+
+
+async def test_an_invalid_edit_is_refused_in_the_readers_language_and_changes_nothing(
+        h: Harness, client: TestClient) -> None:
+    from storage.console import versions
+
+    await sign_in(client, await link(h, COORD))
+    content = h.app.bot_data["services"].content
+    said = {}
+    for language in ("de", "en"):
+        await client.post("/language", data={"language": language, "back": "/", "csrf": await csrf(client)})
+        rules = form_of(await (await client.get("/content/rules")).text(), "/content/rules")
+        refused = await client.post("/content/rules", data={**rules, "programmes.micro.ceiling.value": "0"})
+        faq = form_of(await (await client.get("/content/faq")).text(), "/content/faq")
+        twice = await client.post("/content/faq", data={**faq, "faq.1.key": faq["faq.0.key"]})
+        not_a_day = await client.post("/content/rules", data={**rules, "programmes.micro.ceiling.checked": "bald"})
+        assert (refused.status, twice.status, not_a_day.status) == (400, 400, 400)
+        said[language] = [await response.text() for response in (refused, twice, not_a_day)]
+    de, en = said["de"], said["en"]
+    assert ("Nicht gespeichert, nichts geändert: Förderprogramme › micro › Höchstbetrag je Projekt › Wert: "
+            "Der Wert muss größer als 0 sein.") in de[0]
+    assert f"Fragen und Antworten: Der Schlüssel &#39;{faq['faq.0.key']}&#39; kommt zweimal vor." in de[1]
+    assert "„bald“ ist kein Datum (JJJJ-MM-TT)." in de[2]
+    assert "Not saved, nothing changed: Funding programmes › micro › Most per project › Value: must be greater " \
+           "than 0" in en[0]
+    assert f"Questions and answers: the key &#39;{faq['faq.0.key']}&#39; is used twice" in en[1]
+    assert "“bald” is not a date (YYYY-MM-DD)" in en[2]
+    assert h.app.bot_data["services"].content is content and content.micro.ceiling.value == 600
+    async with h.db.begin() as session:
+        assert len(await versions.listing(session)) == 1
+
+
+async def test_the_consoles_own_pages_speak_german_on_german_pages(h: Harness, client: TestClient) -> None:
+    await sign_in(client, await link(h, COORD))
+    await client.post("/language", data={"language": "de", "back": "/", "csrf": await csrf(client)})
+    missing = await client.get("/content/nowhere")
+    assert missing.status == 404 and "Diese Seite gibt es nicht." in await missing.text()
+    form = await (await client.get("/content/rules")).text()
+    assert "<legend>Förderprogramme › micro › Höchstbetrag je Projekt</legend>" in form
+    assert '<label for="programmes.micro.ceiling.checked">Geprüft am</label>' in form
+    assert '<label for="council.en">Englisch</label>' in form
+    fields = form_of(form, "/content/rules")
+    await client.post("/content/rules", data={**fields, "council.en": "Prevention council (new name)"})
+    await client.post("/content/versions/1/revert", data={"csrf": await csrf(client)})
+    versions = await (await client.get("/content")).text()
+    assert "<td>Förderregeln</td>" in versions and "<td>Zurück zu Fassung 1</td>" in versions
+    assert "hat „Förderregeln“ der Inhalte geändert: Fassung 2" in await (await client.get("/changes")).text()

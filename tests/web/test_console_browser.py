@@ -89,7 +89,7 @@ async def test_a_faq_answer_changed_in_the_browser_is_the_bots_next_answer(h: Ha
     assert "version 2" in (await browser.text()).lower()
     assert NEW_ANSWER in await the_bot_answers(h)
     await browser.open("/changes")
-    assert "changed the content (faq): version 2" in await browser.text()
+    assert "changed “Questions and answers (FAQ)” of the content: version 2" in await browser.text()
 
 
 async def test_an_invalid_change_is_refused_with_the_reason_and_nothing_changes(h: Harness, browser: Browser) -> None:
@@ -98,12 +98,14 @@ async def test_an_invalid_change_is_refused_with_the_reason_and_nothing_changes(
     await browser.fill("faq.0.answer.de", " ")
     await browser.click("#save")
     page = await browser.text()
-    assert "faq.0.answer.de" in page and ("nichts geändert" in page or "nothing changed" in page)
+    assert ("Fragen und Antworten › 1 › Antwort › Deutsch: Dieses Feld darf nicht leer sein." in page
+            or "Questions and answers › 1 › Answer › German: must not be empty" in page)
     browser.refused(400)
     await browser.open("/content/rules")
     await browser.fill("programmes.micro.ceiling.value", "-5")
     await browser.click("#save")
-    assert "programmes.micro.ceiling.value" in await browser.text()
+    reason = await browser.text()
+    assert "Höchstbetrag je Projekt › Wert" in reason or "Most per project › Value" in reason
     browser.refused(400)
     async with h.db.begin() as session:
         assert len(await versions.listing(session)) == 1
@@ -133,7 +135,7 @@ async def test_a_revert_brings_back_what_the_bot_said(h: Harness, browser: Brows
     await browser.click("#revert")
     assert OLD_ANSWER in await the_bot_answers(h)
     await browser.open("/content")
-    assert "revert to 1" in await browser.text()
+    assert "Back to version 1" in await browser.text()
 
 
 COORDINATOR_PAGES = ["/", "/members", "/meetings", "/announcements", "/questions", "/content", "/content/faq",

@@ -12,7 +12,7 @@ import tomli_w
 from aiohttp import web
 
 from bot.content import DEFAULT_FILE, ContentError, parse
-from bot.i18n import N_
+from bot.i18n import N_, Translator, translator
 from bot.pseudonym import who
 from bot.web import content_form
 from bot.web.pages import console_of, now, refuse, render, visit
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 CHANGED_MEANWHILE = N_("Someone saved another version meanwhile. Please load the page again and repeat your change.")
 INVALID = N_("Not saved, nothing changed: {reason}")
+REVERTED = N_("Back to version {id}")
+# How a revert's version is noted in the database (data, not shown as it is: see _note).
+REVERT_NOTE = "revert to "
 
 
 async def _newest(request: web.Request):  # type: ignore[no-untyped-def]
@@ -43,14 +46,27 @@ def _coordinator(request: web.Request) -> bool:
     return visit().user.coordinator
 
 
+def _note(t: Translator, data: dict):  # type: ignore[no-untyped-def]
+    """What a version's note says, in the reader's language: the part changed, the version gone back to, or
+    the content file's path."""
+    def said(version) -> str:  # type: ignore[no-untyped-def]
+        parts = content_form.sections(data)
+        if version.note in parts:
+            return t(parts[version.note][0])
+        old = version.note.removeprefix(REVERT_NOTE)
+        return t(REVERTED, id=old) if version.note.startswith(REVERT_NOTE) and old.isdigit() else version.note
+    return said
+
+
 async def overview(request: web.Request) -> web.Response:
     if not _coordinator(request):
         return refuse(request, COORDINATORS_ONLY)
     newest = await _newest(request)
     async with console_of(request).db.begin() as session:
         found = await stored.listing(session)
-    return render(request, "content.html", sections=content_form.sections(tomllib.loads(newest.text)),
-                  versions=found, newest=newest)
+    data = tomllib.loads(newest.text)
+    return render(request, "content.html", sections=content_form.sections(data), versions=found, newest=newest,
+                  note=_note(translator(visit().language), data))
 
 
 async def section(request: web.Request) -> web.Response:
@@ -95,11 +111,11 @@ async def save(request: web.Request) -> web.StreamResponse:
         changed = content_form.apply(data, keys, form)
         text = tomli_w.dumps(changed, multiline_strings=True)
         content = parse(text, "")
-    except (content_form.FormError, ContentError) as error:
-        # The form again, as it was sent where it could be read, with the reason.
-        shown = changed if isinstance(error, ContentError) else data
+    except ContentError as error:
+        # The form again, as it was sent where it could be read, with the reason in the reader's language.
+        shown = data if isinstance(error, content_form.FormError) else changed
         log.info("Refused a content change in the web console: %s", error)
-        return _form(request, shown, newest.id, [], INVALID, str(error).removeprefix(": "))
+        return _form(request, shown, newest.id, [], INVALID, error.reason(translator(visit().language)))
     if text == newest.text or changed == data:
         raise web.HTTPSeeOther(f"{console.base}/content/{key}?saved=0")
     async with console.db.begin() as session:
@@ -107,7 +123,7 @@ async def save(request: web.Request) -> web.StreamResponse:
             return refuse(request, COORDINATORS_ONLY)
         version = await stored.add(session, text, origin=stored.CONSOLE, now=moment, author_id=user.id,
                                    author_name=user.name, note=f"{key}")
-        await access.record(session, user, moment, N_("changed the content ({part}): version {id}"), part=key,
+        await access.record(session, user, moment, N_("changed “{part}” of the content: version {id}"), part=key,
                             id=version.id)
     console.live.replace(content)  # what the bot says next
     log.info("User %s saved content version %s (%s)%s", who(user.id), version.id, key,
@@ -123,11 +139,13 @@ async def version(request: web.Request) -> web.Response:
         previous = await stored.before(session, found.id) if found else None
     if found is None:
         raise web.HTTPNotFound()
+    t = translator(visit().language)
     diff = list(difflib.unified_diff((previous.text if previous else "").splitlines(), found.text.splitlines(),
-                                     f"version {previous.id}" if previous else "", f"version {found.id}",
-                                     lineterm="", n=2))
+                                     t("Version {id}", id=previous.id) if previous else "",
+                                     t("Version {id}", id=found.id), lineterm="", n=2))
     newest = await _newest(request)
-    return render(request, "content_version.html", version=found, previous=previous, diff=diff, newest=newest)
+    return render(request, "content_version.html", version=found, previous=previous, diff=diff, newest=newest,
+                  note=_note(t, tomllib.loads(newest.text)))
 
 
 async def revert(request: web.Request) -> web.StreamResponse:
@@ -142,12 +160,12 @@ async def revert(request: web.Request) -> web.StreamResponse:
         content = parse(found.text, "")
     except ContentError as error:
         # Saved under older rules, which this release has tightened.
-        return refuse(request, INVALID, status=400, reason=str(error).removeprefix(": "))
+        return refuse(request, INVALID, status=400, reason=error.reason(translator(visit().language)))
     async with console.db.begin() as session:
         if not await permissions.may_act(session, user.id):
             return refuse(request, COORDINATORS_ONLY)
         version = await stored.add(session, found.text, origin=stored.CONSOLE, now=moment, author_id=user.id,
-                                   author_name=user.name, note=f"revert to {found.id}")
+                                   author_name=user.name, note=f"{REVERT_NOTE}{found.id}")
         await access.record(session, user, moment, N_("went back to version {old} of the content: version {id}"),
                             old=found.id, id=version.id)
     console.live.replace(content)
