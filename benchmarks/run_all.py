@@ -1,7 +1,7 @@
 """Runs every benchmark and prints one table of their results against their targets.
 
 Each benchmark runs as its own process with the parameters below (small enough that the whole run
-takes about six minutes); its own table is printed as it finishes. The idle benchmark runs beside
+takes about five minutes); its own table is printed as it finishes. The idle benchmark runs beside
 the others, since its bots do nothing for a minute. At the end comes one table (benchmark, metric,
 value, target, result: each figure with its baseline from the same run) with the machine and commit
 it ran on, and everything, each benchmark's full results included, is written as JSON to `--json`
