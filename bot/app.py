@@ -69,7 +69,7 @@ def build_application(settings: Settings, db: Database, request: BaseRequest | N
     processor.after_update = SharedFlush(application.update_persistence, settings.update_deadline)
     processor.on_given_up = functools.partial(errors.tell_given_up, application)
     live = LiveContent(content)
-    meeting_messages, questions = MeetingRenderer(settings), QuestionRenderer(live, settings.timezone)
+    meeting_messages, questions = MeetingRenderer(settings, db), QuestionRenderer(live, settings.timezone)
     renderers = {DeliveryKind.BROADCAST: BroadcastRenderer(db, live, settings.timezone), DeliveryKind.REMINDER: meeting_messages,
                  DeliveryKind.MEETING: meeting_messages, DeliveryKind.GROUP: group_notice,
                  DeliveryKind.QUESTION: questions, DeliveryKind.REPLY: questions,

@@ -42,6 +42,11 @@ READ_AHEAD = 20
 STOP_ATTEMPTS = 3  # a stop while the database is away gives up on writing after this many tries
 
 
+class Withdrawn(Exception):
+    """Raised by a renderer when its row's message no longer applies (the invitation to a meeting
+    cancelled since it was queued): the row is cancelled, not sent, and nobody is alarmed."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: DeliveryStatus
@@ -54,6 +59,8 @@ def classify(error: BaseException, attempts: int) -> Outcome:
     """What Telegram's answer means for the row (free of I/O, tested on its own). The reason is stored
     and shown to coordinators: an error's text may quote the URL, and with it the token."""
     reason = without_secrets(str(error))
+    if isinstance(error, Withdrawn):
+        return Outcome(DeliveryStatus.CANCELLED, reason)
     if isinstance(error, RetryAfter):
         return Outcome(DeliveryStatus.PENDING, reason, timedelta(seconds=retry_seconds(error)), undo_attempt=True)
     if isinstance(error, Forbidden):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
-from bot.delivery import MAX_NETWORK_ATTEMPTS, DeliveryEngine, classify
+from bot.delivery import MAX_NETWORK_ATTEMPTS, DeliveryEngine, Withdrawn, classify
 from storage import broadcasts, meetings, outbox, users
 from storage.db import Database
 from storage.models import Attendance, Audience, BroadcastStatus, Delivery, DeliveryStatus, Role
@@ -206,6 +206,7 @@ async def test_a_scheduled_broadcast_goes_to_its_audience_as_it_is_when_due_and_
     (BadRequest("Chat not found"), DeliveryStatus.FAILED),
     (TimedOut(), DeliveryStatus.PENDING),
     (ValueError("bug"), DeliveryStatus.FAILED),
+    (Withdrawn("meeting cancelled"), DeliveryStatus.CANCELLED),
 ])
 def test_classify(error: BaseException, status: DeliveryStatus) -> None:
     assert classify(error, attempts=1).status is status

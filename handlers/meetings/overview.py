@@ -12,6 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.commands import MEMBERS, MenuEntry
+from bot.delivery import Withdrawn
 from bot.i18n import N_, NP_, Translator
 from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, Callback
@@ -32,6 +33,7 @@ from handlers.meetings import reminders
 from handlers.meetings.view import MeetingView
 from storage import groups, permissions
 from storage import meetings as store
+from storage.db import Database
 from storage.meetings import Attendee, Deputy
 from storage.models import Attendance, DeliveryKind, Meeting, MeetingStatus, Role
 from storage.outbox import DueRow
@@ -461,30 +463,41 @@ CHANGE_NAMES = {"starts_at": N_("Date and time"), "place": N_("Place"), "title":
 
 
 class MeetingRenderer:
-    """Renders reminders and meeting notices in the recipient's language, from the row's payload."""
+    """Renders reminders and meeting notices in the recipient's language as the meeting is when the
+    notice goes out: a notice may wait in the outbox (Telegram's rate limit holds a big council's
+    back) while the meeting is edited again, and must not send people to the old place or time."""
 
-    def __init__(self, settings: Settings, clock=lambda: datetime.now(timezone.utc)) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, db: Database,
+                 clock=lambda: datetime.now(timezone.utc)) -> None:  # type: ignore[no-untyped-def]
         self._zone = settings.timezone
+        self._db = db
         self._clock = clock
 
     async def __call__(self, row: DueRow, t: Translator) -> Content:
         payload = row.payload or {}
-        view = MeetingView.from_payload(payload["meeting"])
+        queued = MeetingView.from_payload(payload["meeting"])
+        event = payload.get("event")
         if row.kind is DeliveryKind.REMINDER:
+            view = await self._now(queued)
+            # Moved since: the new time has reminders of its own (handlers.meetings.reminders.schedule).
+            if view.starts_at != queued.starts_at:
+                raise Withdrawn("the meeting has moved since the reminder was queued")
             left = _rounded(view.starts_at - self._clock())
             heading = "🔔 " + t("Reminder: the meeting begins in {time}.", time=spoken_duration(t, left))
             return Content(meeting_text(t, view, self._zone, heading=heading),
                            keyboard(rsvp_rows(t, view.id, "note")))
-        event = payload["event"]
         if event == "invite":
             heading = "📨 " + (t("Invitation to a meeting of “{group}”. Will you come?", group=payload["group"])
                               if payload.get("group") else t("Invitation to a meeting of the council. Will you come?"))
-            rows = rsvp_rows(t, view.id, "note")
             if payload.get("dates", 1) > 1:  # a series: one answer for all its dates, or each on its own
+                view, dates = await self._series_now(queued)
                 heading += "\n" + t.plural("Your answer counts for its {count} date; you can change single ones.",
                                            "Your answer counts for all its {count} dates; you can change single ones.",
-                                           payload["dates"])
-                rows = series_rows(t, view.id, payload["dates"], "note")
+                                           dates)
+                rows = series_rows(t, queued.id, dates, "note")
+            else:
+                view = await self._now(queued)
+                rows = rsvp_rows(t, view.id, "note")
             if view.agenda_file_id:
                 # The agenda file goes with the invitation; its caption has room for the essentials only.
                 text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
@@ -492,29 +505,56 @@ class MeetingRenderer:
                                document=view.agenda_file_id)
             return Content(meeting_text(t, view, self._zone, heading=heading), keyboard(rows))
         if event == "changed":
-            changes = [html(t("{what}: {before} → {after}", what=t(CHANGE_NAMES[name]),
-                              before=self._shown(name, before, t), after=self._shown(name, after, t)))
-                       for name, (before, after) in payload["changes"].items()]
+            view = await self._now(queued)
+            # Each change from what it was to what it is now: edited again since, the later value is the one.
+            changes = [(name, before, _value(view, name)) for name, (before, _) in payload["changes"].items()]
+            changes = [(name, before, after) for name, before, after in changes if not _same(name, before, after)]
+            if not changes:
+                raise Withdrawn("the change has been undone since the notice was queued")
+            lines = [html(t("{what}: {before} → {after}", what=t(CHANGE_NAMES[name]),
+                            before=self._shown(name, before, t), after=self._shown(name, after, t)))
+                     for name, before, after in changes]
             heading = "✏️ " + t("A meeting has changed:")
             if payload.get("later"):
                 heading += "\n" + t.plural("So have the {count} later date of the series.",
                                            "So have the {count} later dates of the series.", payload["later"])
             text = meeting_text(t, view, self._zone, heading=heading, agenda=False)
-            return Content(text + "\n\n" + "\n".join(changes), keyboard(rsvp_rows(t, view.id, "note")))
-        when = format_datetime(view.starts_at, self._zone, t.language)
+            return Content(text + "\n\n" + "\n".join(lines), keyboard(rsvp_rows(t, view.id, "note")))
+        # A cancellation and minutes tell of what was at that moment.
+        when = format_datetime(queued.starts_at, self._zone, t.language)
         if event == "cancelled":
-            views = [view] + [MeetingView.from_payload(p) for p in payload.get("also", [])]
+            views = [queued] + [MeetingView.from_payload(p) for p in payload.get("also", [])]
             entries = [calendar_entry(v, cancelled=True) for v in views]
             caption = "🚫 " + html(t("Cancelled: “{title}” on {date}. The file removes it from your calendar.",
-                                     title=view.title, date=when))
+                                     title=queued.title, date=when))
             if len(views) > 1:
                 caption += "\n" + html(t.plural("Also cancelled: {count} later meeting of the series.",
                                                 "Also cancelled: {count} later meetings of the series.",
                                                 len(views) - 1))
             return Content(caption, document=calendar.ics(entries, self._zone, self._clock()),
                            filename=calendar.filename(entries[0]))
-        caption = "📄 " + html(t("Minutes of “{title}” on {date}", title=view.title, date=when))
+        caption = "📄 " + html(t("Minutes of “{title}” on {date}", title=queued.title, date=when))
         return Content(caption, document=payload["file_id"])
+
+    async def _now(self, queued: MeetingView) -> MeetingView:
+        """The meeting as it is now; a cancelled one's invitations, changes and reminders do not go
+        out (its cancellation does)."""
+        async with self._db.begin() as session:
+            meeting = await store.get(session, queued.id)
+        if meeting is None:  # meetings are not deleted; a row of one gone would be gone with it
+            return queued
+        if meeting.status is not MeetingStatus.SCHEDULED:
+            raise Withdrawn(f"meeting {meeting.id} has been cancelled")
+        return MeetingView.of(meeting)
+
+    async def _series_now(self, queued: MeetingView) -> tuple[MeetingView, int]:
+        """A series' next date as it is now, and how many upcoming dates it has; cancelled as a
+        whole, its invitation does not go out."""
+        async with self._db.begin() as session:
+            dates = await store.series_dates(session, queued.id, self._clock())
+        if not dates:
+            raise Withdrawn(f"series {queued.id} has no upcoming dates")
+        return MeetingView.of(dates[0]), len(dates)
 
     def _shown(self, name: str, value: str, t: Translator) -> str:
         return shown_time(value, self._zone, t.language) if name == "starts_at" else value
@@ -525,6 +565,21 @@ def shown_time(value: str, zone: ZoneInfo, language: str) -> str:
     meetings had an end)."""
     start, _, end = value.partition("/")
     return format_span(datetime.fromisoformat(start), datetime.fromisoformat(end) if end else None, zone, language)
+
+
+def _value(view: MeetingView, name: str) -> str:
+    """A field's value as a change notice keeps it: the time as "start/end"."""
+    return f"{view.starts_at.isoformat()}/{view.ends_at.isoformat()}" if name == "starts_at" else getattr(view, name)
+
+
+def _same(name: str, before: str, after: str) -> bool:
+    if name != "starts_at":
+        return before == after
+    # Times compare as moments: the draft keeps the local offset, the database gives UTC.
+    start, _, end = before.partition("/")
+    now_start, _, now_end = after.partition("/")
+    return (datetime.fromisoformat(start) == datetime.fromisoformat(now_start)
+            and (not end or datetime.fromisoformat(end) == datetime.fromisoformat(now_end)))
 
 
 def _rounded(left: timedelta) -> timedelta:

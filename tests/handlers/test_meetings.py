@@ -255,10 +255,10 @@ async def test_settings_switch_reminders_and_offsets(h: Harness, db: Database) -
 
 
 @pytest.mark.parametrize("language", ["de", "en"])
-async def test_meeting_messages_as_the_engine_sends_them(language: str) -> None:
+async def test_meeting_messages_as_the_engine_sends_them(language: str, db: Database) -> None:
     settings = load_settings(_env_file=None, bot_token="1:abc")
     starts = datetime(2027, 3, 12, 17, 0, tzinfo=timezone.utc)
-    renderer = MeetingRenderer(settings, clock=lambda: starts - timedelta(days=1, minutes=1))
+    renderer = MeetingRenderer(settings, db, clock=lambda: starts - timedelta(days=1, minutes=1))
     view = MeetingView(9, "KPR-Sitzung", starts, starts + timedelta(hours=2), "Kreishaus", "1. Bericht", None, 2)
     t = translator(language)
 
@@ -299,7 +299,7 @@ async def test_cancelling_a_series_sends_one_message_with_one_calendar_file(h: H
     assert len(payloads) == 2 and all(len(p["also"]) == 1 for p in payloads)  # one message each, not two
     settings = load_settings(_env_file=None, bot_token="1:abc")
     row = DueRow(1, MIA, DeliveryKind.MEETING, None, payloads[0], 1, "de")
-    content = await MeetingRenderer(settings)(row, translator("de"))
+    content = await MeetingRenderer(settings, db)(row, translator("de"))
     assert "1 weitere Sitzung der Reihe" in content.text
     assert len(Calendar.from_ical(content.document).walk("VEVENT")) == 2
 
