@@ -1,7 +1,7 @@
 """Meetings, their audience and the members' answers (RSVP)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,16 +114,20 @@ async def series_from(session: AsyncSession, meeting: Meeting) -> list[Meeting]:
 
 
 async def audience_size(session: AsyncSession, meeting_id: int | None = None, *, group_id: int | None = None,
-                        without_declined: bool = False, leave_out: int | None = None) -> int:
+                        without_declined: bool = False, leave_out: int | None = None,
+                        concerned: Collection[int] | None = None) -> int:
     """How many people a meeting is for (no meeting yet: a new one of the whole council, or of `group_id`)."""
-    query = audience(meeting_id, group_id=group_id, without_declined=without_declined, leave_out=leave_out)
+    query = audience(meeting_id, group_id=group_id, without_declined=without_declined, leave_out=leave_out,
+                     concerned=concerned)
     return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def audience(meeting_id: int | None, *, group_id: int | None = None, without_declined: bool = False,
-             leave_out: int | None = None) -> Select:
+             leave_out: int | None = None, concerned: Collection[int] | None = None) -> Select:
     """Ids of the people a meeting is for: the council's members and coordinators Telegram can reach,
-    or of those the members of the meeting's group (`group_id` for a meeting not yet written)."""
+    or of those the members of the meeting's group (`group_id` for a meeting not yet written).
+    `without_declined` leaves out who declined the meeting, or with `concerned` (dates of its series,
+    changed together) who declined every one of them: whoever still comes to one of them is told."""
     query = select(User.id).where(User.role.in_([Role.MEMBER, Role.COORDINATOR]), User.unreachable_since.is_(None))
     group = (select(Meeting.group_id).where(Meeting.id == meeting_id).scalar_subquery()
              if meeting_id is not None else literal(group_id, Integer()))
@@ -131,7 +135,12 @@ def audience(meeting_id: int | None, *, group_id: int | None = None, without_dec
                                                  GroupMember.status == GroupStatus.MEMBER)
     query = query.where(group.is_(None) | User.id.in_(in_group))
     if without_declined:
-        declined = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id, Rsvp.answer == Attendance.NO)
+        if concerned:
+            dates = set(concerned)
+            declined = (select(Rsvp.user_id).where(Rsvp.meeting_id.in_(dates), Rsvp.answer == Attendance.NO)
+                        .group_by(Rsvp.user_id).having(func.count() == len(dates)))
+        else:
+            declined = select(Rsvp.user_id).where(Rsvp.meeting_id == meeting_id, Rsvp.answer == Attendance.NO)
         query = query.where(User.id.not_in(declined))
     if leave_out is not None:
         query = query.where(User.id != leave_out)
@@ -254,10 +263,12 @@ async def cancel(session: AsyncSession, meetings: list[Meeting], now: datetime) 
 
 
 async def notify(session: AsyncSession, meeting: Meeting, payload: dict, now: datetime, *,
-                 without_declined: bool, leave_out: int | None) -> int:
-    """Queues a notice about the meeting (invitation, change, cancellation, minutes) for its audience."""
+                 without_declined: bool, leave_out: int | None, concerned: Collection[int] | None = None) -> int:
+    """Queues a notice about the meeting (invitation, change, cancellation, minutes) for its audience;
+    `concerned`: the dates of its series the notice is about as well (see `audience`)."""
     return await outbox.enqueue(
-        session, DeliveryKind.MEETING, audience(meeting.id, without_declined=without_declined, leave_out=leave_out),
+        session, DeliveryKind.MEETING, audience(meeting.id, without_declined=without_declined, leave_out=leave_out,
+                                                concerned=concerned),
         now=now, meeting_id=meeting.id, payload=payload, status=DeliveryStatus.PENDING)
 
 

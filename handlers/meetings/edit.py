@@ -113,9 +113,14 @@ async def got_value(update: Update, context: BotContext) -> str:
         return FIELD
     async with context.db.begin() as session:
         meeting = await store.get(session, data["meeting"])
+        series = await store.series_from(session, meeting) if meeting is not None else []
         told = await store.audience_size(session, data["meeting"], without_declined=True,
                                          leave_out=update.effective_user.id)
-        later = len(await store.series_from(session, meeting)) - 1 if meeting is not None else 0
+        # With the later dates, whoever has not declined one of them is told as well.
+        told_all = await store.audience_size(session, data["meeting"], without_declined=True,
+                                             leave_out=update.effective_user.id,
+                                             concerned=[m.id for m in series]) if len(series) > 1 else told
+    later = len(series) - 1
     if meeting is None:
         return FIELD
     if field == "starts_at":
@@ -139,6 +144,11 @@ async def got_value(update: Update, context: BotContext) -> str:
     if field in TOLD:
         lines.append(html(t.plural("{count} person who has not declined will be told.",
                                    "{count} people who have not declined will be told.", told)))
+        if later and told_all != told:
+            lines.append(html(t.plural(
+                "Saved for the later dates as well: {count} person who has not declined all of them will be told.",
+                "Saved for the later dates as well: {count} people who have not declined all of them will be told.",
+                told_all)))
     saving = [[(t("Save"), _step(context, "save"))]]
     if later:  # a date of a series: this one, or this and the later ones as well
         saving = [[(t("Save for this meeting only"), _step(context, "save"))],
@@ -209,7 +219,8 @@ async def save(update: Update, context: BotContext) -> int | str:
                 told = await store.notify(session, fresh, {"event": "changed", "meeting": view.to_payload(),
                                                            "changes": {field: [before, data["value"]]},
                                                            "later": len(later)},
-                                          now, without_declined=True, leave_out=update.effective_user.id)
+                                          now, without_declined=True, leave_out=update.effective_user.id,
+                                          concerned=[fresh.id, *(m.id for m in later)])
             moved = [view] + [MeetingView.of(m) for m in later]
     if later_changes is None:
         await acknowledge(update, t("One of the dates falls into the hour skipped when summer time begins. "

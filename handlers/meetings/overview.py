@@ -443,7 +443,8 @@ async def cancel_pressed(update: Update, context: BotContext, meeting: Meeting, 
             views = [MeetingView.of(m).to_payload() for m in gone]
             if gone:
                 await store.notify(session, gone[0], {"event": "cancelled", "meeting": views[0], "also": views[1:]},
-                                   now, without_declined=True, leave_out=update.effective_user.id)
+                                   now, without_declined=True, leave_out=update.effective_user.id,
+                                   concerned=[m.id for m in gone])
     if not gone:
         await acknowledge(update, t("This meeting can no longer be cancelled."), alert=True)
         return

@@ -137,3 +137,36 @@ async def test_a_groups_series_is_refused_to_others_however_the_button_is_forged
     assert "keine anstehenden Termine" in h.answers()[-1]["text"]
     assert await answers(db) == [None, None]
     assert not h.request.sent(MIA, method="sendDocument")
+
+
+async def test_a_change_of_this_and_later_dates_is_told_to_whoever_comes_to_one_of_them(
+        db: Database, make_harness: MakeHarness) -> None:
+    lea = 2002
+    h = await make_harness(db, members={MIA: "Mia Muster", lea: "Lea Lang"}, seen_at=NOW, greeted=True)
+    first = NOW + timedelta(days=5)
+    async with db.begin() as session:
+        created = await meetings.create_series(
+            session, title="AG Schule", dates=[first + timedelta(weeks=n) for n in range(3)], place="Rathaus",
+            agenda="", agenda_file_id=None, repetition=WEEKLY, created_by=COORD, now=NOW)
+        await meetings.answer(session, created[0].id, MIA, Attendance.NO, NOW)  # Mia misses the first date only
+        for meeting in created:  # Lea none of them
+            await meetings.answer(session, meeting.id, lea, Attendance.NO, NOW)
+    await h.press(COORD, f"mted:{created[0].id}", language="en")
+    await press(h, "Place")
+    await h.send(COORD, "Schule am Wall", language="en")
+    preview = h.request.latest(COORD)["text"]
+    assert "0 people who have not declined will be told." in preview
+    assert "Saved for the later dates as well: 1 person who has not declined all of them will be told." in preview
+    await press(h, "Save for this and the 2 later ones")
+    assert "1 person is being told." in h.request.latest(COORD)["text"]
+    await h.deliver()
+    notices = [text for text in h.request.texts(MIA) if "geändert" in text]
+    assert len(notices) == 1 and "Rathaus → Schule am Wall" in notices[0]
+    assert "Ebenso die 2 späteren Termine der Reihe." in notices[0]
+    assert not h.request.sent(lea)
+    # Cancelled from the first date on: Mia is told, Lea, who comes to none of them, is not.
+    await h.press(COORD, f"mtg:{created[0].id}:cancelall", language="en")
+    await h.deliver()
+    cancellations = h.request.sent(MIA, method="sendDocument")
+    assert len(cancellations) == 1 and "Ebenfalls abgesagt: 2 weitere Sitzungen" in cancellations[0]["caption"]
+    assert not h.request.sent(lea, method="sendDocument")
