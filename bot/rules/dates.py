@@ -159,7 +159,10 @@ def parse_meeting_time(text: str, zone: ZoneInfo, now: datetime, day: date | Non
     if match["y"] or match["iy"]:
         day = _day(match)
     elif day is None:
-        raise DateProblem(N_("Please write the date too, like this: 12.3.2027 18:00–20:00"))
+        # The example is what they typed, on a day that can be planned: a week from today.
+        ahead = (now.astimezone(zone) + timedelta(days=7)).date()
+        raise DateProblem(N_("A new meeting needs a date as well as the time. Please write both, for example: "
+                             "{example}"), example=f"{ahead.day}.{ahead.month}.{ahead.year} {text.strip()}")
     start = _moment(day, int(match["H"]), int(match["M"] or 0), zone)
     end = _moment(day, int(match["EH"]), int(match["EM"] or 0), zone) if match["EH"] else None
     if start <= now:

@@ -1,7 +1,7 @@
 """Typed dates: German and ISO forms, in the bot's zone, impossible and past moments refused."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,7 +67,8 @@ def test_refused_days(text: str, problem: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["12.3.2027 18:00–20:00", "12.3.2027 18-20 Uhr", "12.3.2027 18:00 bis 20:00",
-                                  "12.03.27 um 18 Uhr bis 20 Uhr", "2027-03-12 18:00 - 20:00"])
+                                  "12.03.27 um 18 Uhr bis 20 Uhr", "12.3.2027 18 bis 20 Uhr",
+                                  "2027-03-12 18:00 - 20:00"])
 def test_a_meeting_time_may_carry_its_end(text: str) -> None:
     assert parse_meeting_time(text, BERLIN, NOW) == (datetime(2027, 3, 12, 18, 0, tzinfo=BERLIN),
                                                      datetime(2027, 3, 12, 20, 0, tzinfo=BERLIN))
@@ -78,7 +79,12 @@ def test_a_meeting_time_without_an_end_or_a_date() -> None:
     # Without a date only where the day is known (a meeting moved within its day).
     assert parse_meeting_time("18-20 Uhr", BERLIN, NOW, day=date(2027, 3, 12))[1] == datetime(
         2027, 3, 12, 20, 0, tzinfo=BERLIN)
-    for text, problem in (("18-20 Uhr", "date too"), ("12.3.2027 20-18", "end must come after"),
+    with pytest.raises(DateProblem) as planned:
+        parse_meeting_time(" 18-20 Uhr", BERLIN, NOW)
+    assert "needs a date" in str(planned.value)
+    ahead = (NOW.astimezone(BERLIN) + timedelta(days=7)).date()
+    assert planned.value.values["example"] == f"{ahead.day}.{ahead.month}.{ahead.year} 18-20 Uhr"
+    for text, problem in ( ("12.3.2027 20-18", "end must come after"),
                           ("12.3.2027 18:00-24:00", "does not exist"), ("12.3.2027 18 bis bald", "like this")):
         with pytest.raises(DateProblem, match=problem):
             parse_meeting_time(text, BERLIN, NOW)

@@ -2,13 +2,14 @@
 else MEETING_DURATION long; shown on cards and as the calendar file's DTEND; kept by a move."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from storage import users
 from storage.db import Database
 from storage.models import Meeting
 from tests.harness import Harness, MakeHarness, buttons
@@ -88,5 +89,23 @@ async def test_an_end_before_the_beginning_or_a_time_without_a_date_is_explained
     await h.send(COORD, "KPR-Sitzung", language="en")
     await h.send(COORD, "12.3.2027 20-18 Uhr", language="en")
     assert "The end must come after the beginning" in h.request.latest(COORD)["text"]
-    await h.send(COORD, "18-20 Uhr", language="en")
-    assert "Please write the date too" in h.request.latest(COORD)["text"]
+
+
+@pytest.mark.parametrize(("language", "needed", "confirmed"), [
+    ("en", "A new meeting needs a date as well as the time. Please write both, for example: ",
+     "Friday, 12 March 2027, 18:00–20:00 – is that right?"),
+    ("de", "Für eine neue Sitzung wird neben der Uhrzeit auch das Datum benötigt. Bitte schreiben Sie beides, "
+           "zum Beispiel: ", "Freitag, 12. März 2027, 18:00–20:00 Uhr – stimmt das?"),
+])
+async def test_a_new_meeting_asks_for_the_date_with_the_time_typed_as_example(
+        h: Harness, language: str, needed: str, confirmed: str) -> None:
+    # Only a meeting moved within its day may be given a time alone: a new one has no day yet.
+    ahead = (datetime.now(BERLIN) + timedelta(days=7)).date()
+    async with h.db.begin() as session:  # the coordinator reads the bot in this language
+        await users.set_language(session, COORD, language)
+    await h.send(COORD, "/newmeeting", language=language)
+    await h.send(COORD, "KPR-Sitzung", language=language)
+    await h.send(COORD, "18 bis 20 Uhr", language=language)
+    assert h.request.latest(COORD)["text"] == f"{needed}{ahead.day}.{ahead.month}.{ahead.year} 18 bis 20 Uhr"
+    await h.send(COORD, "12.3.2027 18 bis 20 Uhr", language=language)
+    assert h.request.latest(COORD)["text"] == confirmed
