@@ -8,10 +8,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from bot.delivery import Withdrawn
+from bot.i18n import translator
+from bot.settings import load_settings
+from handlers.meetings.overview import MeetingRenderer
 from handlers.meetings.view import MeetingView
 from storage import meetings
 from storage.db import Database
-from storage.models import Delivery
+from storage.models import Delivery, DeliveryKind
+from storage.outbox import DueRow
 from tests.harness import Harness, MakeHarness, buttons
 
 COORD, MIA = 500, 2001
@@ -99,3 +104,29 @@ async def test_a_series_invitation_counts_the_dates_left_when_it_goes_out(h: Har
     invitation = next(text for text in h.request.texts(MIA) if "Einladung" in text)
     assert "alle 2 Termine" in invitation
     assert "Zusage für alle Termine" in buttons(next(m for m in h.request.sent(MIA) if "Einladung" in m["text"]))
+
+
+async def test_a_waiting_reminder_shows_the_new_place_and_is_dropped_once_the_meeting_moved_or_is_cancelled(
+        h: Harness, db: Database) -> None:
+    renderer = MeetingRenderer(load_settings(_env_file=None, bot_token="1:abc"), db,
+                               clock=lambda: MARCH_12 - timedelta(days=1))
+    async with db.begin() as session:
+        meeting = (await meetings.create_series(
+            session, title="KPR-Sitzung", dates=[MARCH_12], place="Kreishaus Güstrow", agenda="", agenda_file_id=None,
+            repetition=None, created_by=COORD, now=NOW))[0]
+    reminder = DueRow(1, MIA, DeliveryKind.REMINDER, None, {"meeting": MeetingView.of(meeting).to_payload()}, 1, "de")
+    async with db.begin() as session:
+        await meetings.edit(session, await meetings.get(session, meeting.id), NOW, place="Rathaus Bützow")
+    text = (await renderer(reminder, translator("de"))).text
+    assert "Rathaus Bützow" in text and "Kreishaus" not in text
+    async with db.begin() as session:  # moved: the new time has reminders of its own
+        await meetings.edit(session, await meetings.get(session, meeting.id), NOW,
+                            starts_at=MARCH_12 + timedelta(hours=1), ends_at=MARCH_12 + timedelta(hours=3))
+    with pytest.raises(Withdrawn):
+        await renderer(reminder, translator("de"))
+    async with db.begin() as session:
+        await meetings.edit(session, await meetings.get(session, meeting.id), NOW,
+                            starts_at=MARCH_12, ends_at=MARCH_12 + timedelta(hours=2))
+        await meetings.cancel(session, [await meetings.get(session, meeting.id)], NOW)
+    with pytest.raises(Withdrawn):
+        await renderer(reminder, translator("de"))
