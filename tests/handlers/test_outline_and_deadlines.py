@@ -149,6 +149,14 @@ async def test_a_reminder_is_set_from_the_result_listed_and_stopped(h: Harness, 
     assert "You have no deadline reminders" in screen(h)["text"]
 
 
+async def test_the_german_reminder_button_speaks_neutrally_as_an_authority(h: Harness) -> None:
+    # docs/style-de.md: Sie or neutral forms, never a du-imperative on a button.
+    await micro_check(h, TODAY + timedelta(weeks=8), language="de")
+    assert "Erinnere mich an die Frist" not in buttons(screen(h))
+    await press(h, "An die Frist erinnern", language="de")
+    assert "Ich erinnere Sie am" in screen(h)["text"]
+
+
 async def test_a_result_without_a_deadline_ahead_offers_no_reminder(h: Harness) -> None:
     await h.send(APPLICANT, "/check", language="en")
     for label in ("A company",):
