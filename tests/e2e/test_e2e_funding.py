@@ -4,13 +4,17 @@ that reaches the coordinator with the shared answers and whose reply reaches the
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.tryout.fake_telegram import FakeTelegram
 from bot.tryout.fake_telegram.users import BotMessage, FakeUser
 from tests.e2e import COORD, BotRunner
 
 TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def plain(message: BotMessage) -> str:
@@ -132,3 +136,27 @@ async def test_typed_questions_get_the_faq_answer(tg: FakeTelegram, bot: BotRunn
     assert "Quelle:" in answer_.text
     await user.send("Wo kann ich hier parken?")
     await user.expect_message(contains="/ask")
+
+
+@pytest.mark.parametrize("bot", ["sqlite"], indirect=True)  # the content file, not the database, is tried
+async def test_an_faq_answer_says_the_rules_value_of_the_content_file_it_runs_on(tg: FakeTelegram,
+                                                                                  bot: BotRunner) -> None:
+    """The FAQ names the rules' values, not copies of them: the office raises the micro ceiling in
+    the content file, and the running bot's FAQ answer and /funding say the new figure."""
+    shipped = (ROOT / "content" / "kpr.toml").read_text(encoding="utf-8")
+    assert "ceiling = { value = 600," in shipped
+    edited = bot.workdir / "council.toml"
+    edited.write_text(shipped.replace("ceiling = { value = 600,", "ceiling = { value = 800,"), encoding="utf-8")
+    await bot.stop()
+    bot.env["CONTENT_FILE"] = str(edited)
+    await bot.start()
+
+    user = tg.user(8105, "Paula")
+    await user.send("Wie viel Geld kann ich bekommen?")
+    answer_ = plain(await user.expect_message(contains="Kleinstprojekte"))
+    assert "bis 800 €" in answer_ and "600 €" not in answer_
+    await user.send("/funding")
+    menu = await user.expect_message(contains="Förder")
+    await user.press(menu, "Höhe der Zuwendung")
+    await user.expect_callback_answer()
+    assert "800 €" in plain(await user.expect_edit(contains="800"))
