@@ -198,6 +198,13 @@ async def recent(session: AsyncSession, limit: int = 10) -> list[Broadcast]:
                                       .limit(limit)))
 
 
+async def scheduled_to_group(session: AsyncSession, group_id: int) -> list[Broadcast]:
+    """The announcements to a group still waiting for their time, the next first: what its leads may change."""
+    return list(await session.scalars(select(Broadcast).where(
+        Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.audience == Audience.GROUP,
+        Broadcast.group_id == group_id).order_by(Broadcast.send_at, Broadcast.id)))
+
+
 async def to_report(session: AsyncSession) -> list[Broadcast]:
     """Broadcasts whose author has not had the final report yet: those sending and those just done."""
     return list(await session.scalars(select(Broadcast).where(

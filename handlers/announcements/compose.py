@@ -365,8 +365,13 @@ async def send(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if draft.get("send_at"):
         when = format_datetime(send_at, context.settings.timezone, context.language)
+        # /broadcasts is the coordinators' list; a group's lead finds their group's on its card.
         await respond(update, html(t("Scheduled for {date}. /broadcasts shows it; until then it can be edited, "
-                                     "sent at once or cancelled there.", date=when)), edit=True)
+                                     "sent at once or cancelled there.", date=when)
+                                   if context.role is Role.COORDINATOR else
+                                   t("Scheduled for {date}. Until then it can be edited, sent at once or cancelled "
+                                     "on the group's card in /groups, under “Scheduled announcements”.", date=when)),
+                      edit=True)
     else:
         await respond(update, html(t("Sending… I will update this message as it goes.")), edit=True)
     context.services.wake_sender()

@@ -1,5 +1,6 @@
 """A scheduled announcement before its time: a new text, or sent at once (cancelling is in sent.py).
-Either acts only while it is still scheduled, checked in the statement that changes it."""
+Either acts only while it is still scheduled, checked in the statement that changes it. Coordinators
+manage every announcement, a group's leads those to their group (may_manage, asked at each press)."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,11 +18,11 @@ from bot.rules.dates import format_datetime
 from handlers.announcements.callbacks import DETAILS, EDIT, EDIT_BACK, SEND_NOW
 from handlers.common.flows import ANY_MESSAGE, TEXT, draft, flow
 from handlers.common.outbox import send_content, sent_announcement
-from handlers.common.permissions import coordinators_only
+from handlers.common.permissions import may_coordinate, may_lead
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import html
 from storage import broadcasts
-from storage.models import BroadcastStatus, Role
+from storage.models import Audience, Broadcast, BroadcastStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +31,26 @@ _DRAFT = "broadcast_edit"
 TOO_LATE = N_("Too late: this announcement is already being sent or was cancelled.")
 
 
+async def may_manage(update: Update, context: BotContext, broadcast: Broadcast | None) -> bool:
+    """Coordinators, or for an announcement to a group a lead of that group, as stored now; anyone else
+    is told no and it is logged. The audience never changes after writing, so the check holds for the act.
+    One that does not exist is nobody's group: coordinators only, who are then told it is gone."""
+    if broadcast is not None and broadcast.audience is Audience.GROUP and broadcast.group_id is not None:
+        return await may_lead(update, context, broadcast.group_id)
+    return await may_coordinate(update, context)
+
+
 def _back(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
     return keyboard([[(t("« Back to the announcement"), DETAILS.data(broadcast=broadcast_id))]])
 
 
-@coordinators_only
 async def begin_edit(update: Update, context: BotContext) -> str | int:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
     async with context.db.begin() as session:
         b = await broadcasts.get(session, broadcast_id)
+    if not await may_manage(update, context, b):
+        return ConversationHandler.END
     if b is None or b.status is not BroadcastStatus.SCHEDULED:
         await acknowledge(update, t(TOO_LATE), alert=True)
         return ConversationHandler.END
@@ -53,13 +64,18 @@ async def begin_edit(update: Update, context: BotContext) -> str | int:
     return NEW_TEXT
 
 
-@coordinators_only
 async def got_new_text(update: Update, context: BotContext) -> str | int:
     t = context.t
     edit = draft(context, _DRAFT)
     if "broadcast" not in edit:
         return ConversationHandler.END
     broadcast_id, with_attachment = edit["broadcast"], edit["attachment"]
+    async with context.db.begin() as session:
+        b = await broadcasts.get(session, broadcast_id)
+    # Asked again with the new text: a lead may have lost the group since pressing Edit.
+    if not await may_manage(update, context, b):
+        context.user_data.pop(_DRAFT, None)
+        return ConversationHandler.END
     problem = content_problem(update.message.text, with_attachment=with_attachment)
     if problem:
         await respond(update, html(t(problem, max=CAPTION_LIMIT if with_attachment else TEXT_LIMIT)))
@@ -88,13 +104,15 @@ async def not_text(update: Update, context: BotContext) -> str:
     return NEW_TEXT
 
 
-@coordinators_only
 async def send_now_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
+    async with context.db.begin() as session:
+        b = await broadcasts.get(session, broadcast_id)
+    if not await may_manage(update, context, b):
+        return
     if context.match["confirmed"] == "0":
         async with context.db.begin() as session:
-            b = await broadcasts.get(session, broadcast_id)
             size = await broadcasts.audience_size(session, b.audience, b.meeting_id or b.group_id,
                                                   author_id=b.created_by) if b else 0
         if b is None or b.status is not BroadcastStatus.SCHEDULED:
@@ -126,9 +144,9 @@ EDIT_FLOW = flow(
     states={NEW_TEXT: [MessageHandler(TEXT, got_new_text), MessageHandler(ANY_MESSAGE, not_text)]},
     cancel_button=EDIT_BACK.pattern,
     draft_key=_DRAFT,
-    cancelled=N_("Nothing was changed. /broadcasts shows the announcements."),
+    cancelled=N_("Nothing was changed."),  # a lead cannot open /broadcasts: no pointer there
 )
 
 HANDLERS = [EDIT_FLOW, CallbackQueryHandler(send_now_pressed, pattern=SEND_NOW.pattern)]
-REQUIRED_ROLES = {EDIT.prefix: Role.COORDINATOR, EDIT_BACK.prefix: Role.COORDINATOR,
-                  SEND_NOW.prefix: Role.COORDINATOR}
+# Members too, for a group's leads: may_manage() checks each press from the database.
+REQUIRED_ROLES = {EDIT.prefix: Role.MEMBER, EDIT_BACK.prefix: Role.MEMBER, SEND_NOW.prefix: Role.MEMBER}

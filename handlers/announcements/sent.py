@@ -16,8 +16,9 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.spreadsheet import xlsx_bytes
 from bot.rules.dates import format_datetime
-from handlers.announcements.callbacks import CANCEL, DETAILS, EDIT, REMIND, SEND_NOW
+from handlers.announcements.callbacks import CANCEL, DETAILS, EDIT, EDIT_BACK, REMIND, SEND_NOW
 from handlers.announcements.compose import audience_name
+from handlers.announcements.scheduled import may_manage
 from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.outbox import ACKNOWLEDGE, Content
 from handlers.common.permissions import coordinators_only
@@ -166,12 +167,15 @@ async def list_recent(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines), keyboard(rows))
 
 
-@coordinators_only
 async def details(update: Update, context: BotContext) -> None:
+    """One announcement's card: for coordinators, and for a group's leads if it is to their group."""
     t = context.t
     broadcast_id = int(context.match["broadcast"])
     async with context.db.begin() as session:
         b = await broadcasts.get(session, broadcast_id)
+    if not await may_manage(update, context, b):
+        return
+    async with context.db.begin() as session:
         counts = await outbox.counts(session, broadcast_id) if b else {}
         acked = await broadcasts.acknowledged_by(session, broadcast_id) if b else []
         meeting = await meetings.get(session, b.meeting_id) if b and b.meeting_id else None
@@ -196,7 +200,9 @@ async def details(update: Update, context: BotContext) -> None:
         if acked:
             names = ", ".join(acked)
             lines.append(html(names if len(names) < 3000 else names[:3000] + "…"))
-        if b.status is BroadcastStatus.DONE and counts[DeliveryStatus.SENT] > len(acked):
+        # Reminding is the coordinators' (its button is refused to others): not offered to a lead.
+        if (b.status is BroadcastStatus.DONE and counts[DeliveryStatus.SENT] > len(acked)
+                and context.role is Role.COORDINATOR):
             rows.append([(t("Remind those who have not acknowledged"), REMIND.data(broadcast=b.id, confirmed=0))])
     if b.status is BroadcastStatus.SCHEDULED:
         rows.append([(t("Edit the text"), EDIT.data(broadcast=b.id)),
@@ -205,10 +211,13 @@ async def details(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines), keyboard(rows))
 
 
-@coordinators_only
 async def cancel_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
+    async with context.db.begin() as session:
+        b = await broadcasts.get(session, broadcast_id)
+    if not await may_manage(update, context, b):
+        return
     if context.match["confirmed"] == "0":
         await acknowledge(update)
         await respond(update, html(t("Cancel announcement #{id}? Nobody will get it.", id=broadcast_id)),
@@ -287,6 +296,8 @@ async def acknowledged(update: Update, context: BotContext) -> None:
 HANDLERS = [
     CommandHandler("broadcasts", list_recent),
     CallbackQueryHandler(details, pattern=DETAILS.pattern),
+    # "« Back" of a new text asked for, pressed when that question is over (answered, /cancel, a restart).
+    CallbackQueryHandler(details, pattern=EDIT_BACK.pattern),
     CallbackQueryHandler(cancel_pressed, pattern=CANCEL.pattern),
     CallbackQueryHandler(remind_pressed, pattern=REMIND.pattern),
     CallbackQueryHandler(acknowledged, pattern=ACKNOWLEDGE.pattern),
@@ -294,8 +305,9 @@ HANDLERS = [
 ]
 REQUIRED_ROLES = {
     "/broadcasts": Role.COORDINATOR,
-    DETAILS.prefix: Role.COORDINATOR,
-    CANCEL.prefix: Role.COORDINATOR,
+    # Members too, for a group's leads and their group's announcements: may_manage() checks each press.
+    DETAILS.prefix: Role.MEMBER,
+    CANCEL.prefix: Role.MEMBER,
     REMIND.prefix: Role.COORDINATOR,
 }
 MENU_ENTRIES = [MenuEntry(N_("Announcements"), COORDINATOR_MENU.data(item="broadcasts"), COORDINATORS, (3, 1))]

@@ -14,7 +14,7 @@ from bot.rules.membership import ROLE_NAMES
 from handlers.common.text import bold, html
 from storage.models import Role
 
-MENU = Callback("menu", item="home|help|language|join|news|funding|check|ask|privacy")
+MENU = Callback("menu", item="home|help|language|join|news|funding|check|ask|privacy|reminders")
 # Member and coordinator items have their own prefixes, so the gate refuses them like any such button.
 MEMBER_MENU = Callback("mmenu", item="meetings|groups|settings")
 COORDINATOR_MENU = Callback("cmenu", item="invite|members|broadcast|broadcasts|newmeeting|newgroup|inbox|stats")

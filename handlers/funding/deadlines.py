@@ -24,6 +24,7 @@ from bot.rules.dates import Due, due_text
 from bot.rules.eligibility import Answers, check
 from bot.rules.outline import long_date
 from bot.rules.reminders import applying, days_left, plan_deadline
+from handlers.common.buttons import MENU
 from handlers.common.outbox import Content
 from handlers.common.respond import acknowledge, replace_buttons, respond
 from handlers.common.text import bold, html
@@ -192,6 +193,12 @@ async def list_reminders(update: Update, context: BotContext) -> None:
     await respond(update, "\n".join(lines), keyboard(rows))
 
 
+async def list_from_button(update: Update, context: BotContext) -> None:
+    """The button in /settings, shown to whoever has a reminder."""
+    await acknowledge(update)
+    await list_reminders(update, context)
+
+
 async def stop_pressed(update: Update, context: BotContext) -> None:
     reminder_id = int(context.match["reminder"])
     async with context.db.begin() as session:
@@ -212,5 +219,6 @@ async def stop_pressed(update: Update, context: BotContext) -> None:
     await replace_buttons(update, keyboard([row for row in rows if row]))
 
 
-HANDLERS = [CommandHandler("reminders", list_reminders), CallbackQueryHandler(stop_pressed, pattern=STOP.pattern)]
+HANDLERS = [CommandHandler("reminders", list_reminders), CallbackQueryHandler(stop_pressed, pattern=STOP.pattern),
+            CallbackQueryHandler(list_from_button, pattern=MENU.matching(item="reminders"))]
 REQUIRED_ROLES: dict = {}

@@ -1,6 +1,6 @@
 """/groups: the working groups and local councils. Members join, leave and wait for a place; leads
-and coordinators see the members (as messages and CSV), send the group an announcement and plan its
-meetings; coordinators archive and restore groups and add or remove people by hand."""
+and coordinators see the members (as messages and CSV), send the group an announcement, change or
+cancel the group's scheduled ones, and plan its meetings; coordinators archive and restore groups and add or remove people by hand."""
 from __future__ import annotations
 
 import logging
@@ -14,19 +14,21 @@ from bot.pseudonym import who
 from bot.ptb.callbacks import ROW_ID, USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
+from bot.rules.dates import format_datetime
 from bot.rules.groups import Joined, places_left
 from bot.rules.membership import listed
 from bot.rules.spreadsheet import filename, xlsx_bytes
+from handlers.announcements.callbacks import DETAILS as ANNOUNCEMENT
 from handlers.announcements.compose import FOR_GROUP as ANNOUNCE
 from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
 from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.common.respond import acknowledge, respond
-from handlers.common.text import bold, html
+from handlers.common.text import bold, html, snippet
 from handlers.meetings.overview import split_lines
 from handlers.meetings.plan import FROM_GROUP as PLAN_MEETING
 from storage import groups as store
-from storage import users
+from storage import broadcasts, users
 from storage.groups import GroupPerson
 from storage.models import Group, GroupKind, GroupStatus, Role
 from storage.outbox import DueRow
@@ -35,7 +37,7 @@ log = logging.getLogger(__name__)
 
 LIST = Callback("grs", which="all|mine|archived")
 CARD = Callback("grc", group=ROW_ID)
-ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|xlsx")
+ACT = Callback("gr", group=ROW_ID, action="join|leave|leaveok|members|xlsx|scheduled")
 ADMIN = Callback("gra", group=ROW_ID, action="archive|archiveok|restore")
 # People picked from a list: added, removed or made lead by a coordinator.
 PICK = Callback("grp", group=ROW_ID, action="add|remove|lead", page=r"\d{1,4}")
@@ -126,6 +128,7 @@ async def card(update: Update, context: BotContext, group_id: int, *, edit: bool
     async with context.db.begin() as session:
         group = await store.get(session, group_id)
         people = await store.people(session, group_id) if group else []
+        scheduled = len(await broadcasts.scheduled_to_group(session, group_id)) if group else 0
     if group is None:
         await acknowledge(update, t("This group is archived or no longer exists."), alert=True)
         return
@@ -164,6 +167,10 @@ async def card(update: Update, context: BotContext, group_id: int, *, edit: bool
         if not group.archived_at:
             rows.append([(t("Announcement to the group"), ANNOUNCE.data(group=group.id)),
                          (t("Meeting of the group"), PLAN_MEETING.data(group=group.id))])
+        if scheduled:
+            # Leads cannot open /broadcasts (all of the council's): their group's planned ones are here.
+            rows.append([(t("Scheduled announcements ({count})", count=scheduled),
+                          ACT.data(group=group.id, action="scheduled"))])
     if coordinator:
         rows.append([(t("Edit"), EDIT.data(group=group.id)), (t("Leads"), PICK.data(group=group.id, action="lead", page=0))])
         rows.append([(t("Add someone"), PICK.data(group=group.id, action="add", page=0)),
@@ -245,6 +252,9 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         await acknowledge(update, t("This group is archived or no longer exists."), alert=True)
         return
     await acknowledge(update)
+    if action == "scheduled":
+        await show_scheduled(update, context, group)
+        return
     if action == "members":
         for part in member_messages(t, group, people):
             await respond(update, part)
@@ -255,6 +265,25 @@ async def act_pressed(update: Update, context: BotContext) -> None:
         header, rows = member_table(t, people, with_ids=context.role is Role.COORDINATOR)
         await update.effective_chat.send_document(xlsx_bytes(group.name, header, rows, context.settings.timezone),
                                                   filename=filename(group.name))
+
+
+async def show_scheduled(update: Update, context: BotContext, group: Group) -> None:
+    """The group's announcements waiting for their time, each opening its card (new text, send now, cancel)."""
+    t = context.t
+    async with context.db.begin() as session:
+        planned = await broadcasts.scheduled_to_group(session, group.id)
+    if not planned:
+        await respond(update, html(t("No announcements to “{group}” are scheduled.", group=group.name)),
+                      keyboard([[(t("« Back"), CARD.data(group=group.id))]]), edit=True)
+        return
+    lines = [bold(t("Scheduled announcements to “{group}”", group=group.name))]
+    rows = []
+    for b in planned:
+        when = format_datetime(b.send_at, context.settings.timezone, context.language)
+        lines.append(f"\n<b>#{b.id}</b> {html(when)}\n{html(snippet(b.text))}")
+        rows.append([(t("Details #{id}", id=b.id), ANNOUNCEMENT.data(broadcast=b.id))])
+    rows.append([(t("« Back"), CARD.data(group=group.id))])
+    await respond(update, "\n".join(lines), keyboard(rows), edit=True)
 
 
 def member_table(t: Translator, people: list[GroupPerson], *, with_ids: bool) -> tuple[list[str], list[list]]:

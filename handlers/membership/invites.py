@@ -28,7 +28,8 @@ from storage.models import RequestStatus, Role
 log = logging.getLogger(__name__)
 
 USES = Callback("inv", uses=r"\d{1,3}", confirmed="0|1")
-REVOKE = Callback("invr", code=r"[A-Za-z0-9_-]{8,32}", confirmed="0|1")
+REVOKE = Callback("invr", code=r"[A-Za-z0-9_-]{8,32}", confirmed="0|1", page=r"\d{1,3}")
+PAGE = Callback("invp", page=r"\d{1,3}")  # the list of active links, ten to a page
 _USE_LABELS = (N_("For one person"), N_("For 5 people"), N_("For 20 people"))
 _LINKS_SHOWN = 10
 ORGANISATION = "organisation"  # the new member's step: whom they speak for
@@ -51,18 +52,30 @@ async def choose_uses(update: Update, context: BotContext) -> None:
     await show_choice(update, context)
 
 
-async def show_choice(update: Update, context: BotContext, *, edit: bool = False) -> None:
-    """The question for whom a new link is, and the links that still make members, each revocable."""
+async def show_choice(update: Update, context: BotContext, *, edit: bool = False, page: int = 0) -> None:
+    """The question for whom a new link is, and the links that still make members, each revocable:
+    ten to a page, so that every one the heading counts can be revoked."""
     t = context.t
     async with context.db.begin() as session:
         links = await invites.active(session, context.now())
+    pages = max(1, -(-len(links) // _LINKS_SHOWN))
+    page = min(page, pages - 1)  # links may have gone since the page was shown
+    first = page * _LINKS_SHOWN
     lines = [html(t("Who is the invite link for? It is valid for 14 days."))]
     rows = [[(t(label), USES.data(uses=n, confirmed=0)) for n, label in zip(rules.USE_CHOICES, _USE_LABELS)]]
     if links:
         lines += ["", bold(t.plural("{count} active invite link", "{count} active invite links", len(links)))]
-    for number, link in enumerate(links[:_LINKS_SHOWN], start=1):
+    for number, link in enumerate(links[first:first + _LINKS_SHOWN], start=first + 1):
         lines.append(f"{number}. " + html(_describe(context, link)))
-        rows.append([(t("Revoke link {number}", number=number), REVOKE.data(code=link.code, confirmed=0))])
+        rows.append([(t("Revoke link {number}", number=number), REVOKE.data(code=link.code, confirmed=0, page=page))])
+    navigation = []
+    if page > 0:
+        navigation.append((t("« Previous"), PAGE.data(page=page - 1)))
+    if page + 1 < pages:
+        navigation.append((t("More »"), PAGE.data(page=page + 1)))
+    rows.append(navigation)
+    if pages > 1:
+        lines.append(html(t("Page {page} of {pages}", page=page + 1, pages=pages)))
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
@@ -72,6 +85,12 @@ def _describe(context: BotContext, link: invites.ActiveInvite) -> str:
     return t.plural("for {count} person, {left} left, valid until {date}, made by {name}",
                     "for {count} people, {left} left, valid until {date}, made by {name}", link.max_uses,
                     left=link.uses_left, date=until, name=link.made_by or t("someone no longer in the bot"))
+
+
+@coordinators_only
+async def page_chosen(update: Update, context: BotContext) -> None:
+    await acknowledge(update)
+    await show_choice(update, context, edit=True, page=int(context.match["page"]))
 
 
 @coordinators_only
@@ -100,26 +119,26 @@ async def _create_or_ask(update: Update, context: BotContext, uses: int, *, conf
 
 @coordinators_only
 async def revoke_pressed(update: Update, context: BotContext) -> None:
-    t, code, now = context.t, context.match["code"], context.now()
+    t, code, now, page = context.t, context.match["code"], context.now(), int(context.match["page"])
     if context.match["confirmed"] == "0":
         async with context.db.begin() as session:
             link = next((link for link in await invites.active(session, now) if link.code == code), None)
         if link is None:
             await acknowledge(update, t("This invite link is no longer active."), alert=True)
-            await show_choice(update, context, edit=True)
+            await show_choice(update, context, edit=True, page=page)
             return
         await acknowledge(update)
         await respond(update, html(t("Revoke this invite link ({link})? Nobody can join with it any more; whoever "
                                      "opens it is told whom to ask.", link=_describe(context, link))),
-                      keyboard([[(t("Yes, revoke it"), REVOKE.data(code=code, confirmed=1)),
-                                 (t("No"), COORDINATOR_MENU.data(item="invite"))]]), edit=True)
+                      keyboard([[(t("Yes, revoke it"), REVOKE.data(code=code, confirmed=1, page=page)),
+                                 (t("No"), PAGE.data(page=page))]]), edit=True)
         return
     async with context.db.begin() as session:
         revoked = await invites.revoke(session, code, now)
     if revoked:
         log.info("User %s revoked an invite link", who(update.effective_user.id))
     await acknowledge(update, t("Revoked.") if revoked else t("This invite link is no longer active."))
-    await show_choice(update, context, edit=True)
+    await show_choice(update, context, edit=True, page=page)
 
 
 async def create(update: Update, context: BotContext, uses: int, *, edit: bool = False) -> None:
@@ -228,8 +247,9 @@ HANDLERS = [
     WELCOME,
     CallbackQueryHandler(uses_chosen, pattern=USES.pattern),
     CallbackQueryHandler(revoke_pressed, pattern=REVOKE.pattern),
+    CallbackQueryHandler(page_chosen, pattern=PAGE.pattern),
     CallbackQueryHandler(choose_uses, pattern=COORDINATOR_MENU.matching(item="invite")),
 ]
 REQUIRED_ROLES = {"/invite": Role.COORDINATOR, USES.prefix: Role.COORDINATOR, REVOKE.prefix: Role.COORDINATOR,
-                  SKIP.prefix: Role.MEMBER}
+                  PAGE.prefix: Role.COORDINATOR, SKIP.prefix: Role.MEMBER}
 MENU_ENTRIES = [MenuEntry(N_("Invite members"), COORDINATOR_MENU.data(item="invite"), COORDINATORS, (2, 2))]

@@ -1,5 +1,5 @@
 """/settings: whom one speaks for in the council, whether to get meeting reminders at all, and at
-which of the offsets."""
+which of the offsets; the way to one's deadline reminders (/reminders) for whoever has one."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,10 +13,10 @@ from bot.ptb.callbacks import Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.dates import spoken_duration
-from handlers.common.buttons import MEMBER_MENU, ORGANISATION
+from handlers.common.buttons import MEMBER_MENU, MENU, ORGANISATION
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
-from storage import reminders, users
+from storage import deadlines, reminders, users
 from storage.models import Role
 
 SWITCH = Callback("rem", on="0|1")
@@ -28,6 +28,8 @@ async def show(update: Update, context: BotContext, *, edit: bool = False) -> No
     async with context.db.begin() as session:
         user = await users.get(session, update.effective_user.id)
         off = await reminders.opted_out(session, update.effective_user.id)
+        today = context.now().astimezone(context.settings.timezone).date()
+        deadline_reminders = len(await deadlines.of_user(session, update.effective_user.id, today))
     enabled = user is None or user.reminders is not False
     organisation = user.organisation if user is not None else None
     lines = [bold(t("Settings")), "",
@@ -41,6 +43,11 @@ async def show(update: Update, context: BotContext, *, edit: bool = False) -> No
             wanted = offset not in off
             label = ("✅ " if wanted else "⬜ ") + t("{time} before", time=spoken_duration(t, offset))
             rows.append([(label, OFFSET.data(seconds=int(offset.total_seconds()), on=0 if wanted else 1))])
+    if deadline_reminders:
+        # Set from a /check result, they are otherwise found only by typing /reminders.
+        lines += ["", html(t.plural("{count} deadline reminder set", "{count} deadline reminders set",
+                                    deadline_reminders))]
+        rows.append([(t("Deadline reminders"), MENU.data(item="reminders"))])
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 

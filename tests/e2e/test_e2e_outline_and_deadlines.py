@@ -64,7 +64,7 @@ async def test_the_outline_document_and_a_deadline_reminder(tg: FakeTelegram, bo
     assert "weiß nicht" not in text + str(rows)
 
     # The reminder: asked for, 14 and 3 days before the micro project's own date.
-    await user.press(result, "Erinnere mich an die Frist")
+    await user.press(result, "An die Frist erinnern")
     await user.expect_callback_answer()
     confirmation = await user.expect_message(contains="Erinnerungen an Antragsfristen")
     assert "Ich erinnere Sie am" in confirmation.text

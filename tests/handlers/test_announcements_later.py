@@ -146,3 +146,98 @@ async def test_news_shows_the_last_ten_announcements_to_whom_they_were_for(h: Ha
     async with db.begin() as session:
         assert users.wants_news(await users.get(session, OTHER)) is False
         assert len(list(await session.scalars(select(Broadcast)))) == 13
+
+
+# A group's lead and the scheduled announcements to their group
+
+
+async def planned(db: Database, text: str, audience: Audience, group_id: int | None = None) -> int:
+    now = datetime.now(timezone.utc)
+    async with db.begin() as session:
+        return (await broadcasts.create(
+            session, author_id=COORD, author_name="Chris", audience=audience, text=text, attachment_kind=None,
+            attachment_file_id=None, with_ack=False, send_at=now + timedelta(days=3), now=now,
+            progress_chat_id=COORD, progress_message_id=None, language="en", group_id=group_id)).id
+
+
+async def two_groups(db: Database) -> tuple[int, int]:
+    """AG Schule led by MEMBER, the local council led by OTHER."""
+    async with db.begin() as session:
+        school = (await groups.create(session, name="AG Schule", kind=GroupKind.WORKING_GROUP, description="",
+                                      capacity=None, leads=[MEMBER], created_by=COORD, now=NOW)).id
+        town = (await groups.create(session, name="Präventionsrat Güstrow", kind=GroupKind.LOCAL_COUNCIL,
+                                    description="", capacity=None, leads=[OTHER], created_by=COORD, now=NOW)).id
+    return school, town
+
+
+async def test_a_lead_edits_sends_and_cancels_the_scheduled_announcements_to_their_group(
+        h: Harness, db: Database) -> None:
+    school, town = await two_groups(db)
+    first = await planned(db, "Treffen der AG am Montag", Audience.GROUP, school)
+    second = await planned(db, "Material für die AG", Audience.GROUP, school)
+    await planned(db, "An den Ortsrat", Audience.GROUP, town)
+    await planned(db, "An alle Mitglieder", Audience.MEMBERS)
+
+    await h.press(MEMBER, f"grc:{town}", language="en")  # not their group: nothing of its planned ones
+    assert not any(label.startswith("Scheduled announcements") for label in buttons(h.request.latest(MEMBER)))
+    await h.press(MEMBER, f"grc:{school}", language="en")
+    await h.press(MEMBER, buttons(h.request.latest(MEMBER))["Scheduled announcements (2)"], language="en")
+    listing = h.request.latest(MEMBER)
+    assert "Treffen der AG" in listing["text"] and "Material für die AG" in listing["text"]
+    assert "Ortsrat" not in listing["text"] and "An alle" not in listing["text"]
+
+    await h.press(MEMBER, buttons(listing)[f"Details #{first}"], language="en")
+    card = buttons(h.request.latest(MEMBER))
+    assert {"Edit the text", "Send it now", "Cancel this announcement"} <= set(card)
+    await h.press(MEMBER, card["Edit the text"], language="en")
+    await h.send(MEMBER, "Treffen der AG am Dienstag", language="en")
+    assert f"Saved. Announcement #{first} goes out" in h.request.latest(MEMBER)["text"]
+    await h.press(MEMBER, card["Cancel this announcement"], language="en")
+    async with db.begin() as session:  # asked first
+        assert (await broadcasts.get(session, first)).status is BroadcastStatus.SCHEDULED
+    await h.press(MEMBER, buttons(h.request.latest(MEMBER))["Yes, cancel it"], language="en")
+    assert f"Announcement #{first} is cancelled" in h.request.latest(MEMBER)["text"]
+
+    await h.press(MEMBER, buttons(listing)[f"Details #{second}"], language="en")
+    await h.press(MEMBER, buttons(h.request.latest(MEMBER))["Send it now"], language="en")
+    question = h.request.latest(MEMBER)
+    assert f"Send announcement #{second} now? It goes to 1 recipient." in question["text"]
+    await h.press(MEMBER, buttons(question)["Yes, send it now"], language="en")
+    assert "Sending…" in h.request.latest(MEMBER)["text"]
+    async with db.begin() as session:
+        done, sending = await broadcasts.get(session, first), await broadcasts.get(session, second)
+        assert (done.status, done.text) == (BroadcastStatus.CANCELLED, "Treffen der AG am Dienstag")
+        assert sending.status is BroadcastStatus.SENDING
+
+
+async def test_a_lead_cannot_see_or_touch_other_groups_or_council_wide_announcements(
+        h: Harness, db: Database) -> None:
+    school, town = await two_groups(db)
+    theirs = await planned(db, "An den Ortsrat", Audience.GROUP, town)
+    council = await planned(db, "An alle Mitglieder", Audience.MEMBERS)
+    for broadcast_id in (theirs, council):
+        for data in (f"bcd:{broadcast_id}", f"bce:{broadcast_id}", f"bcn:{broadcast_id}:0", f"bcn:{broadcast_id}:1",
+                     f"bcx:{broadcast_id}:0", f"bcx:{broadcast_id}:1"):
+            await h.press(MEMBER, data, language="en")
+            answer = h.answers()[-1]
+            assert answer["show_alert"] and "Only coordinators" in answer["text"], data
+    assert not any("An den Ortsrat" in text or "An alle" in text for text in h.request.texts(MEMBER))
+    await h.press(MEMBER, f"gr:{town}:scheduled", language="en")
+    assert "Only coordinators" in h.answers()[-1]["text"]
+    async with db.begin() as session:
+        for broadcast_id, text in ((theirs, "An den Ortsrat"), (council, "An alle Mitglieder")):
+            b = await broadcasts.get(session, broadcast_id)
+            assert (b.status, b.text) == (BroadcastStatus.SCHEDULED, text)
+
+
+async def test_a_lead_unmade_after_pressing_edit_changes_nothing(h: Harness, db: Database) -> None:
+    school, _ = await two_groups(db)
+    mine = await planned(db, "Treffen der AG am Montag", Audience.GROUP, school)
+    await h.press(MEMBER, f"bce:{mine}", language="en")
+    assert f"Send me the new text of announcement #{mine}" in h.request.latest(MEMBER)["text"]
+    async with db.begin() as session:
+        await groups.set_lead(session, school, MEMBER, False)
+    await h.send(MEMBER, "Treffen fällt aus", language="en")
+    assert "Only coordinators" in h.request.texts(MEMBER)[-1]
+    async with db.begin() as session:
+        assert (await broadcasts.get(session, mine)).text == "Treffen der AG am Montag"

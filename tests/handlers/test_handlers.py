@@ -295,6 +295,30 @@ async def test_invite_links_are_listed_revoked_with_a_question_and_say_whom_to_a
     assert await role_of(db, ALICE) is Role.APPLICANT
 
 
+async def test_every_active_invite_link_can_be_revoked_page_by_page(h: Harness, db: Database) -> None:
+    now = datetime.now(timezone.utc)
+    async with db.begin() as session:
+        # The oldest is listed last: link 12.
+        for number in range(12):
+            await invites.create(session, f"pagedcode{number:02d}", COORD, 2, now + timedelta(seconds=number),
+                                 now + timedelta(days=14))
+    await h.send(COORD, "/invite")
+    first = h.request.latest(COORD)
+    assert "12 aktive Einladungslinks" in first["text"] and "Seite 1 von 2" in first["text"]
+    assert "Link 10 widerrufen" in buttons(first) and "Link 11 widerrufen" not in buttons(first)
+    await h.press(COORD, buttons(first)["Weiter »"])
+    second = h.request.latest(COORD)
+    assert "Seite 2 von 2" in second["text"] and "« Vorherige" in buttons(second)
+    await h.press(COORD, buttons(second)["Link 12 widerrufen"])
+    await h.press(COORD, buttons(h.request.latest(COORD))["Ja, widerrufen"])
+    assert "Widerrufen." in h.answers()[-1]["text"]
+    async with db.begin() as session:
+        left = {link.code for link in await invites.active(session, datetime.now(timezone.utc))}
+    assert len(left) == 11 and "pagedcode00" not in left
+    # Back on the page it was revoked from: one link left there.
+    assert "11. " in h.request.latest(COORD)["text"] and "Link 12 widerrufen" not in buttons(h.request.latest(COORD))
+
+
 async def test_an_invite_link_for_more_than_50_people_is_asked_about_first(h: Harness, db: Database) -> None:
     await h.send(COORD, "/invite 60")
     question = h.request.latest(COORD)

@@ -16,9 +16,9 @@ from bot.i18n import translator
 from bot.rules.outline import long_date
 from bot.rules.reminders import plan_deadline
 from handlers.funding import deadlines as deadline_jobs
-from storage import deadlines, privacy
+from storage import deadlines, privacy, users
 from storage.db import Database
-from storage.models import DeadlineReminder, Delivery, DeliveryKind, DeliveryStatus
+from storage.models import DeadlineReminder, Delivery, DeliveryKind, DeliveryStatus, Role
 from tests.harness import Harness, MakeHarness, buttons
 
 APPLICANT, OTHER = 3001, 3002
@@ -147,6 +147,30 @@ async def test_a_reminder_is_set_from_the_result_listed_and_stopped(h: Harness, 
         assert await deadlines.of_user(session, APPLICANT, TODAY) == []
     await h.send(APPLICANT, "/reminders", language="en")
     assert "You have no deadline reminders" in screen(h)["text"]
+
+
+async def test_the_german_reminder_button_speaks_neutrally_as_an_authority(h: Harness) -> None:
+    # docs/style-de.md: Sie or neutral forms, never a du-imperative on a button.
+    await micro_check(h, TODAY + timedelta(weeks=8), language="de")
+    assert "Erinnere mich an die Frist" not in buttons(screen(h))
+    await press(h, "An die Frist erinnern", language="de")
+    assert "Ich erinnere Sie am" in screen(h)["text"]
+
+
+async def test_settings_lead_to_the_deadline_reminders_once_there_is_one(h: Harness, db: Database) -> None:
+    await h.send(APPLICANT, "/start", language="en")
+    async with db.begin() as session:
+        await users.set_role(session, APPLICANT, Role.MEMBER)
+    await h.send(APPLICANT, "/settings", language="en")
+    assert "Deadline reminders" not in buttons(screen(h))
+    async with db.begin() as session:
+        await deadlines.add(session, APPLICANT, "micro", TODAY + timedelta(weeks=4), NOW, None)
+    await h.send(APPLICANT, "/settings", language="en")
+    assert "1 deadline reminder set" in screen(h)["text"]
+    await press(h, "Deadline reminders")
+    listed = screen(h)
+    assert "Micro projects" in listed["text"]
+    assert any(label.startswith("Stop the reminder") for label in buttons(listed))
 
 
 async def test_a_result_without_a_deadline_ahead_offers_no_reminder(h: Harness) -> None:

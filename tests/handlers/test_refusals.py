@@ -65,11 +65,6 @@ COORDINATOR_BUTTONS = {
     "bcp": ["bcp:members"],
     "bcm": ["bcm:{council_meeting}"],
     "bcg": ["bcg:{group}"],
-    "bcd": ["bcd:{announcement}"],
-    "bcx": ["bcx:{scheduled}:0", "bcx:{scheduled}:1"],
-    "bce": ["bce:{scheduled}"],
-    "bceb": ["bceb:{scheduled}"],
-    "bcn": ["bcn:{scheduled}:0", "bcn:{scheduled}:1"],
     "bcr": ["bcr:{announcement}:0", "bcr:{announcement}:1"],
     "geds": ["geds:{group}:name", "geds:{group}:unlimited"],
     "gra": ["gra:{group}:archive", "gra:{group}:archiveok"],
@@ -77,7 +72,8 @@ COORDINATOR_BUTTONS = {
     "grpu": ["grpu:{group}:{outsider}:add", "grpu:{group}:{member}:lead", "grpu:{group}:{member}:removeok"],
     "gre": ["gre:{group}"],
     "inv": ["inv:5:0", "inv:60:1"],
-    "invr": ["invr:abcdefgh12345678:0", "invr:abcdefgh12345678:1"],
+    "invr": ["invr:abcdefgh12345678:0:0", "invr:abcdefgh12345678:1:0"],
+    "invp": ["invp:1"],
     "jr": ["jr:{request}:a", "jr:{request}:d"],
     "jrd": ["jrd:{request}:noreason", "jrd:{request}:send"],
     "mems": ["mems:0"],
@@ -94,7 +90,10 @@ COORDINATOR_BUTTONS = {
 # What only a group's leads (and coordinators) may do, pressed by a member who leads no group.
 LEAD_BUTTONS = ["gr:{group}:members", "gr:{group}:xlsx", "bcgl:{group}", "nmg:{group}",
                 "mtg:{group_meeting}:attendance", "mtg:{group_meeting}:xlsx", "mtg:{group_meeting}:cancelone",
-                "mted:{group_meeting}", "mtmin:{group_meeting}"]
+                "mted:{group_meeting}", "mtmin:{group_meeting}",
+                # An announcement's card and a scheduled one's changes: for a lead, their group's only.
+                "bcd:{announcement}", "bcx:{scheduled}:0", "bcx:{scheduled}:1", "bce:{scheduled}",
+                "bceb:{scheduled}", "bcn:{scheduled}:0", "bcn:{scheduled}:1"]
 FAILURES = {
     "query-too-old": lambda h, method: h.request.fail(method, 400, TOO_OLD, times=None),
     "bad-gateway": lambda h, method: h.request.fail(method, 502, "Bad Gateway", times=None),
