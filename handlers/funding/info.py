@@ -19,6 +19,7 @@ from bot.rules.money import format_money, percent
 from handlers.common.buttons import MENU as MAIN_MENU
 from handlers.common.respond import acknowledge, respond
 from handlers.common.text import bold, html
+from storage import deadlines
 
 MENU = Callback("fund", item="menu|topics|who|amounts|deadlines|documents|apply")
 PROGRAMMES = ("micro", "lfk")
@@ -103,9 +104,18 @@ def answer(item: str, t: Translator, content: Content, today: date) -> str:
     return "\n".join(lines)
 
 
-def menu_keyboard(t: Translator) -> InlineKeyboardMarkup | None:
+def menu_keyboard(t: Translator, has_reminders: bool = False) -> InlineKeyboardMarkup | None:
     rows = [[(t(label), MENU.data(item=item))] for item, label in ITEMS]
+    if has_reminders:  # applicants find their deadline reminders where they came from: funding
+        rows.append([(t("Deadline reminders"), MAIN_MENU.data(item="reminders"))])
     return keyboard(rows)
+
+
+async def _menu_keyboard(update: Update, context: BotContext) -> InlineKeyboardMarkup | None:
+    today = context.now().astimezone(context.settings.timezone).date()
+    async with context.db.read() as session:
+        has_reminders = bool(await deadlines.of_user(session, update.effective_user.id, today))
+    return menu_keyboard(context.t, has_reminders)
 
 
 async def funding_command(update: Update, context: BotContext) -> None:
@@ -114,7 +124,7 @@ async def funding_command(update: Update, context: BotContext) -> None:
                          html(context.content.micro.summary.in_(t.language)),
                          html(context.content.lfk.summary.in_(t.language)),
                          html(t("What would you like to know? /check looks at your own project."))])
-    await respond(update, intro, menu_keyboard(t))
+    await respond(update, intro, await _menu_keyboard(update, context))
 
 
 async def funding_from_menu(update: Update, context: BotContext) -> None:
@@ -126,7 +136,8 @@ async def menu_pressed(update: Update, context: BotContext) -> None:
     await acknowledge(update)
     item = context.match["item"]
     if item == "menu":
-        await respond(update, bold(context.t("Funding for prevention projects")), menu_keyboard(context.t), edit=True)
+        await respond(update, bold(context.t("Funding for prevention projects")), await _menu_keyboard(update, context),
+                      edit=True)
         return
     zone = context.settings.timezone
     text = answer(item, context.t, context.content, context.now().astimezone(zone).date())

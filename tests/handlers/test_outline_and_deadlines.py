@@ -173,6 +173,18 @@ async def test_settings_lead_to_the_deadline_reminders_once_there_is_one(h: Harn
     assert any(label.startswith("Stop the reminder") for label in buttons(listed))
 
 
+async def test_an_applicant_finds_their_deadline_reminders_in_the_funding_menu(h: Harness, db: Database) -> None:
+    await h.send(APPLICANT, "/funding", language="en")
+    assert "Deadline reminders" not in buttons(screen(h))
+    async with db.begin() as session:
+        await deadlines.add(session, APPLICANT, "micro", TODAY + timedelta(weeks=4), NOW, None)
+    await h.send(APPLICANT, "/funding", language="en")
+    await press(h, "Deadline reminders")
+    listed = screen(h)
+    assert "Micro projects" in listed["text"]
+    assert any(label.startswith("Stop the reminder") for label in buttons(listed))
+
+
 async def test_a_result_without_a_deadline_ahead_offers_no_reminder(h: Harness) -> None:
     await h.send(APPLICANT, "/check", language="en")
     for label in ("A company",):
