@@ -131,11 +131,14 @@ async def _serve(settings: Settings, content: Content, db: Database, webhook: bo
                                                     error_callback=on_polling_error)
             stop_receiving = application.updater.stop
         console = await _start_console(application, settings) if settings.web_port else None
-        application.create_task(publish_start_commands(application, db, settings))
+        menus = application.create_task(publish_start_commands(application, db, settings))
         log.info("kpr-bot is running as @%s (%s)", application.bot.username, "webhook" if webhook else "long polling")
         await stop.wait()
         log.info("Stopping")
         _exit_at_the_latest(STOP_DEADLINE)
+        # The menus are set again at the next start; a 429 can hold them back for a minute, and
+        # application.stop() would wait for them.
+        menus.cancel()
         # Updates first, so nothing new starts; then the sends in flight are answered or handed
         # back to the outbox (bot.delivery), then handlers still running finish, or are given up
         # when they take as long as the sends may.

@@ -195,6 +195,20 @@ def test_health_says_whether_the_database_is_ready(tmp_path: Path, postgres_url:
     assert len(down.stderr.strip().splitlines()) == 1 and "pw-Geheim-42" not in down.stderr + down.stdout
 
 
+async def test_sigterm_while_the_command_menus_wait_out_a_429_ends_in_order(tg: FakeTelegram, tmp_path: Path,
+                                                                             sqlite_template: Path) -> None:
+    """The menus set at start are set again at the next: a stop does not wait a minute for them."""
+    tg.fail("setMyCommands", 429, retry_after=60, times=1)
+    runner = BotRunner(tg, tmp_path, template=sqlite_template)
+    await runner.start()
+    await tg.wait_for_call("setMyCommands", timeout=20)
+    started = time.monotonic()
+    await runner.stop(timeout=30)
+    assert time.monotonic() - started < 6
+    assert runner.process is not None and runner.process.returncode == 0, runner.logs[-1][-2000:]
+    assert "Traceback" not in runner.logs[-1]
+
+
 async def test_sigterm_while_a_reply_waits_out_a_429_still_ends_within_10_seconds(tg: FakeTelegram,
                                                                                   bot: BotRunner) -> None:
     anna = tg.user(1001, "Anna")
