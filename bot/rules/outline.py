@@ -23,6 +23,13 @@ if TYPE_CHECKING:
     from docx.table import Table
 
 
+def verdict_words(t: Translator, verdict: Verdict) -> str:
+    """The verdict as the chat says it, without its emoji: an office's fonts may have no glyph for
+    them, and a printed form shows a box instead."""
+    symbol, _, words = t(VERDICTS[verdict]).partition(" ")
+    return words if words and not symbol.isalnum() else t(VERDICTS[verdict])
+
+
 def long_date(value: date, language: str) -> str:
     """"6. Dezember 2026" / "6 December 2026": a document's date, without the weekday."""
     return format_date(value, "long", locale=language)
@@ -73,7 +80,7 @@ def known_facts(t: Translator, content: Content, answers: Answers, result: Resul
         [finding for finding in result.findings.values() if finding.verdict is not Verdict.NOT_ELIGIBLE]
     for finding in fitting:
         name = content.programmes[finding.programme].name.in_(t.language)
-        facts.append((t("Programme"), f"{name}: {t(VERDICTS[finding.verdict])}"))
+        facts.append((t("Programme"), f"{name}: {verdict_words(t, finding.verdict)}"))
         if finding.deadline is not None:
             facts.append((t("Deadline"), t("{date} ({programme})", date=long_date(finding.deadline, t.language),
                                            programme=name)))
@@ -148,7 +155,7 @@ def outline(t: Translator, content: Content, answers: Answers, result: Result, a
 
     document.add_heading(t("The check's assessment"), level=1)
     for key, finding in result.findings.items():
-        document.add_paragraph(f"{content.programmes[key].name.in_(language)}: {t(VERDICTS[finding.verdict])}",
+        document.add_paragraph(f"{content.programmes[key].name.in_(language)}: {verdict_words(t, finding.verdict)}",
                                style="List Bullet")
         for reason in finding.reasons:
             text, source = reason_text(t, content, key, reason, zone)
