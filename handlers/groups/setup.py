@@ -226,6 +226,9 @@ async def create(update: Update, context: BotContext) -> int:
                                    description=data.get("description", ""), capacity=data.get("capacity"),
                                    leads=data.get("leads", []), created_by=update.effective_user.id,
                                    now=context.now())
+        told = [uid for uid in data.get("leads", []) if uid != update.effective_user.id]
+        if group is not None and told:  # as when a lead is chosen on the card of a group that exists
+            await store.send_notice(session, group, "lead", told, context.now())
     if group is None:
         await acknowledge(update, t("There is a group of that name already. Please choose another name."), alert=True)
         return ConversationHandler.END

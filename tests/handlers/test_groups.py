@@ -63,6 +63,9 @@ async def test_setting_up_a_group_with_leads(h: Harness, db: Database) -> None:
     async with db.begin() as session:
         group = (await session.scalars(select(Group))).one()
         assert await groups.is_lead(session, group.id, ADA)
+    # Ada is told, as when a lead is chosen for a group that exists.
+    await h.deliver()
+    assert "A coordinator made you a lead of “AG Sicherheit in Schulen”" in h.request.texts(ADA)[-1]
     await h.send(COORD, "/newgroup", language="en")
     await h.send(COORD, "ag sicherheit in schulen", language="en")
     assert "a group of that name already" in screen(h, COORD)["text"]
