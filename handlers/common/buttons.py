@@ -4,9 +4,12 @@ Imports no feature, so that any feature can show the menu or point back into it.
 declares the menu's buttons that lead to it (MENU_ENTRIES) and handles their presses."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardMarkup
 
 from bot.commands import menu_rows
+from bot.i18n import N_, Translator
 from bot.ptb.callbacks import USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
@@ -44,3 +47,13 @@ def greeting(context: BotContext) -> str:
                             "everyone informed."),
     }[context.role]
     return "\n\n".join([bold(t("Hello, {name}!", name=name)), html(intro), html(t("Your role: {role}", role=role))])
+
+
+def page_row(t: Translator, page: int, more: bool, data: Callable[[int], str],
+             back: str = N_("« Previous")) -> list[tuple[str, str]]:
+    """The buttons between pages of a list: `back` before the first page, "More »" while `more`;
+    `data(n)` is the button data that opens page n."""
+    row = [(t(back), data(page - 1))] if page > 0 else []
+    if more:
+        row.append((t("More »"), data(page + 1)))
+    return row

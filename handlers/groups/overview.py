@@ -20,7 +20,7 @@ from bot.rules.membership import listed
 from bot.rules.spreadsheet import filename, xlsx_bytes
 from handlers.announcements.callbacks import DETAILS as ANNOUNCEMENT
 from handlers.announcements.compose import FOR_GROUP as ANNOUNCE
-from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU
+from handlers.common.buttons import COORDINATOR_MENU, MEMBER_MENU, page_row
 from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only, may_coordinate, may_lead
 from handlers.common.respond import acknowledge, respond
@@ -376,11 +376,8 @@ async def show_pick(update: Update, context: BotContext, group_id: int, action: 
         question = t("Tap a member to make them lead, or a lead (⭐) to end that.")
     shown = choices[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     rows = [[(name[:40], PERSON.data(group=group_id, user=uid, action=act))] for uid, name, act in shown]
-    navigation = []
-    if page > 0:
-        navigation.append((t("« Back"), PICK.data(group=group_id, action=action, page=page - 1)))
-    if (page + 1) * PAGE_SIZE < len(choices):
-        navigation.append((t("More »"), PICK.data(group=group_id, action=action, page=page + 1)))
+    navigation = page_row(t, page, (page + 1) * PAGE_SIZE < len(choices),
+                          lambda n: PICK.data(group=group_id, action=action, page=n), back=N_("« Back"))
     rows += [navigation, [(t("Done"), CARD.data(group=group_id))]]
     text = question if choices else t("Nobody to choose.")
     await respond(update, html(text), keyboard(rows), edit=True)

@@ -16,7 +16,7 @@ from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.answers import clean_text_answer
 from bot.rules.groups import DESCRIPTION_LIMITS, MAX_CAPACITY, NAME_LIMITS, capacity_problem, parse_capacity
-from handlers.common.buttons import COORDINATOR_MENU
+from handlers.common.buttons import COORDINATOR_MENU, page_row
 from handlers.common.flows import TEXT, draft, flow
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, respond
@@ -151,11 +151,7 @@ async def ask_leads(update: Update, context: BotContext, page: int = 0) -> str:
         council = await users.page_of_members(session, page * PAGE_SIZE, PAGE_SIZE)
     people, total = council
     rows = [[(("⭐ " if p.id in chosen else "") + p.display_name[:40], LEAD.data(user=p.id, page=page))] for p in people]
-    navigation = []
-    if page > 0:
-        navigation.append((t("« Previous"), LEADS_PAGE.data(page=page - 1)))
-    if (page + 1) * PAGE_SIZE < total:
-        navigation.append((t("More »"), LEADS_PAGE.data(page=page + 1)))
+    navigation = page_row(t, page, (page + 1) * PAGE_SIZE < total, lambda n: LEADS_PAGE.data(page=n))
     rows += [navigation, [(t("Done"), STEP.data(action="leadsdone"))], _cancel(context)]
     await respond(update, html(t("Who leads the group? Tap to choose (⭐), then Done. Leads are members of the "
                                  "group and may write to it and plan its meetings.")), keyboard(rows),

@@ -17,7 +17,7 @@ from bot.ptb.keyboards import keyboard
 from bot.rules import invites as rules
 from bot.rules.dates import format_datetime
 from bot.rules.membership import ORGANISATION_LIMITS
-from handlers.common.buttons import COORDINATOR_MENU, main_menu
+from handlers.common.buttons import COORDINATOR_MENU, main_menu, page_row
 from handlers.common.flows import TEXT, draft, flow, text_answer
 from handlers.common.permissions import coordinators_only
 from handlers.common.respond import acknowledge, remove_buttons, respond
@@ -68,12 +68,7 @@ async def show_choice(update: Update, context: BotContext, *, edit: bool = False
     for number, link in enumerate(links[first:first + _LINKS_SHOWN], start=first + 1):
         lines.append(f"{number}. " + html(_describe(context, link)))
         rows.append([(t("Revoke link {number}", number=number), REVOKE.data(code=link.code, confirmed=0, page=page))])
-    navigation = []
-    if page > 0:
-        navigation.append((t("« Previous"), PAGE.data(page=page - 1)))
-    if page + 1 < pages:
-        navigation.append((t("More »"), PAGE.data(page=page + 1)))
-    rows.append(navigation)
+    rows.append(page_row(t, page, page + 1 < pages, lambda n: PAGE.data(page=n)))
     if pages > 1:
         lines.append(html(t("Page {page} of {pages}", page=page + 1, pages=pages)))
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)

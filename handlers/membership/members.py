@@ -13,7 +13,7 @@ from bot.ptb.callbacks import ROW_ID, USER_ID, Callback
 from bot.ptb.context import BotContext
 from bot.ptb.keyboards import keyboard
 from bot.rules.membership import ROLE_CHANGE_REFUSALS, ROLE_NAMES, listed
-from handlers.common.buttons import COORDINATOR_MENU, ORGANISATION
+from handlers.common.buttons import COORDINATOR_MENU, ORGANISATION, page_row
 from handlers.common.outbox import Content
 from handlers.common.permissions import coordinators_only, refuse
 from handlers.common.respond import acknowledge, best_effort, respond
@@ -48,12 +48,7 @@ async def show_page(update: Update, context: BotContext, page: int, *, edit: boo
         lines.append(f"• {html(listed(person.display_name, person.organisation))} – {html(t(ROLE_NAMES[person.role]))}")
         rows.append([(person.display_name[:40], CARD.data(user=person.id, page=page))])
     pages = max(1, -(-total // PAGE_SIZE))
-    navigation = []
-    if page > 0:
-        navigation.append((t("« Back"), PAGE.data(page=page - 1)))
-    if page + 1 < pages:
-        navigation.append((t("More »"), PAGE.data(page=page + 1)))
-    rows.append(navigation)
+    rows.append(page_row(t, page, page + 1 < pages, lambda n: PAGE.data(page=n), back=N_("« Back")))
     if pages > 1:
         lines.append(html(t("Page {page} of {pages}", page=page + 1, pages=pages)))
     await respond(update, "\n".join(lines), keyboard(rows), edit=edit)
