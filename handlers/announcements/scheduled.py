@@ -40,6 +40,13 @@ async def may_manage(update: Update, context: BotContext, broadcast: Broadcast |
     return await may_coordinate(update, context)
 
 
+async def managed(update: Update, context: BotContext, broadcast_id: int) -> tuple[bool, Broadcast | None]:
+    """The announcement as stored now, and whether this person may manage it (may_manage)."""
+    async with context.db.begin() as session:
+        broadcast = await broadcasts.get(session, broadcast_id)
+    return await may_manage(update, context, broadcast), broadcast
+
+
 def _back(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
     return keyboard([[(t("« Back to the announcement"), DETAILS.data(broadcast=broadcast_id))]])
 
@@ -47,9 +54,8 @@ def _back(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
 async def begin_edit(update: Update, context: BotContext) -> str | int:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
-    async with context.db.begin() as session:
-        b = await broadcasts.get(session, broadcast_id)
-    if not await may_manage(update, context, b):
+    allowed, b = await managed(update, context, broadcast_id)
+    if not allowed:
         return ConversationHandler.END
     if b is None or b.status is not BroadcastStatus.SCHEDULED:
         await acknowledge(update, t(TOO_LATE), alert=True)
@@ -70,10 +76,9 @@ async def got_new_text(update: Update, context: BotContext) -> str | int:
     if "broadcast" not in edit:
         return ConversationHandler.END
     broadcast_id, with_attachment = edit["broadcast"], edit["attachment"]
-    async with context.db.begin() as session:
-        b = await broadcasts.get(session, broadcast_id)
     # Asked again with the new text: a lead may have lost the group since pressing Edit.
-    if not await may_manage(update, context, b):
+    allowed, b = await managed(update, context, broadcast_id)
+    if not allowed:
         context.user_data.pop(_DRAFT, None)
         return ConversationHandler.END
     problem = content_problem(update.message.text, with_attachment=with_attachment)
@@ -107,9 +112,8 @@ async def not_text(update: Update, context: BotContext) -> str:
 async def send_now_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
-    async with context.db.begin() as session:
-        b = await broadcasts.get(session, broadcast_id)
-    if not await may_manage(update, context, b):
+    allowed, b = await managed(update, context, broadcast_id)
+    if not allowed:
         return
     if context.match["confirmed"] == "0":
         async with context.db.begin() as session:

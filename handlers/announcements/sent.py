@@ -18,7 +18,7 @@ from bot.rules.spreadsheet import xlsx_bytes
 from bot.rules.dates import format_datetime
 from handlers.announcements.callbacks import CANCEL, DETAILS, EDIT, EDIT_BACK, REMIND, SEND_NOW
 from handlers.announcements.compose import audience_name
-from handlers.announcements.scheduled import may_manage
+from handlers.announcements.scheduled import managed
 from handlers.common.buttons import COORDINATOR_MENU
 from handlers.common.outbox import ACKNOWLEDGE, Content
 from handlers.common.permissions import coordinators_only
@@ -171,9 +171,8 @@ async def details(update: Update, context: BotContext) -> None:
     """One announcement's card: for coordinators, and for a group's leads if it is to their group."""
     t = context.t
     broadcast_id = int(context.match["broadcast"])
-    async with context.db.begin() as session:
-        b = await broadcasts.get(session, broadcast_id)
-    if not await may_manage(update, context, b):
+    allowed, b = await managed(update, context, broadcast_id)
+    if not allowed:
         return
     async with context.db.begin() as session:
         counts = await outbox.counts(session, broadcast_id) if b else {}
@@ -214,9 +213,8 @@ async def details(update: Update, context: BotContext) -> None:
 async def cancel_pressed(update: Update, context: BotContext) -> None:
     t = context.t
     broadcast_id = int(context.match["broadcast"])
-    async with context.db.begin() as session:
-        b = await broadcasts.get(session, broadcast_id)
-    if not await may_manage(update, context, b):
+    allowed, b = await managed(update, context, broadcast_id)
+    if not allowed:
         return
     if context.match["confirmed"] == "0":
         await acknowledge(update)
